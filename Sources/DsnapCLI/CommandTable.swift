@@ -1,0 +1,22 @@
+/// The index of the program: every command, in the order `dsnap help` lists them.
+/// Each command's code is in Commands/<Name>Command.swift.
+enum CommandTable {
+    static let all: [CommandSpec] = [
+        InitCommand.spec,
+        CommitCommand.spec,
+        LogCommand.spec,
+        ShowCommand.spec,
+        UpdateCommand.spec,
+        DeleteCommand.spec,
+        UndeleteCommand.spec,
+        StatusCommand.spec,
+        HelpCommand.spec,
+    ]
+
+    /// Commands that work without a dataset; every other one exits 3 outside a dataset.
+    static let datasetFree: Set<String> = ["init", "help"]
+
+    static func command(named name: String) -> CommandSpec? {
+        all.first { $0.name == name }
+    }
+}

@@ -1,0 +1,61 @@
+import DsnapCore
+
+/// `dsnap commit`: snapshots the whole work tree and makes it current.
+enum CommitCommand {
+    static let spec = CommandSpec(
+        name: "commit",
+        summary: "Take a snapshot of the whole dataset and make it current",
+        operands: [],
+        options: [
+            OptionSpec("name", short: "m", value: "NAME",
+                       help: "the snapshot's name (default: DATASET_snapshot_ID8)"),
+            OptionSpec("description", short: "d", value: "TEXT", help: "why this snapshot was taken"),
+            OptionSpec("training-model-id", value: "ID", help: "the training model this snapshot is for"),
+            OptionSpec("training-model-name", value: "NAME", help: "that model's display name"),
+            OptionSpec("author", value: "AUTHOR",
+                       help: "who takes it, as 'Name <email>' (default: git's user.name/user.email)"),
+            .json,
+        ],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
+        let request = SnapshotRequest(
+            name: arguments.value("name"), description: arguments.value("description") ?? "", reason: .manual,
+            trainingModelID: arguments.value("training-model-id"),
+            trainingModelName: arguments.value("training-model-name"), author: try author(arguments))
+        let dataset = try invocation.openDataset()
+        let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "commit", context: invocation.context)
+        defer { withExtendedLifetime(lock) {} }
+        let progress = invocation.progressSink()
+        let result: SnapshotResult
+        do {
+            defer { progress?.finish() }
+            result = try TakeSnapshot.run(request, in: dataset, writer: invocation.snapshotWriter,
+                                          context: invocation.context, progress: progress)
+        }
+        let console = invocation.console
+        if arguments.flag("json") {
+            console.out(JSONWriter.render(SnapshotJSON.object(result.snapshot), pretty: true))
+            return
+        }
+        guard !invocation.quiet else { return }
+        let snapshot = result.snapshot
+        console.out("[\(console.paint(SnapshotText.shortID(snapshot), .yellow))] "
+            + TerminalText.escape(snapshot.record.name))
+        console.out("  \(SnapshotText.plural(snapshot.record.nImages, "image")), "
+            + "\(SnapshotText.plural(snapshot.record.nVideos, "video")); now current")
+        if result.unchanged, let previous = result.previous {
+            console.out("  nothing changed since snapshot \(previous.hex.prefix(12)): "
+                + "this snapshot is a named checkpoint of the same content")
+        }
+    }
+
+    /// `--author`, validated: a usage error when it is not `Name <email>` or an email.
+    static func author(_ arguments: ParsedArguments) throws -> Identity? {
+        guard let text = arguments.value("author") else { return nil }
+        guard let identity = Identity(author: text) else {
+            throw UsageError(message: "invalid --author '\(TerminalText.escape(text))'", command: "commit")
+        }
+        return identity
+    }
+}

@@ -1,0 +1,43 @@
+import DsnapCore
+
+/// `dsnap show SNAP`: one snapshot in detail, optionally with its files.
+enum ShowCommand {
+    static let spec = CommandSpec(
+        name: "show",
+        summary: "Show one snapshot in detail",
+        operands: [OperandSpec("SNAP", help: "an id, a unique id prefix (4+ hex digits), a unique name, or 'current'")],
+        options: [
+            OptionSpec("files", help: "also list the snapshot's files, with their class (image, video, json, other)"),
+            .json,
+        ],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
+        let dataset = try invocation.openDataset()
+        let catalog = SnapshotCatalog(dataset: dataset)
+        let snapshot = try catalog.resolve(arguments.operand(0)!)
+        let files = arguments.flag("files") ? try catalog.files(of: snapshot) : nil
+        let console = invocation.console
+        if arguments.flag("json") {
+            var object = SnapshotJSON.object(snapshot)
+            if let files, case var .object(members) = object {
+                members.append(("files", .array(files.map { file in
+                    .object([("path", .string(file.path)), ("class", .string(file.fileClass.rawValue)),
+                             ("kind", .string(file.kind))])
+                })))
+                object = .object(members)
+            }
+            console.out(JSONWriter.render(object, pretty: true))
+            return
+        }
+        SnapshotText.block(snapshot, console: console).forEach(console.out)
+        if let files {
+            console.out("Files:       \(files.count)")
+            for file in files {
+                let suffix = file.kind == "file" ? "" : " (\(file.kind))"
+                console.out("  " + file.fileClass.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+                    + " " + TerminalText.escape(file.path) + suffix)
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import DsnapCore
+
+/// `dsnap undelete SNAP`: brings a deleted snapshot back.
+enum UndeleteCommand {
+    static let spec = CommandSpec(
+        name: "undelete",
+        summary: "Bring a deleted snapshot back",
+        operands: [OperandSpec("SNAP", help: "the deleted snapshot (see 'dsnap log --deleted')")],
+        options: [.json],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
+        let dataset = try invocation.openDataset()
+        let lock = try DatasetLock.acquire(.shared, on: dataset, command: "undelete", context: invocation.context)
+        defer { withExtendedLifetime(lock) {} }
+        let snapshot = try EditSnapshot.undelete(arguments.operand(0)!, in: dataset)
+        DeleteCommand.report(snapshot, verb: "undeleted", arguments: arguments, invocation: invocation)
+    }
+}

@@ -1,0 +1,95 @@
+import DsnapCore
+import Foundation
+
+/// The dsnap program, callable in-process: parses global options, dispatches to the command from
+/// `CommandTable`, and turns every error into a message, a hint and an exit code.
+public enum DsnapCLI {
+    /// Runs dsnap with the process's stdout, stderr and working directory.
+    public static func run(arguments: [String], environment: [String: String]) -> Int32 {
+        run(arguments: arguments, environment: environment, console: Console.standard(environment: environment),
+            workingDirectory: FileManager.default.currentDirectoryPath)
+    }
+
+    static let commonOptions = [
+        OptionSpec("help", short: "h", help: "show this help"),
+        OptionSpec("quiet", short: "q", help: "print only data and errors"),
+    ]
+
+    static func run(arguments: [String], environment: [String: String], console: Console,
+                    workingDirectory: String) -> Int32 {
+        do {
+            try dispatch(arguments, environment: environment, console: console, workingDirectory: workingDirectory)
+            return ExitCode.success.rawValue
+        } catch {
+            report(error, console: console)
+            return ExitCode.forError(error).rawValue
+        }
+    }
+
+    private static func dispatch(_ arguments: [String], environment: [String: String], console: Console,
+                                 workingDirectory: String) throws {
+        var directory = workingDirectory
+        var quiet = false
+        var position = 0
+        // Global options come before the command, as in git.
+        while position < arguments.count, arguments[position].hasPrefix("-") {
+            let argument = arguments[position]
+            switch argument {
+            case "-C":
+                position += 1
+                guard position < arguments.count else { throw UsageError(message: "option '-C' needs a value (PATH)") }
+                let path = arguments[position]
+                directory = path.hasPrefix("/") ? path : directory + "/" + path
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+                      isDirectory.boolValue else {
+                    throw UsageError(message: "cannot change to '\(TerminalText.escape(path))': no such directory")
+                }
+            case "-q", "--quiet":
+                quiet = true
+            case "--version":
+                console.out("dsnap \(HelpText.version) (libgit2 \(LibGit2Version.string))")
+                return
+            case "-h", "--help":
+                console.outRaw(HelpText.overview())
+                return
+            default:
+                throw UsageError(message: "unknown option '\(TerminalText.escape(argument))'")
+            }
+            position += 1
+        }
+        guard position < arguments.count else {
+            console.errRaw(HelpText.overview())
+            throw UsageError(message: "no command given")
+        }
+        let name = arguments[position]
+        guard let command = CommandTable.command(named: name) else {
+            throw UsageError(message: "unknown command '\(TerminalText.escape(name))'")
+        }
+        let parsed = try ParsedArguments.parse(Array(arguments[(position + 1)...]), for: command,
+                                               common: commonOptions)
+        if parsed.flag("help") {
+            console.outRaw(HelpText.help(for: command))
+            return
+        }
+        try parsed.checkOperands(for: command)
+        let invocation = Invocation(console: console, environment: environment,
+                                    workingDirectory: URL(fileURLWithPath: directory).standardizedFileURL.path,
+                                    quiet: quiet || parsed.flag("quiet"))
+        try command.run(parsed, invocation)
+    }
+
+    private static func report(_ error: Error, console: Console) {
+        switch error {
+        case let error as UsageError:
+            console.error(error.message, hint: error.hint)
+        case let error as DsnapError:
+            console.error(error.message, hint: error.hint)
+        case let error as InternalError:
+            console.error("internal error in \(error.failure.function): \(error.failure.message)",
+                          hint: "this is a bug in dsnap or libgit2; please report it with the command you ran")
+        default:
+            console.error("internal error: \(error)", hint: "this is a bug in dsnap; please report it")
+        }
+    }
+}

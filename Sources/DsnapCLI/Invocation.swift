@@ -1,0 +1,38 @@
+import DsnapCore
+import Foundation
+
+/// Everything a command needs besides its arguments: where it runs, how to print, the clock.
+final class Invocation: @unchecked Sendable {
+    let console: Console
+    let environment: [String: String]
+    /// The directory commands act in: the process's, or `-C PATH`.
+    let workingDirectory: String
+    let quiet: Bool
+    let context: OperationContext
+
+    init(console: Console, environment: [String: String], workingDirectory: String, quiet: Bool) {
+        self.console = console
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.quiet = quiet
+        self.context = OperationContext(environment: environment)
+    }
+
+    /// The dataset containing the working directory.
+    func openDataset() throws -> Dataset {
+        try Dataset.discover(from: workingDirectory)
+    }
+
+    /// A path given on the command line, made absolute against the working directory.
+    func absolutePath(_ path: String) -> String {
+        path.hasPrefix("/") ? path : workingDirectory + "/" + path
+    }
+
+    /// A progress bar on stderr when it is a terminal and not quiet; nil otherwise.
+    func progressSink() -> ProgressSink? {
+        console.stderrIsTerminal && !quiet ? TerminalProgress(console: console) : nil
+    }
+
+    /// The snapshot writer every command that snapshots uses.
+    var snapshotWriter: SnapshotWriter { IndexSnapshotWriter() }
+}

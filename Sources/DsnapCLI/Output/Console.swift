@@ -1,0 +1,78 @@
+import Foundation
+import Glibc
+
+/// Where the CLI writes: stdout for data, stderr for status, progress and errors. The binary uses
+/// the process's streams; tests pass buffers.
+final class Console: @unchecked Sendable {
+    private let writeOut: (String) -> Void
+    private let writeErr: (String) -> Void
+    let stdoutIsTerminal: Bool
+    let stderrIsTerminal: Bool
+    /// Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM is dumb.
+    let useColor: Bool
+    let errorColor: Bool
+
+    init(writeOut: @escaping (String) -> Void, writeErr: @escaping (String) -> Void,
+         stdoutIsTerminal: Bool, stderrIsTerminal: Bool, environment: [String: String]) {
+        self.writeOut = writeOut
+        self.writeErr = writeErr
+        self.stdoutIsTerminal = stdoutIsTerminal
+        self.stderrIsTerminal = stderrIsTerminal
+        let colorAllowed = (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+        self.useColor = colorAllowed && stdoutIsTerminal
+        self.errorColor = colorAllowed && stderrIsTerminal
+    }
+
+    /// The process's own streams.
+    static func standard(environment: [String: String]) -> Console {
+        Console(writeOut: { FileHandle.standardOutput.writeAll($0) },
+                writeErr: { FileHandle.standardError.writeAll($0) },
+                stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1,
+                environment: environment)
+    }
+
+    func out(_ line: String) { writeOut(line + "\n") }
+    func outRaw(_ text: String) { writeOut(text) }
+    func err(_ line: String) { writeErr(line + "\n") }
+    func errRaw(_ text: String) { writeErr(text) }
+
+    func error(_ message: String, hint: String?) {
+        let label = errorColor ? Style.red.apply("error:") : "error:"
+        err("dsnap: \(label) \(message)")
+        if let hint {
+            for line in hint.split(separator: "\n", omittingEmptySubsequences: false) { err("hint: \(line)") }
+        }
+    }
+
+    func warning(_ message: String) {
+        let label = errorColor ? Style.yellow.apply("warning:") : "warning:"
+        err("dsnap: \(label) \(message)")
+    }
+
+    /// Colours `text` for stdout when colour is on.
+    func paint(_ text: String, _ style: Style) -> String { useColor ? style.apply(text) : text }
+}
+
+/// ANSI styles used in human output.
+enum Style: String {
+    case red = "31", green = "32", yellow = "33", bold = "1", dim = "2"
+    func apply(_ text: String) -> String { "\u{1B}[\(rawValue)m\(text)\u{1B}[0m" }
+}
+
+extension FileHandle {
+    /// Writes everything; a closed pipe (EPIPE) ends quietly, as `head` users expect.
+    func writeAll(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { buffer in
+                Glibc.write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+}

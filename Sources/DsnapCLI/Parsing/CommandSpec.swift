@@ -1,0 +1,53 @@
+/// A command-line option, declared as data: `-h` help and the man page SYNOPSIS both come from it.
+struct OptionSpec: Sendable {
+    let long: String
+    let short: Character?
+    /// The value's placeholder (`NAME`, `N`); nil for a flag.
+    let value: String?
+    let help: String
+
+    init(_ long: String, short: Character? = nil, value: String? = nil, help: String) {
+        self.long = long
+        self.short = short
+        self.value = value
+        self.help = help
+    }
+
+    /// `-m|--name NAME`, `--json`.
+    var synopsis: String {
+        var text = short.map { "-\($0)|--\(long)" } ?? "--\(long)"
+        if let value { text += " " + value }
+        return text
+    }
+
+    static let json = OptionSpec("json", help: "print the result as JSON (see JSON OUTPUT in the man page)")
+}
+
+/// A positional operand.
+struct OperandSpec: Sendable {
+    let name: String
+    let optional: Bool
+    let help: String
+
+    init(_ name: String, optional: Bool = false, help: String) {
+        self.name = name
+        self.optional = optional
+        self.help = help
+    }
+
+    var synopsis: String { optional ? "[\(name)]" : name }
+}
+
+/// One subcommand: its declaration and the function that runs it.
+struct CommandSpec: Sendable {
+    let name: String
+    let summary: String
+    let operands: [OperandSpec]
+    let options: [OptionSpec]
+    let run: @Sendable (ParsedArguments, Invocation) throws -> Void
+
+    /// The usage line, identical to the man page's SYNOPSIS (a test holds them together).
+    var usage: String {
+        (["dsnap", name] + options.map { "[\($0.synopsis)]" } + operands.map(\.synopsis)).joined(separator: " ")
+    }
+}

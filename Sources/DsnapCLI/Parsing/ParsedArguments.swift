@@ -1,0 +1,94 @@
+/// The options and operands given to one command, checked against its declaration.
+struct ParsedArguments: Sendable {
+    private(set) var values: [String: String] = [:]
+    private(set) var flags: Set<String> = []
+    private(set) var operands: [String] = []
+
+    func value(_ long: String) -> String? { values[long] }
+    func flag(_ long: String) -> Bool { flags.contains(long) }
+    func operand(_ position: Int) -> String? { position < operands.count ? operands[position] : nil }
+
+    /// An integer option's value, or a usage error naming the option when it is not one.
+    func integer(_ long: String, minimum: Int) throws -> Int? {
+        guard let text = values[long] else { return nil }
+        guard let number = Int(text), number >= minimum else {
+            throw UsageError(message: "option '--\(long)' takes a whole number of at least \(minimum), not '\(text)'")
+        }
+        return number
+    }
+
+    /// Parses `arguments` for `command`: `--long value`, `--long=value`, `-s value`, `-svalue`,
+    /// `--` ends options. An option's value is taken as given, even when it starts with `-`.
+    /// `common` options (help, quiet) are accepted by every command without being in its usage.
+    /// Operand counts are checked separately (`checkOperands`), so `-h` works with operands missing.
+    static func parse(_ arguments: [String], for command: CommandSpec, common: [OptionSpec]) throws -> ParsedArguments {
+        var parsed = ParsedArguments()
+        var position = 0
+        var optionsEnded = false
+        let options = command.options + common
+        func spec(long: String) -> OptionSpec? { options.first { $0.long == long } }
+        func spec(short: Character) -> OptionSpec? { options.first { $0.short == short } }
+        func unknown(_ text: String) -> UsageError {
+            UsageError(message: "unknown option '\(text)'", command: command.name)
+        }
+        func takeValue(for option: OptionSpec, inline: String?, spelled: String) throws {
+            if let inline {
+                parsed.values[option.long] = inline
+            } else {
+                position += 1
+                guard position < arguments.count else {
+                    throw UsageError(message: "option '\(spelled)' needs a value (\(option.value ?? "VALUE"))",
+                                     command: command.name)
+                }
+                parsed.values[option.long] = arguments[position]
+            }
+        }
+        while position < arguments.count {
+            let argument = arguments[position]
+            if optionsEnded || argument == "-" || !argument.hasPrefix("-") {
+                parsed.operands.append(argument)
+            } else if argument == "--" {
+                optionsEnded = true
+            } else if argument.hasPrefix("--") {
+                let body = argument.dropFirst(2)
+                let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+                let inline = body.contains("=") ? String(body.drop(while: { $0 != "=" }).dropFirst()) : nil
+                guard let option = spec(long: name) else { throw unknown("--" + name) }
+                if option.value == nil {
+                    guard inline == nil else {
+                        throw UsageError(message: "option '--\(name)' takes no value", command: command.name)
+                    }
+                    parsed.flags.insert(option.long)
+                } else {
+                    try takeValue(for: option, inline: inline, spelled: "--" + name)
+                }
+            } else {
+                let letter = argument[argument.index(after: argument.startIndex)]
+                guard let option = spec(short: letter) else { throw unknown("-" + String(letter)) }
+                let rest = String(argument.dropFirst(2))
+                if option.value == nil {
+                    guard rest.isEmpty else { throw unknown(argument) }
+                    parsed.flags.insert(option.long)
+                } else {
+                    try takeValue(for: option, inline: rest.isEmpty ? nil : rest, spelled: "-" + String(letter))
+                }
+            }
+            position += 1
+        }
+        return parsed
+    }
+
+    /// Throws a usage error when operands are missing or extra.
+    func checkOperands(for command: CommandSpec) throws {
+        let parsed = self
+        let required = command.operands.filter { !$0.optional }.count
+        if parsed.operands.count < required {
+            let missing = command.operands[parsed.operands.count]
+            throw UsageError(message: "missing operand \(missing.name)", command: command.name)
+        }
+        if parsed.operands.count > command.operands.count {
+            throw UsageError(message: "unexpected argument '\(parsed.operands[command.operands.count])'",
+                             command: command.name)
+        }
+    }
+}

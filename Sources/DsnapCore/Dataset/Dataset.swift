@@ -1,0 +1,103 @@
+import Foundation
+
+/// An open dataset: a folder whose git directory is `ROOT/.dsnap` and whose work tree is `ROOT`.
+public final class Dataset {
+    /// Absolute path of the dataset folder, without a trailing slash.
+    public let root: String
+    /// The dataset's name (`source_dataset_name`), from `.dsnap/config`.
+    public let name: String
+    let repository: GitRepository
+
+    /// The on-disk format this dsnap writes and reads.
+    public static let formatVersion = 1
+    public static let gitDirName = ".dsnap"
+    public static let ignoreFileName = ".dsnapignore"
+    static let branch = "refs/heads/main"
+    static let nameKey = "dsnap.name"
+    static let formatKey = "dsnap.formatversion"
+
+    public var gitDir: String { root + "/" + Self.gitDirName }
+
+    init(root: String, repository: GitRepository) throws {
+        self.root = root
+        self.repository = repository
+        guard let version = try repository.configString(Self.formatKey) else {
+            throw StorageError.corrupt(detail: "'\(Self.formatKey)' is missing from '\(root)/.dsnap/config'")
+        }
+        guard let number = Int(version), number <= Self.formatVersion, number >= 1 else {
+            throw DatasetError.unsupportedFormat(found: version, supported: Self.formatVersion)
+        }
+        self.name = try repository.configString(Self.nameKey) ?? URL(fileURLWithPath: root).lastPathComponent
+        try installIgnoreRules()
+    }
+
+    /// Opens the dataset whose folder is `root`.
+    public static func open(root: String) throws -> Dataset {
+        let gitDir = root + "/" + gitDirName
+        guard FileManager.default.fileExists(atPath: gitDir + "/HEAD") else {
+            throw DatasetError.notADataset(path: root)
+        }
+        let repository: GitRepository
+        do {
+            repository = try GitRepository.open(gitDir: gitDir)
+        } catch let failure as GitFailure {
+            throw failure.asDsnapError(path: gitDir)
+        }
+        return try Dataset(root: root, repository: repository)
+    }
+
+    /// Finds the dataset containing `directory` (itself or the nearest parent with a `.dsnap`).
+    public static func discover(from directory: String) throws -> Dataset {
+        let start = URL(fileURLWithPath: directory).standardizedFileURL.path
+        var candidate = start
+        while true {
+            if FileManager.default.fileExists(atPath: candidate + "/" + gitDirName + "/HEAD") {
+                return try open(root: candidate)
+            }
+            guard candidate != "/" && !candidate.isEmpty else { break }
+            candidate = (candidate as NSString).deletingLastPathComponent
+        }
+        throw DatasetError.notADataset(path: start)
+    }
+
+    /// `.dsnap` must never be snapshotted, whatever a `.gitignore` in the dataset says; and
+    /// `.dsnapignore` holds the user's exclusions (gitignore syntax), read fresh on every open.
+    private func installIgnoreRules() throws {
+        try wrapGit { try repository.addIgnoreRules("/\(Self.gitDirName)/\n/.git\n") }
+        let ignorePath = root + "/" + Self.ignoreFileName
+        if let rules = try? String(contentsOfFile: ignorePath, encoding: .utf8), !rules.isEmpty {
+            try wrapGit { try repository.addIgnoreRules(rules) }
+        }
+    }
+
+    /// True for paths that belong to dsnap itself and are never part of a snapshot.
+    static func isInternalPath(_ path: String) -> Bool {
+        path == gitDirName || path.hasPrefix(gitDirName + "/") || path == ".git" || path.hasPrefix(".git/")
+    }
+
+    /// Runs libgit2 work, turning its failures into errors a user can act on.
+    func wrapGit<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let failure as GitFailure {
+            throw failure.asDsnapError(path: gitDir)
+        }
+    }
+}
+
+/// A libgit2 failure that is not a dsnap error: a bug or an unexpected library failure (exit 1).
+public struct InternalError: Error, Sendable {
+    public let failure: GitFailure
+}
+
+extension GitFailure {
+    /// Storage failures become `StorageError`s; anything else stays internal.
+    func asDsnapError(path: String) -> Error {
+        switch kind {
+        case .diskFull: return StorageError.diskFull(path: path)
+        case .permissionDenied: return StorageError.permissionDenied(path: path)
+        case .storage: return StorageError.io(path: path, reason: message)
+        case .notFound, .locked, .exists, .other: return InternalError(failure: self)
+        }
+    }
+}

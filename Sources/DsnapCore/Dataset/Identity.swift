@@ -1,0 +1,45 @@
+import Foundation
+
+/// Who takes a snapshot: the commit's author, and the API's `created_by` (the email).
+public struct Identity: Sendable, Equatable {
+    public let name: String
+    public let email: String
+
+    public init(name: String, email: String) {
+        self.name = name
+        self.email = email
+    }
+
+    /// Parses `Name <email>`; a bare `email` serves as both name and email.
+    public init?(author text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, !trimmed.contains("\0"), !trimmed.contains("\n") else { return nil }
+        if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
+            let email = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
+            let name = trimmed[..<open].trimmingCharacters(in: .whitespaces)
+            guard !email.isEmpty, !email.contains("<"), !email.contains(">") else { return nil }
+            self.init(name: name.isEmpty ? email : name, email: email)
+        } else {
+            guard !trimmed.contains("<"), !trimmed.contains(">") else { return nil }
+            self.init(name: trimmed, email: trimmed)
+        }
+    }
+
+    /// `--author`, else GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, else git's user.name/user.email,
+    /// else `$USER@hostname`: the order git users expect.
+    static func resolve(explicit: Identity?, repository: GitRepository, environment: [String: String]) -> Identity {
+        if let explicit { return explicit }
+        if let email = environment["GIT_AUTHOR_EMAIL"], !email.isEmpty {
+            return Identity(name: environment["GIT_AUTHOR_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? email,
+                            email: email)
+        }
+        if let configured = repository.configuredIdentity(), !configured.email.isEmpty {
+            return Identity(name: configured.name, email: configured.email)
+        }
+        let user = environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
+        var host = [CChar](repeating: 0, count: 256)
+        let hostname = gethostname(&host, host.count) == 0
+            ? host.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "localhost"
+        return Identity(name: user, email: "\(user)@\(hostname)")
+    }
+}

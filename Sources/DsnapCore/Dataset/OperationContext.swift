@@ -1,0 +1,19 @@
+import Foundation
+
+/// What an operation needs from the outside world besides the dataset: the environment and a clock.
+/// Tests fix both (`DSNAP_NOW`, author variables) so snapshot ids repeat.
+public struct OperationContext: Sendable {
+    public var environment: [String: String]
+    public var now: @Sendable () -> Timestamp
+
+    public init(environment: [String: String], now: (@Sendable () -> Timestamp)? = nil) {
+        self.environment = environment
+        if let now {
+            self.now = now
+        } else if let fixed = environment["DSNAP_NOW"].flatMap(Timestamp.init(iso8601:)) {
+            self.now = { fixed }
+        } else {
+            self.now = { Timestamp(Date()) }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// Problems with the dataset as a whole: finding it, creating it, reading its configuration.
+public enum DatasetError: DsnapError, Equatable {
+    /// No `.dsnap` here or in any parent folder.
+    case notADataset(path: String)
+    /// `init` over a folder that already has a `.dsnap`.
+    case alreadyADataset(path: String)
+    /// The dataset was written by a newer dsnap.
+    case unsupportedFormat(found: String, supported: Int)
+    /// The folder to init is not a directory (or cannot be created).
+    case notADirectory(path: String)
+    /// A dataset name that cannot be stored (empty, or contains a NUL).
+    case invalidName(String)
+
+    public var message: String {
+        switch self {
+        case let .notADataset(path): return "not a dataset (or any parent up to /): '\(path)'"
+        case let .alreadyADataset(path): return "'\(path)' is already a dataset"
+        case let .unsupportedFormat(found, supported):
+            return "dataset format version '\(found)' is not supported (this dsnap reads version \(supported))"
+        case let .notADirectory(path): return "'\(path)' is not a directory"
+        case let .invalidName(reason): return "invalid dataset name: \(reason)"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .notADataset: return "run 'dsnap init' to make this folder a dataset, or use -C PATH"
+        case .alreadyADataset: return "run 'dsnap status' to see it; remove its .dsnap folder to start over"
+        case .unsupportedFormat: return "upgrade dsnap to read this dataset"
+        case .notADirectory: return nil
+        case .invalidName: return "pass a non-empty name with --name"
+        }
+    }
+}

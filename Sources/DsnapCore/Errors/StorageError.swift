@@ -1,0 +1,37 @@
+import Foundation
+
+/// The file system or the object store failed us: full disk, I/O error, permissions, corruption.
+public enum StorageError: DsnapError, Equatable {
+    case diskFull(path: String)
+    case permissionDenied(path: String)
+    case io(path: String, reason: String)
+    /// The repository is damaged; `detail` names what was found.
+    case corrupt(detail: String)
+
+    public var message: String {
+        switch self {
+        case let .diskFull(path): return "no space left on device while writing '\(path)'"
+        case let .permissionDenied(path): return "permission denied: '\(path)'"
+        case let .io(path, reason): return "cannot access '\(path)': \(reason)"
+        case let .corrupt(detail): return "the dataset's repository is damaged: \(detail)"
+        }
+    }
+
+    public var hint: String? {
+        switch self {
+        case .diskFull: return "free some space and run the command again; nothing was lost"
+        case .permissionDenied: return "check the permissions of the dataset folder and its .dsnap"
+        case .io: return nil
+        case .corrupt: return "run 'git --git-dir=.dsnap fsck --full' to see what is damaged"
+        }
+    }
+
+    /// Maps an errno from a failed system call on `path`.
+    static func fromErrno(_ code: Int32, path: String) -> StorageError {
+        switch code {
+        case ENOSPC, EDQUOT: return .diskFull(path: path)
+        case EACCES, EPERM, EROFS: return .permissionDenied(path: path)
+        default: return .io(path: path, reason: String(cString: strerror(code)))
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Clibgit2
+
+/// A libgit2 call that failed, captured at once: `git_error_last()` is per-thread and the next
+/// call overwrites it, so every wrapper converts through `check(_:_:)` right after the call.
+public struct GitFailure: Error, Sendable, Equatable {
+    /// The libgit2 function that failed, for bug reports.
+    public let function: String
+    /// libgit2's return code (`git_error_code`), e.g. -3 for GIT_ENOTFOUND.
+    public let code: Int32
+    /// libgit2's error class (`git_error_t`): OS, zlib, ODB, ...
+    public let errorClass: Int32
+    public let message: String
+
+    /// What kind of failure this is, so callers can map it to a user-facing error.
+    public var kind: Kind {
+        if code == GIT_ENOTFOUND.rawValue { return .notFound }
+        if code == GIT_ELOCKED.rawValue { return .locked }
+        if code == GIT_EEXISTS.rawValue { return .exists }
+        let lower = message.lowercased()
+        if lower.contains("no space left") { return .diskFull }
+        if lower.contains("permission denied") { return .permissionDenied }
+        if errorClass == GIT_ERROR_OS.rawValue || errorClass == GIT_ERROR_ZLIB.rawValue
+            || errorClass == GIT_ERROR_ODB.rawValue || errorClass == GIT_ERROR_OBJECT.rawValue
+            || lower.contains("corrupt") || lower.contains("failed to read") {
+            return .storage
+        }
+        return .other
+    }
+
+    public enum Kind: Sendable { case notFound, locked, exists, diskFull, permissionDenied, storage, other }
+}
+
+/// Throws a `GitFailure` naming `function` when a libgit2 call returned a negative code.
+@discardableResult
+func check(_ result: Int32, _ function: String) throws -> Int32 {
+    guard result < 0 else { return result }
+    var errorClass: Int32 = 0
+    var message = "unknown error"
+    if let last = git_error_last() {
+        errorClass = last.pointee.klass
+        if let text = last.pointee.message { message = String(cString: text) }
+    }
+    throw GitFailure(function: function, code: result, errorClass: errorClass, message: message)
+}

@@ -1,0 +1,86 @@
+import Clibgit2
+
+/// Owns a repository's `git_index`; holds the repository so the index never outlives it.
+final class GitIndex {
+    let pointer: OpaquePointer
+    private let repository: GitRepository
+
+    init(pointer: OpaquePointer, repository: GitRepository) {
+        self.pointer = pointer
+        self.repository = repository
+    }
+
+    deinit {
+        git_index_free(pointer)
+    }
+
+    /// Decides per path whether it goes into the index; `false` skips it.
+    typealias PathFilter = (String) -> Bool
+
+    private final class FilterBox {
+        let filter: PathFilter
+        var visited = 0
+        let onVisit: (Int) -> Void
+        init(filter: @escaping PathFilter, onVisit: @escaping (Int) -> Void) {
+            self.filter = filter
+            self.onVisit = onVisit
+        }
+    }
+
+    /// Makes the index match the work tree: new and modified files added (hashing only files whose
+    /// stat changed), deleted files removed. Ignored files are left out, as are paths `filter` rejects.
+    func addAll(filter: @escaping PathFilter, onVisit: @escaping (Int) -> Void) throws {
+        let box = FilterBox(filter: filter, onVisit: onVisit)
+        let payload = Unmanaged.passUnretained(box).toOpaque()
+        let callback: git_index_matched_path_cb = { path, _, payload in
+            let box = Unmanaged<FilterBox>.fromOpaque(payload!).takeUnretainedValue()
+            box.visited += 1
+            if box.visited % 256 == 0 { box.onVisit(box.visited) }
+            return box.filter(String(cString: path!)) ? 0 : 1
+        }
+        var pathspec = git_strarray(strings: nil, count: 0)
+        try check(git_index_add_all(pointer, &pathspec, GIT_INDEX_ADD_DEFAULT.rawValue, callback, payload),
+                  "git_index_add_all")
+        try check(git_index_update_all(pointer, &pathspec, callback, payload), "git_index_update_all")
+        onVisit(box.visited)
+    }
+
+    /// Paths of the regular files (not links, not submodules) in the index, in index order.
+    var regularFilePaths: [String] {
+        (0..<git_index_entrycount(pointer)).compactMap { position in
+            guard let entry = git_index_get_byindex(pointer, position) else { return nil }
+            let mode = entry.pointee.mode
+            guard mode == GIT_FILEMODE_BLOB.rawValue || mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue else {
+                return nil
+            }
+            return String(cString: entry.pointee.path)
+        }
+    }
+
+    var entryCount: Int { git_index_entrycount(pointer) }
+
+    func remove(path: String) throws {
+        try check(git_index_remove_bypath(pointer, path), "git_index_remove_bypath")
+    }
+
+    /// Replaces the index's content with a tree (stat data is lost, so the next status rehashes).
+    func read(tree: GitOID) throws {
+        var oid = tree.raw
+        var handle: OpaquePointer?
+        try check(git_tree_lookup(&handle, repository.pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(handle) }
+        try check(git_index_read_tree(pointer, handle), "git_index_read_tree")
+    }
+
+    /// Writes the index file atomically (through `index.lock`).
+    func write() throws {
+        try check(git_index_write(pointer), "git_index_write")
+    }
+
+    /// Writes the tree objects for the index's content and returns the root tree.
+    func writeTree() throws -> GitOID {
+        var oid = git_oid()
+        try check(git_index_write_tree(&oid, pointer), "git_index_write_tree")
+        return GitOID(oid)
+    }
+}

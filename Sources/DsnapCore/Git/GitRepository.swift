@@ -1,0 +1,284 @@
+import Clibgit2
+import Foundation
+
+/// Owns one `git_repository` handle; every other Git/ wrapper keeps its repository alive.
+final class GitRepository {
+    let pointer: OpaquePointer
+
+    private init(pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit {
+        git_repository_free(pointer)
+    }
+
+    /// Creates a repository whose git directory is `gitDir` and whose work tree is `workDir`.
+    /// `RELATIVE_GITLINK` writes `core.worktree = ../`, so the dataset folder can be moved.
+    static func create(gitDir: String, workDir: String, initialBranch: String) throws -> GitRepository {
+        LibGit2.ensureInitialized()
+        var options = git_repository_init_options()
+        try check(git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)),
+                  "git_repository_init_options_init")
+        options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | GIT_REPOSITORY_INIT_NO_DOTGIT_DIR.rawValue
+            | GIT_REPOSITORY_INIT_RELATIVE_GITLINK.rawValue | GIT_REPOSITORY_INIT_NO_REINIT.rawValue
+        var handle: OpaquePointer?
+        try workDir.withCString { work in
+            try initialBranch.withCString { branch in
+                options.workdir_path = work
+                options.initial_head = branch
+                try check(git_repository_init_ext(&handle, gitDir, &options), "git_repository_init_ext")
+            }
+        }
+        return GitRepository(pointer: handle!)
+    }
+
+    /// Opens the repository at `gitDir` exactly (no upward search; discovery is the caller's).
+    static func open(gitDir: String) throws -> GitRepository {
+        LibGit2.ensureInitialized()
+        var handle: OpaquePointer?
+        try check(git_repository_open_ext(&handle, gitDir, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil),
+                  "git_repository_open_ext")
+        return GitRepository(pointer: handle!)
+    }
+
+    /// The work tree path, with a trailing slash, or nil for a bare repository.
+    var workdir: String? {
+        git_repository_workdir(pointer).map { String(cString: $0) }
+    }
+
+    // MARK: Config
+
+    private func withConfig<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        var config: OpaquePointer?
+        try check(git_repository_config(&config, pointer), "git_repository_config")
+        defer { git_config_free(config) }
+        return try body(config!)
+    }
+
+    /// The repository-local value of `key`, or nil when unset.
+    func configString(_ key: String) throws -> String? {
+        try withConfig { config in
+            var entry: UnsafeMutablePointer<git_config_entry>?
+            let result = git_config_get_entry(&entry, config, key)
+            if result == GIT_ENOTFOUND.rawValue { return nil }
+            try check(result, "git_config_get_entry")
+            defer { git_config_entry_free(entry) }
+            return String(cString: entry!.pointee.value)
+        }
+    }
+
+    /// Sets `key` in the repository's own config file (`.dsnap/config`).
+    func setConfig(_ key: String, _ value: String) throws {
+        try withConfig { config in
+            var local: OpaquePointer?
+            try check(git_config_open_level(&local, config, GIT_CONFIG_LEVEL_LOCAL), "git_config_open_level")
+            defer { git_config_free(local) }
+            try check(git_config_set_string(local, key, value), "git_config_set_string")
+        }
+    }
+
+    // MARK: References
+
+    /// The commit HEAD points at, or nil when the branch is unborn.
+    func headCommit() throws -> GitOID? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, pointer, "HEAD")
+        if result == GIT_ENOTFOUND.rawValue || result == GIT_EUNBORNBRANCH.rawValue { return nil }
+        try check(result, "git_reference_name_to_id")
+        return GitOID(oid)
+    }
+
+    /// The object a reference points at (following symbolic refs), or nil when it does not exist.
+    func resolve(reference name: String) throws -> GitOID? {
+        var oid = git_oid()
+        let result = git_reference_name_to_id(&oid, pointer, name)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "git_reference_name_to_id")
+        return GitOID(oid)
+    }
+
+    /// Names of the references matching a glob such as `refs/dsnap/snapshots/*`.
+    func referenceNames(matching glob: String) throws -> [String] {
+        var iterator: OpaquePointer?
+        try check(git_reference_iterator_glob_new(&iterator, pointer, glob), "git_reference_iterator_glob_new")
+        defer { git_reference_iterator_free(iterator) }
+        var names: [String] = []
+        while true {
+            var name: UnsafePointer<CChar>?
+            let result = git_reference_next_name(&name, iterator)
+            if result == GIT_ITEROVER.rawValue { break }
+            try check(result, "git_reference_next_name")
+            names.append(String(cString: name!))
+        }
+        return names
+    }
+
+    /// Creates or moves a direct reference.
+    func setReference(_ name: String, to target: GitOID, message: String) throws {
+        var oid = target.raw
+        var reference: OpaquePointer?
+        try check(git_reference_create(&reference, pointer, name, &oid, 1, message), "git_reference_create")
+        git_reference_free(reference)
+    }
+
+    /// Deletes a reference; a missing one is not an error.
+    func deleteReference(_ name: String) throws {
+        var reference: OpaquePointer?
+        let result = git_reference_lookup(&reference, pointer, name)
+        if result == GIT_ENOTFOUND.rawValue { return }
+        try check(result, "git_reference_lookup")
+        defer { git_reference_free(reference) }
+        try check(git_reference_delete(reference), "git_reference_delete")
+    }
+
+    // MARK: Objects
+
+    func objectExists(_ id: GitOID) throws -> Bool {
+        var odb: OpaquePointer?
+        try check(git_repository_odb(&odb, pointer), "git_repository_odb")
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        return git_odb_exists(odb, &oid) != 0
+    }
+
+    /// Writes a commit and returns its id. With `updateReference`, the ref (e.g. `HEAD`) moves to it,
+    /// and libgit2 refuses if the ref no longer points at `parents.first`.
+    func createCommit(tree: GitOID, parents: [GitOID], author: GitSignature, committer: GitSignature,
+                      message: String, updateReference: String?) throws -> GitOID {
+        var treeOID = tree.raw
+        var treeHandle: OpaquePointer?
+        try check(git_tree_lookup(&treeHandle, pointer, &treeOID), "git_tree_lookup")
+        defer { git_tree_free(treeHandle) }
+
+        var parentHandles: [OpaquePointer?] = []
+        defer { parentHandles.forEach { git_commit_free($0) } }
+        for parent in parents {
+            var parentOID = parent.raw
+            var handle: OpaquePointer?
+            try check(git_commit_lookup(&handle, pointer, &parentOID), "git_commit_lookup")
+            parentHandles.append(handle)
+        }
+
+        let authorSignature = try makeSignature(author)
+        defer { git_signature_free(authorSignature) }
+        let committerSignature = try makeSignature(committer)
+        defer { git_signature_free(committerSignature) }
+
+        var result = git_oid()
+        _ = try parentHandles.withUnsafeMutableBufferPointer { buffer in
+            try check(git_commit_create(&result, pointer, updateReference, authorSignature, committerSignature,
+                                        "UTF-8", message, treeHandle, parents.count, buffer.baseAddress),
+                      "git_commit_create")
+        }
+        return GitOID(result)
+    }
+
+    func commit(_ id: GitOID) throws -> GitCommitInfo {
+        var oid = id.raw
+        var handle: OpaquePointer?
+        try check(git_commit_lookup(&handle, pointer, &oid), "git_commit_lookup")
+        defer { git_commit_free(handle) }
+        var parents: [GitOID] = []
+        for index in 0..<git_commit_parentcount(handle) {
+            if let parent = git_commit_parent_id(handle, index) { parents.append(GitOID(parent)) }
+        }
+        let author = git_commit_author(handle)!.pointee
+        return GitCommitInfo(
+            id: id,
+            tree: GitOID(git_commit_tree_id(handle)),
+            parents: parents,
+            author: GitSignature(name: String(cString: author.name), email: String(cString: author.email),
+                                 time: author.when.time, offsetMinutes: author.when.offset),
+            message: git_commit_message(handle).map { String(cString: $0) } ?? "")
+    }
+
+    /// Every blob, link and submodule entry of a tree, depth first, with full paths.
+    func treeEntries(_ tree: GitOID) throws -> [GitTreeEntry] {
+        var oid = tree.raw
+        var handle: OpaquePointer?
+        try check(git_tree_lookup(&handle, pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(handle) }
+        final class Collector { var entries: [GitTreeEntry] = [] }
+        let collector = Collector()
+        let payload = Unmanaged.passUnretained(collector).toOpaque()
+        try check(git_tree_walk(handle, GIT_TREEWALK_PRE, { root, entry, payload in
+            let collector = Unmanaged<Collector>.fromOpaque(payload!).takeUnretainedValue()
+            let name = String(cString: git_tree_entry_name(entry))
+            let path = String(cString: root!) + name
+            let kind: GitTreeEntry.Kind
+            switch git_tree_entry_filemode(entry) {
+            case GIT_FILEMODE_TREE: return 0
+            case GIT_FILEMODE_BLOB_EXECUTABLE: kind = .executable
+            case GIT_FILEMODE_LINK: kind = .symlink
+            case GIT_FILEMODE_COMMIT: kind = .submodule
+            default: kind = .blob
+            }
+            collector.entries.append(GitTreeEntry(path: path, kind: kind, id: GitOID(git_tree_entry_id(entry))))
+            return 0
+        }, payload), "git_tree_walk")
+        return collector.entries
+    }
+
+    // MARK: Notes
+
+    /// The text of the note on `target` under `notesRef`, or nil when there is none.
+    func note(on target: GitOID, notesRef: String) throws -> String? {
+        var oid = target.raw
+        var note: OpaquePointer?
+        let result = git_note_read(&note, pointer, notesRef, &oid)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check(result, "git_note_read")
+        defer { git_note_free(note) }
+        return git_note_message(note).map { String(cString: $0) }
+    }
+
+    /// Writes (or rewrites) the note on `target`. Each write is a commit on `notesRef`, so the
+    /// record's earlier versions stay in that ref's history.
+    func setNote(on target: GitOID, notesRef: String, text: String, signature: GitSignature) throws {
+        let author = try makeSignature(signature)
+        defer { git_signature_free(author) }
+        var oid = target.raw
+        var noteOID = git_oid()
+        try check(git_note_create(&noteOID, pointer, notesRef, author, author, &oid, text, 1), "git_note_create")
+    }
+
+    // MARK: Index
+
+    func index() throws -> GitIndex {
+        var handle: OpaquePointer?
+        try check(git_repository_index(&handle, pointer), "git_repository_index")
+        return GitIndex(pointer: handle!, repository: self)
+    }
+
+    // MARK: Ignore rules
+
+    /// Adds in-memory ignore rules (gitignore syntax) for this handle's lifetime.
+    func addIgnoreRules(_ rules: String) throws {
+        try check(git_ignore_add_rule(pointer, rules), "git_ignore_add_rule")
+    }
+
+    func isIgnored(_ path: String) throws -> Bool {
+        var ignored: Int32 = 0
+        try check(git_ignore_path_is_ignored(&ignored, pointer, path), "git_ignore_path_is_ignored")
+        return ignored != 0
+    }
+
+    private func makeSignature(_ value: GitSignature) throws -> UnsafeMutablePointer<git_signature> {
+        var signature: UnsafeMutablePointer<git_signature>?
+        try check(git_signature_new(&signature, value.name, value.email, value.time, value.offsetMinutes),
+                  "git_signature_new")
+        return signature!
+    }
+}
+
+extension GitRepository {
+    /// user.name and user.email from the git config files libgit2 reads (repository, global, system),
+    /// or nil when either is unset.
+    func configuredIdentity() -> (name: String, email: String)? {
+        var signature: UnsafeMutablePointer<git_signature>?
+        guard git_signature_default(&signature, pointer) == 0, let signature else { return nil }
+        defer { git_signature_free(signature) }
+        return (String(cString: signature.pointee.name), String(cString: signature.pointee.email))
+    }
+}

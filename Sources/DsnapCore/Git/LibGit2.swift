@@ -1,0 +1,18 @@
+import Clibgit2
+
+/// Process-wide libgit2 set-up, done once before the first repository is opened.
+enum LibGit2 {
+    /// `git_libgit2_init` reference-counts, so calling it once for the whole process is enough;
+    /// a `static let` runs its initializer exactly once, even across threads.
+    private static let initialized: Bool = {
+        git_libgit2_init()
+        // Objects and refs are synced before a ref moves, so a power loss never leaves a
+        // snapshot ref pointing at objects that are not on disk.
+        dsnap_set_fsync_gitdir(1)
+        return true
+    }()
+
+    static func ensureInitialized() {
+        _ = initialized
+    }
+}

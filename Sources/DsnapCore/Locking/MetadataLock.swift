@@ -1,0 +1,25 @@
+import Foundation
+
+/// Serializes writes to the notes ref (`refs/notes/dsnap`): each note write reads the ref's tip and
+/// moves it, so two concurrent writers would lose one update. Holders wait for each other; each
+/// holds it for milliseconds. Like `DatasetLock`, it dies with its process.
+enum MetadataLock {
+    static func withLock<T>(on dataset: Dataset, _ body: () throws -> T) throws -> T {
+        let path = dataset.gitDir + "/notes.lock"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw StorageError.fromErrno(errno, path: path) }
+        }
+        // Holding the lock, any libgit2 lock file on the notes ref is a leftover of a killed writer.
+        removeStaleLockFile(dataset.gitDir + "/" + SnapshotCatalog.notesRef + ".lock")
+        return try body()
+    }
+
+    /// Removes a git `.lock` file left by a killed process. Only call while holding the dsnap lock
+    /// that guards the file's ref, so no live dsnap writer can own it.
+    static func removeStaleLockFile(_ path: String) {
+        unlink(path)
+    }
+}

@@ -1,0 +1,56 @@
+/// `dsnap update`, `dsnap delete` and `dsnap undelete`: changes to a snapshot's record and
+/// visibility that never touch its commit, so its id stays. The caller holds the dataset lock
+/// in shared mode; these serialize among themselves on the metadata lock.
+public enum EditSnapshot {
+    /// Renames and/or re-describes a snapshot.
+    public static func update(_ reference: String, name: String?, description: String?, in dataset: Dataset,
+                              context: OperationContext) throws -> Snapshot {
+        if let name, name.isEmpty { throw SnapshotError.invalidName("the name is empty") }
+        let catalog = SnapshotCatalog(dataset: dataset)
+        return try MetadataLock.withLock(on: dataset) {
+            // Resolved under the lock, so the record we rewrite is the latest one.
+            var snapshot = try catalog.resolve(reference)
+            if let name { snapshot.record.name = name }
+            if let description { snapshot.record.description = description }
+            let identity = Identity.resolve(explicit: nil, repository: dataset.repository,
+                                            environment: context.environment)
+            try catalog.writeRecord(snapshot.record, for: snapshot.id, identity: identity, context: context)
+            return snapshot
+        }
+    }
+
+    /// Hides a snapshot from every listing and look-up; its objects stay.
+    public static func delete(_ reference: String, in dataset: Dataset) throws -> Snapshot {
+        let catalog = SnapshotCatalog(dataset: dataset)
+        return try MetadataLock.withLock(on: dataset) {
+            var snapshot = try catalog.resolve(reference)
+            if snapshot.isCurrent { throw SnapshotError.cannotDeleteCurrent(id: snapshot.id.hex) }
+            try dataset.wrapGit {
+                try dataset.repository.setReference(SnapshotCatalog.deletedRefPrefix + snapshot.id.hex,
+                                                    to: snapshot.id, message: "dsnap: delete")
+            }
+            snapshot.isDeleted = true
+            return snapshot
+        }
+    }
+
+    /// Brings a deleted snapshot back.
+    public static func undelete(_ reference: String, in dataset: Dataset) throws -> Snapshot {
+        let catalog = SnapshotCatalog(dataset: dataset)
+        return try MetadataLock.withLock(on: dataset) {
+            var snapshot: Snapshot
+            do {
+                snapshot = try catalog.resolve(reference, among: .deleted)
+            } catch SnapshotError.notFound {
+                // Name the real problem when the snapshot exists but is not deleted.
+                if let live = try? catalog.resolve(reference) { throw SnapshotError.notDeleted(id: live.id.hex) }
+                throw SnapshotError.notFound(reference: reference)
+            }
+            try dataset.wrapGit {
+                try dataset.repository.deleteReference(SnapshotCatalog.deletedRefPrefix + snapshot.id.hex)
+            }
+            snapshot.isDeleted = false
+            return snapshot
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// A path that differs between the current snapshot and the work tree.
+public struct WorkTreeChange: Sendable, Equatable {
+    public enum Kind: String, Sendable { case added, modified, deleted, typeChanged = "type_changed" }
+    public let path: String
+    public let kind: Kind
+    public let fileClass: FileClass
+}
+
+/// The dataset's state as the API's dataset status names it.
+public enum DatasetState: Sendable, Equatable {
+    case ready
+    /// A restore is running: reads work, changes are refused.
+    case readOnly(restoring: GitOID)
+    /// An operation was interrupted; `fix` says what finishes or rolls it back.
+    case error(problem: String, fix: String)
+
+    public var name: String {
+        switch self {
+        case .ready: return "Ready"
+        case .readOnly: return "Read Only"
+        case .error: return "Error"
+        }
+    }
+}
+
+/// What `dsnap status` reports.
+public struct DatasetStatus: Sendable {
+    public let datasetName: String
+    public let root: String
+    public let state: DatasetState
+    /// The exclusive operation running now (commit, restore, ...), if any.
+    public let running: LockHolder?
+    public let current: Snapshot?
+    public let changes: [WorkTreeChange]
+}
+
+/// `dsnap status`: never takes a lock and never writes.
+public enum ReadStatus {
+    public static func run(in dataset: Dataset) throws -> DatasetStatus {
+        let catalog = SnapshotCatalog(dataset: dataset)
+        let running = DatasetLock.runningOperation(in: dataset)
+        let currentID = try catalog.currentID()
+        let current = try currentID.map { try catalog.snapshot($0) }
+        let deltas = try dataset.wrapGit { try dataset.repository.diffToWorkTree(from: current?.tree) }
+        let changes: [WorkTreeChange] = deltas.compactMap { delta in
+            let path = delta.status == .deleted ? delta.oldPath : delta.newPath
+            guard !Dataset.isInternalPath(path) else { return nil }
+            let kind: WorkTreeChange.Kind
+            switch delta.status {
+            case .added: kind = .added
+            case .deleted: kind = .deleted
+            case .modified, .renamed: kind = .modified
+            case .typeChanged: kind = .typeChanged
+            }
+            return WorkTreeChange(path: path, kind: kind, fileClass: FileClass(path: path))
+        }
+        let state: DatasetState
+        if let target = RestoreMarker.target(in: dataset) {
+            state = running != nil
+                ? .readOnly(restoring: target)
+                : .error(problem: "a restore to snapshot '\(target.hex)' was interrupted",
+                         fix: "run 'dsnap restore \(target.hex.prefix(12))' again to finish it")
+        } else {
+            state = .ready
+        }
+        return DatasetStatus(datasetName: dataset.name, root: dataset.root, state: state, running: running,
+                             current: current, changes: changes)
+    }
+}

@@ -1,0 +1,79 @@
+/// What to record when taking a snapshot (`dsnap commit`, and the one `dsnap init` takes).
+public struct SnapshotRequest: Sendable {
+    public var name: String?
+    public var description: String
+    public var reason: SnapshotReason
+    public var trainingModelID: String?
+    public var trainingModelName: String?
+    public var author: Identity?
+
+    public init(name: String? = nil, description: String = "", reason: SnapshotReason = .manual,
+                trainingModelID: String? = nil, trainingModelName: String? = nil, author: Identity? = nil) {
+        self.name = name
+        self.description = description
+        self.reason = reason
+        self.trainingModelID = trainingModelID
+        self.trainingModelName = trainingModelName
+        self.author = author
+    }
+}
+
+/// The snapshot just taken, and whether the work tree had changed since the previous one.
+public struct SnapshotResult: Sendable {
+    public let snapshot: Snapshot
+    /// The snapshot that was current before, if any.
+    public let previous: GitOID?
+    /// True when the content equals the previous snapshot's: a named checkpoint of the same data.
+    public let unchanged: Bool
+}
+
+/// Takes a snapshot of the whole work tree and makes it current. The caller holds the dataset's
+/// exclusive lock.
+public enum TakeSnapshot {
+    public static func run(_ request: SnapshotRequest, in dataset: Dataset, writer: SnapshotWriter,
+                           context: OperationContext, progress: ProgressSink? = nil) throws -> SnapshotResult {
+        if let name = request.name, name.isEmpty { throw SnapshotError.invalidName("the name is empty") }
+        let catalog = SnapshotCatalog(dataset: dataset)
+        let repository = dataset.repository
+        // Holding the exclusive lock, lock files on our refs are leftovers of a killed dsnap.
+        for ref in ["HEAD", Dataset.branch] { MetadataLock.removeStaleLockFile(dataset.gitDir + "/" + ref + ".lock") }
+
+        let written = try writer.writeTree(of: dataset, progress: progress)
+        let previous = try catalog.currentID()
+        let previousTree = try previous.map { id in try dataset.wrapGit { try repository.commit(id).tree } }
+        let identity = Identity.resolve(explicit: request.author, repository: repository,
+                                        environment: context.environment)
+        let createdAt = context.now()
+        let signature = GitSignature(name: identity.name, email: identity.email, time: createdAt.seconds)
+
+        // The commit message carries the name and description given at creation, for plain git
+        // readers; the record in the note is what dsnap reads and what `update` rewrites.
+        var message = request.name ?? "\(dataset.name) snapshot"
+        if !request.description.isEmpty { message += "\n\n" + request.description }
+        message += "\n\nDsnap-Reason: \(request.reason.rawValue)\n"
+
+        let id = try dataset.wrapGit {
+            try repository.createCommit(tree: written.tree, parents: previous.map { [$0] } ?? [],
+                                        author: signature, committer: signature, message: message,
+                                        updateReference: nil)
+        }
+        let record = SnapshotRecord(
+            name: request.name ?? Snapshot.defaultName(datasetName: dataset.name, id: id),
+            description: request.description, reason: request.reason, nImages: written.counts.images,
+            nVideos: written.counts.videos, trainingModelID: request.trainingModelID,
+            trainingModelName: request.trainingModelName, createdAt: createdAt, createdBy: identity.email)
+
+        // Order matters for crashes: the record and the snapshot's own ref first, HEAD last, so a
+        // process killed half-way leaves either the old current snapshot or the new one, complete.
+        try MetadataLock.withLock(on: dataset) {
+            try catalog.writeRecord(record, for: id, identity: identity, context: context)
+        }
+        try dataset.wrapGit {
+            try repository.setReference(SnapshotCatalog.snapshotRefPrefix + id.hex, to: id,
+                                        message: "dsnap: \(request.reason.rawValue)")
+            try repository.setReference(Dataset.branch, to: id, message: "dsnap: \(request.reason.rawValue)")
+        }
+        return SnapshotResult(snapshot: try catalog.snapshot(id), previous: previous,
+                              unchanged: previousTree == written.tree)
+    }
+}

@@ -1,0 +1,20 @@
+/// How many images and videos a set of paths holds (`n_images`, `n_videos`).
+public struct MediaCounts: Sendable, Equatable {
+    public var images = 0
+    public var videos = 0
+
+    public init<S: Sequence>(paths: S) where S.Element == String {
+        for path in paths {
+            switch FileClass(path: path) {
+            case .image: images += 1
+            case .video: videos += 1
+            case .json, .other: break
+            }
+        }
+    }
+
+    init(tree: GitOID, in dataset: Dataset) throws {
+        let entries = try dataset.wrapGit { try dataset.repository.treeEntries(tree) }
+        self.init(paths: entries.lazy.filter { $0.kind != .submodule && $0.kind != .symlink }.map(\.path))
+    }
+}

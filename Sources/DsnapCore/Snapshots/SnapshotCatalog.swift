@@ -1,0 +1,160 @@
+/// Which snapshots a listing includes.
+public enum SnapshotVisibility: Sendable {
+    /// Live snapshots, autosaves hidden: what `dsnap log` shows.
+    case live
+    /// Live snapshots including autosaves (`dsnap log --all`).
+    case liveWithAutosaves
+    /// Only deleted snapshots (`dsnap log --deleted`).
+    case deleted
+}
+
+/// Reads the snapshot catalog: the refs `refs/dsnap/snapshots/<id>`, the tombstones
+/// `refs/dsnap/deleted/<id>` and the records on `refs/notes/dsnap`.
+public struct SnapshotCatalog {
+    static let snapshotRefPrefix = "refs/dsnap/snapshots/"
+    static let deletedRefPrefix = "refs/dsnap/deleted/"
+    static let notesRef = "refs/notes/dsnap"
+
+    let dataset: Dataset
+
+    public init(dataset: Dataset) {
+        self.dataset = dataset
+    }
+
+    /// Ids of every snapshot ever taken and not garbage (deleted ones included).
+    func allIDs() throws -> [GitOID] {
+        try ids(under: Self.snapshotRefPrefix)
+    }
+
+    func deletedIDs() throws -> Set<GitOID> {
+        Set(try ids(under: Self.deletedRefPrefix))
+    }
+
+    private func ids(under prefix: String) throws -> [GitOID] {
+        try dataset.wrapGit {
+            try dataset.repository.referenceNames(matching: prefix + "*").compactMap {
+                GitOID(hex: String($0.dropFirst(prefix.count)))
+            }
+        }
+    }
+
+    /// The current snapshot's id (HEAD), or nil when none was taken yet.
+    public func currentID() throws -> GitOID? {
+        try dataset.wrapGit { try dataset.repository.headCommit() }
+    }
+
+    /// Snapshots newest first.
+    public func snapshots(_ visibility: SnapshotVisibility) throws -> [Snapshot] {
+        let deleted = try deletedIDs()
+        let current = try currentID()
+        let restoring = RestoreMarker.target(in: dataset)
+        var result: [Snapshot] = []
+        for id in try allIDs() {
+            let isDeleted = deleted.contains(id)
+            switch visibility {
+            case .live, .liveWithAutosaves: if isDeleted { continue }
+            case .deleted: if !isDeleted { continue }
+            }
+            let snapshot = try load(id, current: current, restoring: restoring, isDeleted: isDeleted)
+            if visibility == .live && snapshot.record.reason == .autosave { continue }
+            result.append(snapshot)
+        }
+        return result.sorted(by: Self.newestFirst)
+    }
+
+    static func newestFirst(_ a: Snapshot, _ b: Snapshot) -> Bool {
+        if a.record.createdAt != b.record.createdAt { return a.record.createdAt > b.record.createdAt }
+        return a.id > b.id
+    }
+
+    /// One snapshot by id, live or deleted.
+    public func snapshot(_ id: GitOID) throws -> Snapshot {
+        try load(id, current: try currentID(), restoring: RestoreMarker.target(in: dataset),
+                 isDeleted: try deletedIDs().contains(id))
+    }
+
+    /// Finds the snapshot a user named: `current`, a full id, a unique prefix of 4+ hex digits, or
+    /// a name exactly one snapshot bears. Only live snapshots unless `visibility` is `.deleted`.
+    public func resolve(_ reference: String, among visibility: SnapshotVisibility = .liveWithAutosaves) throws -> Snapshot {
+        if reference == "current" && visibility != .deleted {
+            guard let current = try currentID(), !(try deletedIDs().contains(current)) else {
+                throw SnapshotError.noCurrentSnapshot
+            }
+            return try snapshot(current)
+        }
+        let candidates = try snapshots(visibility)
+        let lowered = reference.lowercased()
+        let isHexPrefix = reference.utf8.count >= 4 && reference.utf8.allSatisfy { $0.isHexDigit }
+        var matches = candidates.filter { isHexPrefix && $0.id.hex.hasPrefix(lowered) }
+        if matches.count == 1 && matches[0].id.hex == lowered { return matches[0] }
+        matches += candidates.filter { $0.record.name == reference && !matches.contains($0) }
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 {
+            throw SnapshotError.ambiguous(reference: reference, candidates: matches.map {
+                "\($0.id.hex.prefix(12))  \($0.record.name)"
+            })
+        }
+        if visibility != .deleted, let hidden = try? resolve(reference, among: .deleted) {
+            throw SnapshotError.deleted(reference: reference, id: hidden.id.hex)
+        }
+        throw SnapshotError.notFound(reference: reference)
+    }
+
+    private func load(_ id: GitOID, current: GitOID?, restoring: GitOID?, isDeleted: Bool) throws -> Snapshot {
+        let commit = try dataset.wrapGit { try dataset.repository.commit(id) }
+        let record = try self.record(for: commit)
+        return Snapshot(id: id, record: record, parent: commit.parents.first, tree: commit.tree,
+                        datasetName: dataset.name, isCurrent: id == current, isRestoring: id == restoring,
+                        isDeleted: isDeleted)
+    }
+
+    /// The snapshot's note, or a record rebuilt from the commit when the note is missing (a commit
+    /// made by plain git, say): it is still a snapshot, just one nobody described.
+    private func record(for commit: GitCommitInfo) throws -> SnapshotRecord {
+        if let text = try dataset.wrapGit({ try dataset.repository.note(on: commit.id, notesRef: Self.notesRef) }) {
+            guard let json = try? JSONParser.parse(text), let record = SnapshotRecord(json: json) else {
+                throw StorageError.corrupt(detail: "the record of snapshot '\(commit.id.hex)' is not valid JSON")
+            }
+            return record
+        }
+        let counts = try MediaCounts(tree: commit.tree, in: dataset)
+        return SnapshotRecord(
+            name: Snapshot.defaultName(datasetName: dataset.name, id: commit.id), description: "",
+            reason: .manual, nImages: counts.images, nVideos: counts.videos, trainingModelID: nil,
+            trainingModelName: nil, createdAt: Timestamp(microseconds: commit.author.time * 1_000_000),
+            createdBy: commit.author.email)
+    }
+
+    /// Writes a snapshot's record (under the metadata lock, so concurrent edits lose nothing).
+    func writeRecord(_ record: SnapshotRecord, for id: GitOID, identity: Identity, context: OperationContext) throws {
+        let signature = GitSignature(name: identity.name, email: identity.email, time: context.now().seconds)
+        let text = JSONWriter.render(record.json, pretty: true) + "\n"
+        try dataset.wrapGit {
+            try dataset.repository.setNote(on: id, notesRef: Self.notesRef, text: text, signature: signature)
+        }
+    }
+}
+
+/// A file of a snapshot, as `dsnap show --files` lists it.
+public struct SnapshotFile: Sendable, Equatable {
+    public let path: String
+    public let fileClass: FileClass
+    /// `file`, `executable`, `symlink` or `submodule`.
+    public let kind: String
+}
+
+extension SnapshotCatalog {
+    /// Every file of a snapshot, in tree order.
+    public func files(of snapshot: Snapshot) throws -> [SnapshotFile] {
+        try dataset.wrapGit { try dataset.repository.treeEntries(snapshot.tree) }.map { entry in
+            let kind: String
+            switch entry.kind {
+            case .blob, .tree: kind = "file"
+            case .executable: kind = "executable"
+            case .symlink: kind = "symlink"
+            case .submodule: kind = "submodule"
+            }
+            return SnapshotFile(path: entry.path, fileClass: FileClass(path: entry.path), kind: kind)
+        }
+    }
+}

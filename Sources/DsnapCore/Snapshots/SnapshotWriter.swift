@@ -1,0 +1,15 @@
+/// Turns the work tree into a tree object: the seam behind which dsnap's writer lives.
+/// The first implementation is libgit2's index; a faster writer of our own replaces it later
+/// without touching the operations that call it.
+public protocol SnapshotWriter {
+    /// Records every file of the work tree that is not ignored as a tree, leaving the index
+    /// matching that tree (so the next status is a stat comparison, not a rehash).
+    func writeTree(of dataset: Dataset, progress: ProgressSink?) throws -> WrittenTree
+}
+
+/// What a snapshot writer produced.
+public struct WrittenTree: Sendable, Equatable {
+    public let tree: GitOID
+    public let counts: MediaCounts
+    public let fileCount: Int
+}
