@@ -43,7 +43,11 @@ public enum TakeSnapshot {
         let previousTree = try previous.map { id in try dataset.wrapGit { try repository.commit(id).tree } }
         let identity = Identity.resolve(explicit: request.author, repository: repository,
                                         environment: context.environment)
-        let createdAt = context.now()
+        // A snapshot is never older than its parent, even with a fixed or skewed clock, so
+        // "newest first" always agrees with the order snapshots were taken in.
+        let parentCreated = try previous.map { try catalog.snapshot($0).record.createdAt }
+        let createdAt = max(context.now(), parentCreated.map { Timestamp(microseconds: $0.microseconds + 1) }
+                                ?? context.now())
         let signature = GitSignature(name: identity.name, email: identity.email, time: createdAt.seconds)
 
         // The commit message carries the name and description given at creation, for plain git

@@ -1,0 +1,50 @@
+# dsnap: build, test, demo and install. `make demo` and `make test` work on a fresh Debian machine
+# with Swift installed: the deps step installs libgit2-dev through apt-get when pkg-config lacks it.
+PREFIX ?= /usr/local
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN_RELEASE := .build/release/dsnap
+
+.PHONY: all deps build release demo test install uninstall lint-man clean
+
+all: build
+
+deps:
+	@if ! pkg-config --exists libgit2 2>/dev/null; then \
+		echo "==> installing libgit2-dev and pkg-config through apt-get"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgit2-dev pkg-config; \
+	fi
+	@command -v git >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq git; }
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+demo: release
+	@scripts/demo.sh $(BIN_RELEASE)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/dsnap
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/dsnap
+	cd man && for page in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$page; done
+
+# Lints every man page: mandoc when present, else groff's warnings (groff-base is on Debian by default).
+lint-man:
+	@status=0; for page in man/*.1; do \
+		if command -v mandoc >/dev/null; then out=$$(mandoc -Tlint -W warning "$$page" 2>&1); \
+		else out=$$(groff -man -ww -z "$$page" 2>&1); fi; \
+		if [ -n "$$out" ]; then echo "$$out"; status=1; fi; \
+	done; [ $$status = 0 ] && echo "man pages: lint clean"; exit $$status
+
+clean:
+	rm -rf .build

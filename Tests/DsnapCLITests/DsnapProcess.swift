@@ -1,0 +1,129 @@
+import Foundation
+import XCTest
+
+/// The result of running the built `dsnap` binary as a real process.
+struct ProcessResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs the built `dsnap` binary in end-to-end tests, with a fixed environment so ids repeat:
+/// author, clock (`DSNAP_NOW`), `TZ=UTC`, a temporary HOME with no git config, and no colour.
+enum DsnapProcess {
+    /// `.build/<config>/dsnap`, beside the test bundle; `DSNAP_BIN` overrides it.
+    static var binary: String {
+        if let override = ProcessInfo.processInfo.environment["DSNAP_BIN"] { return override }
+        return Bundle.main.bundleURL.appendingPathComponent("dsnap").path
+    }
+
+    static let home: String = {
+        let path = NSTemporaryDirectory() + "dsnap-test-home-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    static func environment(now: String = "2026-03-01T10:00:00Z", extra: [String: String] = [:]) -> [String: String] {
+        var environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": home,
+            "TZ": "UTC",
+            "LANG": "C.UTF-8",
+            "USER": "tester",
+            "GIT_AUTHOR_NAME": "Test User",
+            "GIT_AUTHOR_EMAIL": "test@example.com",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "DSNAP_NOW": now,
+        ]
+        for (key, value) in extra { environment[key] = value }
+        return environment
+    }
+
+    /// Runs `dsnap ARGS` in `directory` and waits for it.
+    @discardableResult
+    static func run(_ arguments: [String], in directory: String, environment: [String: String]? = nil,
+                    stdin: String? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = environment ?? Self.environment()
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes to the end before waiting, so a large output cannot block the child.
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs any other program (git, sh) and returns its output.
+    @discardableResult
+    static func runTool(_ tool: String, _ arguments: [String], in directory: String) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// A temporary copy of a fixture dataset, removed when the test ends.
+final class TemporaryDataset {
+    let path: String
+
+    /// Copies `fixtures/<name>` (never modified in place) into a fresh temporary folder.
+    init(fixture name: String = "basic", file: StaticString = #filePath) throws {
+        let root = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let source = root.appendingPathComponent("fixtures").appendingPathComponent(name).path
+        let parent = NSTemporaryDirectory() + "dsnap-e2e-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        path = parent + "/" + name
+        try FileManager.default.copyItem(atPath: source, toPath: path)
+    }
+
+    /// An empty temporary folder (not created as a dataset).
+    init(emptyNamed name: String = "empty") throws {
+        let parent = NSTemporaryDirectory() + "dsnap-e2e-" + UUID().uuidString
+        path = parent + "/" + name
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+    }
+
+    func write(_ text: String, to relativePath: String) throws {
+        let url = URL(fileURLWithPath: path + "/" + relativePath)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: false, encoding: .utf8)
+    }
+
+    func read(_ relativePath: String) throws -> String {
+        try String(contentsOfFile: path + "/" + relativePath, encoding: .utf8)
+    }
+}
+
+/// Parses stdout as JSON with Foundation (an independent parser from dsnap's own).
+func parseJSON(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> Any {
+    try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+}
