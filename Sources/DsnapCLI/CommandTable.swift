@@ -10,6 +10,9 @@ enum CommandTable {
         DeleteCommand.spec,
         UndeleteCommand.spec,
         StatusCommand.spec,
+        RestoreCommand.spec,
+        CloneCommand.spec,
+        TasksCommand.spec,
         HelpCommand.spec,
     ]
 

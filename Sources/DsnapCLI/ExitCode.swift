@@ -36,6 +36,18 @@ enum ExitCode: Int32 {
             }
         case is LockError:
             return .conflict
+        case let error as RestoreError:
+            switch error {
+            case .uncommittedChanges, .interrupted, .otherRestoreInterrupted: return .conflict
+            case .nothingToContinue: return .notFound
+            }
+        case let error as CheckoutError:
+            switch error {
+            case .unsafePath: return .forbidden
+            case .directoryInTheWay: return .conflict
+            }
+        case is CloneError:
+            return .conflict
         case let error as StorageError:
             switch error {
             case .permissionDenied: return .forbidden

@@ -26,12 +26,17 @@ enum CommitCommand {
         let dataset = try invocation.openDataset()
         let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "commit", context: invocation.context)
         defer { withExtendedLifetime(lock) {} }
-        let progress = invocation.progressSink()
+        let recorder = TaskRecorder(type: .create, snapshotID: nil, datasetName: dataset.name, gitDir: dataset.gitDir,
+                                    context: invocation.context, forward: invocation.progressSink())
         let result: SnapshotResult
         do {
-            defer { progress?.finish() }
-            result = try TakeSnapshot.run(request, in: dataset, writer: invocation.snapshotWriter,
-                                          context: invocation.context, progress: progress)
+            defer { recorder.finish() }
+            result = try recorder.run(context: invocation.context) {
+                let result = try TakeSnapshot.run(request, in: dataset, writer: invocation.snapshotWriter,
+                                                  context: invocation.context, progress: recorder)
+                recorder.setSnapshot(result.snapshot.id)
+                return result
+            }
         }
         let console = invocation.console
         if arguments.flag("json") {

@@ -1,4 +1,5 @@
 import Clibgit2
+import Glibc
 
 /// Owns a repository's `git_index`; holds the repository so the index never outlives it.
 final class GitIndex {
@@ -58,6 +59,32 @@ final class GitIndex {
     }
 
     var entryCount: Int { git_index_entrycount(pointer) }
+
+    /// Adds (or replaces) an entry for a file dsnap just wrote, with the id it already knows and the
+    /// file's stat, so the next status sees the file as unchanged without hashing it again.
+    func add(path: String, id: GitOID, mode: UInt32, stat info: stat) throws {
+        var entry = git_index_entry()
+        entry.ctime.seconds = Int32(truncatingIfNeeded: info.st_ctim.tv_sec)
+        entry.ctime.nanoseconds = UInt32(truncatingIfNeeded: info.st_ctim.tv_nsec)
+        entry.mtime.seconds = Int32(truncatingIfNeeded: info.st_mtim.tv_sec)
+        entry.mtime.nanoseconds = UInt32(truncatingIfNeeded: info.st_mtim.tv_nsec)
+        entry.dev = UInt32(truncatingIfNeeded: info.st_dev)
+        entry.ino = UInt32(truncatingIfNeeded: info.st_ino)
+        entry.mode = mode
+        entry.uid = info.st_uid
+        entry.gid = info.st_gid
+        entry.file_size = UInt32(truncatingIfNeeded: info.st_size)
+        entry.id = id.raw
+        try path.withCString { cPath in
+            entry.path = cPath
+            try check(git_index_add(pointer, &entry), "git_index_add")
+        }
+    }
+
+    /// Removes every entry.
+    func clear() throws {
+        try check(git_index_clear(pointer), "git_index_clear")
+    }
 
     func remove(path: String) throws {
         try check(git_index_remove_bypath(pointer, path), "git_index_remove_bypath")

@@ -6,6 +6,9 @@ public struct GitDelta: Sendable, Equatable {
     public let status: Status
     public let oldPath: String
     public let newPath: String
+    /// The tree side's blob id and file mode (for a path the tree has).
+    public let oldID: GitOID
+    public let oldMode: UInt32
 }
 
 extension GitRepository {
@@ -44,7 +47,8 @@ extension GitRepository {
             default: continue
             }
             deltas.append(GitDelta(status: status, oldPath: String(cString: delta.old_file.path),
-                                   newPath: String(cString: delta.new_file.path)))
+                                   newPath: String(cString: delta.new_file.path),
+                                   oldID: GitOID(delta.old_file.id), oldMode: UInt32(delta.old_file.mode)))
         }
         return deltas
     }

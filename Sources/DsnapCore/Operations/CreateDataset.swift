@@ -25,33 +25,8 @@ public enum CreateDataset {
         }
         guard access(root, W_OK) == 0 else { throw StorageError.permissionDenied(path: root) }
 
-        let dotGit = root + "/.git"
-        let hadDotGit = fileManager.fileExists(atPath: dotGit)
+        let repository = try DatasetSetup.createRepository(root: root, name: datasetName)
         do {
-            let repository: GitRepository
-            do {
-                repository = try GitRepository.create(gitDir: gitDir, workDir: root, initialBranch: "main")
-            } catch let failure as GitFailure where failure.kind == .exists {
-                throw DatasetError.alreadyADataset(path: root)
-            } catch let failure as GitFailure {
-                throw failure.asDsnapError(path: gitDir)
-            }
-            // libgit2 writes a `.git` file pointing at `.dsnap`; left there it would make plain git
-            // (and any enclosing repository) treat the dataset as a repository of its own.
-            if !hadDotGit, let link = try? String(contentsOfFile: dotGit, encoding: .utf8), link.hasPrefix("gitdir:") {
-                try? fileManager.removeItem(atPath: dotGit)
-            }
-            do {
-                try repository.setConfig(Dataset.nameKey, datasetName)
-                try repository.setConfig(Dataset.formatKey, String(Dataset.formatVersion))
-            } catch let failure as GitFailure {
-                throw failure.asDsnapError(path: gitDir)
-            }
-            // For plain git: `git --git-dir=.dsnap --work-tree=. status` must not list `.dsnap`.
-            let exclude = gitDir + "/info/exclude"
-            let existing = (try? String(contentsOfFile: exclude, encoding: .utf8)) ?? ""
-            try (existing + "/\(Dataset.gitDirName)/\n").write(toFile: exclude, atomically: true, encoding: .utf8)
-
             let dataset = try Dataset(root: root, repository: repository)
             let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "init", context: context)
             defer { withExtendedLifetime(lock) {} }

@@ -39,10 +39,19 @@ public enum ReadStatus {
     public static func run(in dataset: Dataset) throws -> DatasetStatus {
         let catalog = SnapshotCatalog(dataset: dataset)
         let running = DatasetLock.runningOperation(in: dataset)
-        let currentID = try catalog.currentID()
-        let current = try currentID.map { try catalog.snapshot($0) }
-        let deltas = try dataset.wrapGit { try dataset.repository.diffToWorkTree(from: current?.tree) }
-        let changes: [WorkTreeChange] = deltas.compactMap { delta in
+        let current = try catalog.currentID().map { try catalog.snapshot($0) }
+        return DatasetStatus(datasetName: dataset.name, root: dataset.root,
+                             state: state(in: dataset, running: running), running: running, current: current,
+                             changes: try changes(in: dataset))
+    }
+
+    /// Paths that differ between the current snapshot and the work tree (ignored files aside).
+    /// The index serves as a stat cache: only files whose stat changed are hashed.
+    public static func changes(in dataset: Dataset) throws -> [WorkTreeChange] {
+        let catalog = SnapshotCatalog(dataset: dataset)
+        let tree = try catalog.currentID().map { id in try dataset.wrapGit { try dataset.repository.commit(id).tree } }
+        let deltas = try dataset.wrapGit { try dataset.repository.diffToWorkTree(from: tree) }
+        return deltas.compactMap { delta in
             let path = delta.status == .deleted ? delta.oldPath : delta.newPath
             guard !Dataset.isInternalPath(path) else { return nil }
             let kind: WorkTreeChange.Kind
@@ -54,16 +63,13 @@ public enum ReadStatus {
             }
             return WorkTreeChange(path: path, kind: kind, fileClass: FileClass(path: path))
         }
-        let state: DatasetState
-        if let target = RestoreMarker.target(in: dataset) {
-            state = running != nil
-                ? .readOnly(restoring: target)
-                : .error(problem: "a restore to snapshot '\(target.hex)' was interrupted",
-                         fix: "run 'dsnap restore \(target.hex.prefix(12))' again to finish it")
-        } else {
-            state = .ready
-        }
-        return DatasetStatus(datasetName: dataset.name, root: dataset.root, state: state, running: running,
-                             current: current, changes: changes)
+    }
+
+    /// Ready; Read Only while a restore runs; Error when a restore was interrupted.
+    static func state(in dataset: Dataset, running: LockHolder?) -> DatasetState {
+        guard let target = RestoreMarker.target(in: dataset) else { return .ready }
+        if running != nil { return .readOnly(restoring: target) }
+        return .error(problem: "a restore to snapshot '\(target.hex)' was interrupted",
+                      fix: "run 'dsnap restore --continue' to finish it")
     }
 }

@@ -33,12 +33,24 @@ public enum TakeSnapshot {
     public static func run(_ request: SnapshotRequest, in dataset: Dataset, writer: SnapshotWriter,
                            context: OperationContext, progress: ProgressSink? = nil) throws -> SnapshotResult {
         if let name = request.name, name.isEmpty { throw SnapshotError.invalidName("the name is empty") }
-        let catalog = SnapshotCatalog(dataset: dataset)
-        let repository = dataset.repository
         // Holding the exclusive lock, lock files on our refs are leftovers of a killed dsnap.
         for ref in ["HEAD", Dataset.branch] { MetadataLock.removeStaleLockFile(dataset.gitDir + "/" + ref + ".lock") }
 
+        if let pending = RestoreMarker.target(in: dataset), request.reason != .autosave {
+            throw RestoreError.interrupted(target: pending.hex)
+        }
         let written = try writer.writeTree(of: dataset, progress: progress)
+        return try record(tree: written.tree, counts: written.counts, request: request, in: dataset,
+                          context: context)
+    }
+
+    /// Records `tree` (already written, and matching the index) as a new snapshot and makes it
+    /// current. Clone uses it directly: its checkout already wrote the index.
+    static func record(tree: GitOID, counts: MediaCounts, request: SnapshotRequest, in dataset: Dataset,
+                       context: OperationContext, clonedFrom: (dataset: String, snapshot: GitOID)? = nil)
+        throws -> SnapshotResult {
+        let catalog = SnapshotCatalog(dataset: dataset)
+        let repository = dataset.repository
         let previous = try catalog.currentID()
         let previousTree = try previous.map { id in try dataset.wrapGit { try repository.commit(id).tree } }
         let identity = Identity.resolve(explicit: request.author, repository: repository,
@@ -57,15 +69,16 @@ public enum TakeSnapshot {
         message += "\n\nDsnap-Reason: \(request.reason.rawValue)\n"
 
         let id = try dataset.wrapGit {
-            try repository.createCommit(tree: written.tree, parents: previous.map { [$0] } ?? [],
+            try repository.createCommit(tree: tree, parents: previous.map { [$0] } ?? [],
                                         author: signature, committer: signature, message: message,
                                         updateReference: nil)
         }
         let record = SnapshotRecord(
             name: request.name ?? Snapshot.defaultName(datasetName: dataset.name, id: id),
-            description: request.description, reason: request.reason, nImages: written.counts.images,
-            nVideos: written.counts.videos, trainingModelID: request.trainingModelID,
-            trainingModelName: request.trainingModelName, createdAt: createdAt, createdBy: identity.email)
+            description: request.description, reason: request.reason, nImages: counts.images,
+            nVideos: counts.videos, trainingModelID: request.trainingModelID,
+            trainingModelName: request.trainingModelName, createdAt: createdAt, createdBy: identity.email,
+            clonedFromDataset: clonedFrom?.dataset, clonedFromSnapshot: clonedFrom?.snapshot.hex)
 
         // Order matters for crashes: the record and the snapshot's own ref first, HEAD last, so a
         // process killed half-way leaves either the old current snapshot or the new one, complete.
@@ -78,6 +91,6 @@ public enum TakeSnapshot {
             try repository.setReference(Dataset.branch, to: id, message: "dsnap: \(request.reason.rawValue)")
         }
         return SnapshotResult(snapshot: try catalog.snapshot(id), previous: previous,
-                              unchanged: previousTree == written.tree)
+                              unchanged: previousTree == tree)
     }
 }

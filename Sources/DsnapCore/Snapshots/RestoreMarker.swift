@@ -1,7 +1,9 @@
 import Foundation
 
 /// The marker a restore leaves in `.dsnap/RESTORE_TARGET` while it runs: the snapshot id it is
-/// restoring to. Its presence drives `is_restoring` and the Read Only / Error states.
+/// restoring to. Written (durably) before the first file changes and removed after HEAD moves, so
+/// its presence with no restore running means one was interrupted: status says Error, and the
+/// next restore finishes it.
 enum RestoreMarker {
     static func path(in dataset: Dataset) -> String { dataset.gitDir + "/RESTORE_TARGET" }
 
@@ -9,5 +11,28 @@ enum RestoreMarker {
     static func target(in dataset: Dataset) -> GitOID? {
         guard let text = try? String(contentsOfFile: path(in: dataset), encoding: .utf8) else { return nil }
         return GitOID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The target of the restore running right now (not of an interrupted one): `is_restoring`.
+    static func runningTarget(in dataset: Dataset) -> GitOID? {
+        guard let target = target(in: dataset), DatasetLock.runningOperation(in: dataset) != nil else { return nil }
+        return target
+    }
+
+    static func set(_ target: GitOID, in dataset: Dataset) throws {
+        let path = path(in: dataset)
+        let temporary = path + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: temporary) }
+        let text = target.hex + "\n"
+        let written = text.withCString { write(descriptor, $0, strlen($0)) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == text.utf8.count, synced == 0 else { throw StorageError.fromErrno(errno, path: temporary) }
+        guard rename(temporary, path) == 0 else { throw StorageError.fromErrno(errno, path: path) }
+    }
+
+    static func clear(in dataset: Dataset) {
+        unlink(path(in: dataset))
     }
 }

@@ -47,7 +47,7 @@ public struct SnapshotCatalog {
     public func snapshots(_ visibility: SnapshotVisibility) throws -> [Snapshot] {
         let deleted = try deletedIDs()
         let current = try currentID()
-        let restoring = RestoreMarker.target(in: dataset)
+        let restoring = RestoreMarker.runningTarget(in: dataset)
         var result: [Snapshot] = []
         for id in try allIDs() {
             let isDeleted = deleted.contains(id)
@@ -69,7 +69,7 @@ public struct SnapshotCatalog {
 
     /// One snapshot by id, live or deleted.
     public func snapshot(_ id: GitOID) throws -> Snapshot {
-        try load(id, current: try currentID(), restoring: RestoreMarker.target(in: dataset),
+        try load(id, current: try currentID(), restoring: RestoreMarker.runningTarget(in: dataset),
                  isDeleted: try deletedIDs().contains(id))
     }
 

@@ -1,0 +1,65 @@
+import DsnapCore
+
+/// `dsnap restore SNAP|current`: makes the work tree the snapshot's and the snapshot current;
+/// never loses data (changes are refused, or autosaved first with --discard).
+enum RestoreCommand {
+    static let spec = CommandSpec(
+        name: "restore",
+        summary: "Make the dataset byte-identical to a snapshot, and that snapshot current",
+        operands: [OperandSpec("SNAP", optional: true,
+                               help: "the snapshot to restore; 'current' discards uncommitted changes (autosaved first)")],
+        options: [
+            OptionSpec("discard", help: "restore even with uncommitted changes, after saving them as an autosave snapshot"),
+            OptionSpec("continue", help: "finish a restore that was interrupted"),
+            .json,
+        ],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
+        let target: RestoreSnapshot.Target
+        switch (arguments.operand(0), arguments.flag("continue")) {
+        case (nil, true): target = .continueInterrupted
+        case let (reference?, false): target = .snapshot(reference)
+        case (nil, false): throw UsageError(message: "missing operand SNAP (or --continue)", command: "restore")
+        case (_?, true): throw UsageError(message: "give SNAP or --continue, not both", command: "restore")
+        }
+        let dataset = try invocation.openDataset()
+        let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "restore", context: invocation.context)
+        defer { withExtendedLifetime(lock) {} }
+        let plan = try RestoreSnapshot.plan(target, discard: arguments.flag("discard"), in: dataset)
+        let recorder = TaskRecorder(type: .restore, snapshotID: plan.snapshot.id.hex, datasetName: dataset.name,
+                                    gitDir: dataset.gitDir, context: invocation.context,
+                                    forward: invocation.progressSink())
+        let result: RestoreResult
+        do {
+            defer { recorder.finish() }
+            result = try recorder.run(context: invocation.context) {
+                try RestoreSnapshot.execute(plan, in: dataset, writer: invocation.snapshotWriter,
+                                            checkout: AtomicCheckout(), context: invocation.context,
+                                            progress: recorder)
+            }
+        }
+        let console = invocation.console
+        if arguments.flag("json") {
+            console.out(JSONWriter.render(.object([
+                ("snapshot", SnapshotJSON.object(result.target)),
+                ("autosave", result.autosave.map(SnapshotJSON.object) ?? .null),
+                ("continued", .bool(result.continued)),
+                ("files_written", .integer(result.stats.filesWritten)),
+                ("files_removed", .integer(result.stats.filesRemoved)),
+                ("bytes_written", .integer(result.stats.bytesWritten)),
+            ]), pretty: true))
+            return
+        }
+        if let autosave = result.autosave {
+            // Said even with --quiet: it is how the user gets the discarded changes back.
+            console.err("saved uncommitted changes as autosave snapshot \(autosave.id.hex)")
+            console.err("hint: 'dsnap restore \(autosave.id.hex.prefix(12))' brings them back; 'dsnap log --all' lists autosaves")
+        }
+        guard !invocation.quiet else { return }
+        let stats = result.stats
+        console.out("restored \(console.paint(SnapshotText.shortID(result.target), .yellow)) "
+            + TerminalText.escape(result.target.record.name) + (result.continued ? " (finished an interrupted restore)" : ""))
+        console.out("  \(SnapshotText.plural(stats.filesWritten, "file")) written, \(stats.filesRemoved) removed; now current")
+    }
+}

@@ -1,0 +1,14 @@
+/// Why a clone cannot be made.
+public enum CloneError: DsnapError, Equatable {
+    case destinationExists(path: String)
+
+    public var message: String {
+        switch self {
+        case let .destinationExists(path): return "destination '\(path)' already exists and is not empty"
+        }
+    }
+
+    public var hint: String? {
+        "name another destination: 'dsnap clone SNAP DEST'"
+    }
+}

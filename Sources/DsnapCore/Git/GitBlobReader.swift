@@ -1,0 +1,96 @@
+import Clibgit2
+import Foundation
+
+/// A blob's content, read in bounded memory: loose objects are inflated through a stream, so a
+/// 2 GiB video never sits in memory whole (libgit2's own checkout loads each blob whole).
+extension GitRepository {
+    /// The size of an object, read from its header without inflating it.
+    func objectSize(_ id: GitOID) throws -> Int64 {
+        var odb: OpaquePointer?
+        try check(git_repository_odb(&odb, pointer), "git_repository_odb")
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        var size = 0
+        var type = GIT_OBJECT_ANY
+        try check(git_odb_read_header(&size, &type, odb, &oid), "git_odb_read_header")
+        return Int64(size)
+    }
+
+    /// Calls `consume` with the blob's bytes in order, in chunks of at most 1 MiB, and returns the size.
+    @discardableResult
+    func readBlob(_ id: GitOID, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        var odb: OpaquePointer?
+        try check(git_repository_odb(&odb, pointer), "git_repository_odb")
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        var stream: UnsafeMutablePointer<git_odb_stream>?
+        var length = 0
+        var type = GIT_OBJECT_ANY
+        if git_odb_open_rstream(&stream, &length, &type, odb, &oid) == 0, let stream {
+            defer { git_odb_stream_free(stream) }
+            let chunk = 1 << 20
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: chunk)
+            defer { buffer.deallocate() }
+            var total: Int64 = 0
+            while true {
+                let count = try check(git_odb_stream_read(stream, buffer, chunk), "git_odb_stream_read")
+                if count == 0 { break }
+                try consume(UnsafeRawBufferPointer(start: buffer, count: Int(count)))
+                total += Int64(count)
+            }
+            guard total == Int64(length) else {
+                throw GitFailure(function: "git_odb_stream_read", code: -1, errorClass: Int32(GIT_ERROR_ODB.rawValue),
+                                 message: "object \(id.hex) is truncated: read \(total) of \(length) bytes")
+            }
+            return total
+        }
+        // Packed objects cannot be streamed by libgit2 1.5: they are read whole. dsnap itself only
+        // writes loose objects; packs appear only after a user runs `git gc`.
+        var object: OpaquePointer?
+        try check(git_odb_read(&object, odb, &oid), "git_odb_read")
+        defer { git_odb_object_free(object) }
+        let size = git_odb_object_size(object)
+        try consume(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: size))
+        return Int64(size)
+    }
+
+    /// Every tree and blob reachable from `tree` (itself included), each once.
+    func reachableObjects(fromTree tree: GitOID) throws -> [GitOID] {
+        var oid = tree.raw
+        var handle: OpaquePointer?
+        try check(git_tree_lookup(&handle, pointer, &oid), "git_tree_lookup")
+        defer { git_tree_free(handle) }
+        final class Collector { var seen: Set<GitOID> = []; var ordered: [GitOID] = [] }
+        let collector = Collector()
+        collector.seen.insert(tree)
+        collector.ordered.append(tree)
+        let payload = Unmanaged.passUnretained(collector).toOpaque()
+        try check(git_tree_walk(handle, GIT_TREEWALK_PRE, { _, entry, payload in
+            let collector = Unmanaged<Collector>.fromOpaque(payload!).takeUnretainedValue()
+            // Submodule entries name commits of other repositories: not ours to copy.
+            guard git_tree_entry_filemode(entry) != GIT_FILEMODE_COMMIT else { return 0 }
+            let id = GitOID(git_tree_entry_id(entry))
+            if collector.seen.insert(id).inserted { collector.ordered.append(id) }
+            return 0
+        }, payload), "git_tree_walk")
+        return collector.ordered
+    }
+
+    /// Copies one object from `source`'s object database into this one (read whole, written whole);
+    /// used only for objects that are packed in the source.
+    func copyObject(_ id: GitOID, from source: GitRepository) throws {
+        var sourceODB: OpaquePointer?
+        try check(git_repository_odb(&sourceODB, source.pointer), "git_repository_odb")
+        defer { git_odb_free(sourceODB) }
+        var targetODB: OpaquePointer?
+        try check(git_repository_odb(&targetODB, pointer), "git_repository_odb")
+        defer { git_odb_free(targetODB) }
+        var oid = id.raw
+        var object: OpaquePointer?
+        try check(git_odb_read(&object, sourceODB, &oid), "git_odb_read")
+        defer { git_odb_object_free(object) }
+        var written = git_oid()
+        try check(git_odb_write(&written, targetODB, git_odb_object_data(object), git_odb_object_size(object),
+                                git_odb_object_type(object)), "git_odb_write")
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+
+/// What a clone made.
+public struct CloneResult: Sendable {
+    public let path: String
+    public let datasetName: String
+    public let snapshot: Snapshot
+    public let stats: CheckoutStats
+    /// Objects hard-linked from the source, and objects copied (across file systems, or packed).
+    public let objectsLinked: Int
+    public let objectsCopied: Int
+}
+
+/// `dsnap clone`: a new, independent dataset from a snapshot. It is built in a hidden temporary
+/// folder beside the destination and renamed into place at the end, so an interrupted clone leaves
+/// no half-made dataset. The source is only read: it is not locked.
+public enum CloneDataset {
+    public static func run(_ reference: String, from source: Dataset, to destination: String?, name: String?,
+                           checkout: WorkTreeCheckout, context: OperationContext,
+                           progress: ProgressSink? = nil) throws -> CloneResult {
+        let snapshot = try SnapshotCatalog(dataset: source).resolve(reference)
+        let target = try destination.map(checkedDestination) ?? defaultDestination(for: source.root)
+        let datasetName = name ?? "\(source.name) (cloned)"
+        guard !datasetName.isEmpty else { throw DatasetError.invalidName("the name is empty") }
+
+        let parent = (target as NSString).deletingLastPathComponent
+        let base = (target as NSString).lastPathComponent
+        removeAbandonedTemporaries(in: parent, for: base)
+        let temporary = parent + "/.\(base).dsnap-clone-\(getpid())"
+        do {
+            try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError.fromErrno(access(parent, W_OK) == 0 ? EIO : EACCES, path: parent)
+        }
+        do {
+            let recorder = TaskRecorder(type: .clone, snapshotID: nil, datasetName: datasetName,
+                                        gitDir: temporary + "/" + Dataset.gitDirName, context: context,
+                                        forward: progress)
+            _ = try DatasetSetup.createRepository(root: temporary, name: datasetName)
+            let result = try recorder.run(context: context) { () throws -> CloneResult in
+                let (linked, copied) = try copyObjects(of: snapshot.tree, from: source, toGitDir: temporary + "/" + Dataset.gitDirName)
+                // Opened after the objects arrived, so libgit2 sees them.
+                let clone = try Dataset.open(root: temporary)
+                let stats = try checkout.checkout(snapshot.tree, in: clone, progress: recorder)
+                let index = try clone.wrapGit { try clone.repository.index() }
+                let counts = MediaCounts(paths: index.regularFilePaths)
+                let recorded = try TakeSnapshot.record(
+                    tree: snapshot.tree, counts: counts, request: SnapshotRequest(reason: .clone), in: clone,
+                    context: context, clonedFrom: (source.name, snapshot.id))
+                recorder.setSnapshot(recorded.snapshot.id)
+                return CloneResult(path: target, datasetName: datasetName, snapshot: recorded.snapshot, stats: stats,
+                                   objectsLinked: linked, objectsCopied: copied)
+            }
+            recorder.finish()
+            FileSystemSync.sync(containing: temporary)
+            try moveIntoPlace(temporary, target)
+            return result
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+    }
+
+    /// A destination the user named: absent, or an empty directory.
+    private static func checkedDestination(_ path: String) throws -> String {
+        let target = URL(fileURLWithPath: path).standardizedFileURL.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else { return target }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? ["?"]
+        guard isDirectory.boolValue, contents.isEmpty else { throw CloneError.destinationExists(path: target) }
+        return target
+    }
+
+    /// `<source>-clone`, then `<source>-clone-2`, ... beside the source folder.
+    static func defaultDestination(for sourceRoot: String) -> String {
+        var candidate = sourceRoot + "-clone"
+        var number = 2
+        while FileManager.default.fileExists(atPath: candidate) {
+            candidate = sourceRoot + "-clone-\(number)"
+            number += 1
+        }
+        return candidate
+    }
+
+    /// Hard-links the snapshot's objects (immutable files, so sharing them is safe and the clone
+    /// stays independent); copies them across file systems; rewrites packed ones as loose objects.
+    private static func copyObjects(of tree: GitOID, from source: Dataset, toGitDir gitDir: String) throws -> (Int, Int) {
+        let objects = try source.wrapGit { try source.repository.reachableObjects(fromTree: tree) }
+        var linked = 0
+        var copied = 0
+        var packed: [GitOID] = []
+        var madeFolders = Set<String>()
+        for id in objects {
+            let folder = String(id.hex.prefix(2))
+            let relative = "/objects/\(folder)/\(id.hex.dropFirst(2))"
+            let from = source.gitDir + relative
+            let to = gitDir + relative
+            if madeFolders.insert(folder).inserted {
+                mkdir(gitDir + "/objects/" + folder, 0o777)
+            }
+            if link(from, to) == 0 || errno == EEXIST {
+                linked += 1
+                continue
+            }
+            switch errno {
+            case ENOENT:
+                packed.append(id)
+            case EXDEV, EPERM, EMLINK:
+                try copyFile(from, to)
+                copied += 1
+            default:
+                throw StorageError.fromErrno(errno, path: to)
+            }
+        }
+        if !packed.isEmpty {
+            let clone = try GitRepository.open(gitDir: gitDir)
+            for id in packed {
+                try source.wrapGit { try clone.copyObject(id, from: source.repository) }
+                copied += 1
+            }
+        }
+        return (linked, copied)
+    }
+
+    private static func copyFile(_ from: String, _ to: String) throws {
+        do {
+            try FileManager.default.copyItem(atPath: from, toPath: to)
+        } catch {
+            throw StorageError.io(path: to, reason: error.localizedDescription)
+        }
+    }
+
+    /// Renames the finished clone over the destination (an empty directory there is replaced).
+    private static func moveIntoPlace(_ temporary: String, _ target: String) throws {
+        rmdir(target)
+        guard rename(temporary, target) == 0 else {
+            if errno == ENOTEMPTY || errno == EEXIST { throw CloneError.destinationExists(path: target) }
+            throw StorageError.fromErrno(errno, path: target)
+        }
+        FileSystemSync.sync(containing: (target as NSString).deletingLastPathComponent)
+    }
+
+    /// A killed clone leaves its hidden temporary folder: remove those whose process is gone.
+    private static func removeAbandonedTemporaries(in parent: String, for base: String) {
+        let prefix = ".\(base).dsnap-clone-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), !TaskJournal.isAlive(pid) else { continue }
+            try? FileManager.default.removeItem(atPath: parent + "/" + name)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// What a restore did.
+public struct RestoreResult: Sendable {
+    public let target: Snapshot
+    /// The snapshot that saved the changes this restore discarded, if there were any.
+    public let autosave: Snapshot?
+    public let stats: CheckoutStats
+    /// True when this run finished a restore an earlier, interrupted run had started.
+    public let continued: Bool
+}
+
+/// `dsnap restore`: makes the work tree byte-identical to a snapshot and makes it current, never
+/// losing data: uncommitted changes are refused, or (with `discard`) saved as an autosave snapshot
+/// first. The caller holds the dataset's exclusive lock.
+///
+/// Two steps, so a refused restore changes nothing and leaves no task behind: `plan` checks,
+/// `execute` acts.
+public enum RestoreSnapshot {
+    /// What to restore: a snapshot reference (`current` discards changes), or the interrupted restore.
+    public enum Target: Sendable, Equatable {
+        case snapshot(String)
+        case continueInterrupted
+    }
+
+    /// A restore that passed its checks.
+    public struct Plan: Sendable {
+        public let snapshot: Snapshot
+        /// Uncommitted changes to autosave before restoring (empty when continuing).
+        let changes: [WorkTreeChange]
+        let continuing: Bool
+    }
+
+    /// Resolves the target and checks that the restore may go ahead. Writes nothing.
+    public static func plan(_ target: Target, discard: Bool, in dataset: Dataset) throws -> Plan {
+        let catalog = SnapshotCatalog(dataset: dataset)
+        let pending = RestoreMarker.target(in: dataset)
+        let snapshot: Snapshot
+        switch target {
+        case .continueInterrupted:
+            guard let pending else { throw RestoreError.nothingToContinue }
+            snapshot = try catalog.snapshot(pending)
+        case let .snapshot(reference):
+            snapshot = try catalog.resolve(reference)
+            if let pending, pending != snapshot.id {
+                throw RestoreError.otherRestoreInterrupted(pending: pending.hex, requested: reference)
+            }
+        }
+        // An interrupted restore saved the changes before it began: what differs now is its own work.
+        guard pending == nil else { return Plan(snapshot: snapshot, changes: [], continuing: true) }
+        let changes = try ReadStatus.changes(in: dataset)
+        if !changes.isEmpty && !discard && target != .snapshot("current") {
+            throw RestoreError.uncommittedChanges(paths: changes.prefix(10).map(\.path), total: changes.count)
+        }
+        return Plan(snapshot: snapshot, changes: changes, continuing: false)
+    }
+
+    /// Autosaves the changes (if any), then writes the marker, the files and HEAD, in that order:
+    /// a process killed anywhere leaves a marker that the next restore finishes from.
+    public static func execute(_ plan: Plan, in dataset: Dataset, writer: SnapshotWriter,
+                               checkout: WorkTreeCheckout, context: OperationContext,
+                               progress: ProgressSink? = nil) throws -> RestoreResult {
+        let snapshot = plan.snapshot
+        var autosave: Snapshot?
+        if !plan.changes.isEmpty {
+            let count = plan.changes.count
+            let request = SnapshotRequest(
+                name: "autosave before restore to \(snapshot.id.hex.prefix(12))",
+                description: "\(count) uncommitted change\(count == 1 ? "" : "s") saved by dsnap restore",
+                reason: .autosave)
+            autosave = try TakeSnapshot.run(request, in: dataset, writer: writer, context: context).snapshot
+        }
+        try RestoreMarker.set(snapshot.id, in: dataset)
+        let stats = try checkout.checkout(snapshot.tree, in: dataset, progress: progress)
+        try dataset.wrapGit {
+            MetadataLock.removeStaleLockFile(dataset.gitDir + "/" + Dataset.branch + ".lock")
+            try dataset.repository.setReference(Dataset.branch, to: snapshot.id,
+                                                message: "dsnap: restore \(snapshot.id.hex)")
+        }
+        RestoreMarker.clear(in: dataset)
+        return RestoreResult(target: try SnapshotCatalog(dataset: dataset).snapshot(snapshot.id), autosave: autosave,
+                             stats: stats, continued: plan.continuing)
+    }
+}

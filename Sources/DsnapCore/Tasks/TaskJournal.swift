@@ -1,0 +1,50 @@
+import Foundation
+
+/// The journal of long operations in `.dsnap/tasks/`, one JSON file per task, each rewritten
+/// atomically (temporary file, then rename) as the task advances.
+public enum TaskJournal {
+    /// Older task files beyond this many are pruned when a new task starts.
+    static let kept = 200
+
+    static func directory(of gitDir: String) -> String { gitDir + "/tasks" }
+
+    /// Tasks newest first. A RUNNING task whose process is gone is shown FAILED ("interrupted").
+    public static func tasks(in dataset: Dataset) -> [TaskRecord] {
+        let directory = directory(of: dataset.gitDir)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        var records: [TaskRecord] = []
+        for name in names where name.hasSuffix(".json") {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name),
+                  let value = try? JSONParser.parse(Array(data)), var record = TaskRecord(json: value) else { continue }
+            if record.status == .running && !isAlive(record.pid) {
+                record.status = .failed
+                record.error = "interrupted"
+            }
+            records.append(record)
+        }
+        return records.sorted { ($0.startedAt, $0.id) > ($1.startedAt, $1.id) }
+    }
+
+    static func isAlive(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    static func write(_ record: TaskRecord, gitDir: String) {
+        let directory = directory(of: gitDir)
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/" + record.id + ".json"
+        let temporary = path + ".tmp"
+        // The journal is informative: failing to write it must never fail the operation itself.
+        guard (try? (JSONWriter.render(record.json) + "\n").write(toFile: temporary, atomically: false,
+                                                                    encoding: .utf8)) != nil else { return }
+        rename(temporary, path)
+    }
+
+    static func prune(gitDir: String) {
+        let directory = directory(of: gitDir)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        // Task ids start with the start time in microseconds, zero-padded, so names sort by age.
+        let files = names.filter { $0.hasSuffix(".json") }.sorted()
+        for name in files.dropLast(kept) { unlink(directory + "/" + name) }
+    }
+}
