@@ -102,7 +102,7 @@ final class TemporaryDataset {
     }
 
     /// An empty temporary folder (not created as a dataset).
-    init(emptyNamed name: String = "empty") throws {
+    init(emptyNamed name: String) throws {
         let parent = NSTemporaryDirectory() + "dsnap-e2e-" + UUID().uuidString
         path = parent + "/" + name
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

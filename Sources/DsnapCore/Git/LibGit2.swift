@@ -6,9 +6,11 @@ enum LibGit2 {
     /// a `static let` runs its initializer exactly once, even across threads.
     private static let initialized: Bool = {
         git_libgit2_init()
-        // Objects and refs are synced before a ref moves, so a power loss never leaves a
+        // No fsync per object: one fsync per file costs more than writing the data (3,000 small
+        // files: 14 s with it, under 1 s without). Operations call `FileSystemSync` once, after
+        // their objects are written and before a ref moves, so a power loss never leaves a
         // snapshot ref pointing at objects that are not on disk.
-        dsnap_set_fsync_gitdir(1)
+        dsnap_set_fsync_gitdir(0)
         return true
     }()
 

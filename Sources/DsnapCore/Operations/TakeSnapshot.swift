@@ -80,8 +80,10 @@ public enum TakeSnapshot {
             trainingModelName: request.trainingModelName, createdAt: createdAt, createdBy: identity.email,
             clonedFromDataset: clonedFrom?.dataset, clonedFromSnapshot: clonedFrom?.snapshot.hex)
 
-        // Order matters for crashes: the record and the snapshot's own ref first, HEAD last, so a
-        // process killed half-way leaves either the old current snapshot or the new one, complete.
+        // Order matters for crashes: objects durable first, then the record and the snapshot's own
+        // ref, HEAD last, so a process killed (or a machine losing power) half-way leaves either
+        // the old current snapshot or the new one, complete.
+        FileSystemSync.sync(containing: dataset.gitDir)
         try MetadataLock.withLock(on: dataset) {
             try catalog.writeRecord(record, for: id, identity: identity, context: context)
         }
