@@ -43,7 +43,7 @@ public enum DsnapCLI {
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
                       isDirectory.boolValue else {
-                    throw UsageError(message: "cannot change to '\(TerminalText.escape(path))': no such directory")
+                    throw UsageError(message: "cannot change to '\(path)': no such directory")
                 }
             case "-q", "--quiet":
                 quiet = true
@@ -54,7 +54,7 @@ public enum DsnapCLI {
                 console.outRaw(HelpText.overview())
                 return
             default:
-                throw UsageError(message: "unknown option '\(TerminalText.escape(argument))'")
+                throw UsageError(message: "unknown option '\(argument)'")
             }
             position += 1
         }
@@ -64,7 +64,7 @@ public enum DsnapCLI {
         }
         let name = arguments[position]
         guard let command = CommandTable.command(named: name) else {
-            throw UsageError(message: "unknown command '\(TerminalText.escape(name))'")
+            throw UsageError(message: "unknown command '\(name)'")
         }
         let parsed = try ParsedArguments.parse(Array(arguments[(position + 1)...]), for: command,
                                                common: commonOptions)
@@ -82,14 +82,14 @@ public enum DsnapCLI {
     private static func report(_ error: Error, console: Console) {
         switch error {
         case let error as UsageError:
-            console.error(error.message, hint: error.hint)
+            console.error(error.message, hintLines: [error.hint])
         case let error as DsnapError:
-            console.error(error.message, hint: error.hint)
+            console.error(error.message, hintLines: error.hintLines)
         case let error as InternalError:
             console.error("internal error in \(error.failure.function): \(error.failure.message)",
-                          hint: "this is a bug in dsnap or libgit2; please report it with the command you ran")
+                          hintLines: ["this is a bug in dsnap or libgit2; please report it with the command you ran"])
         default:
-            console.error("internal error: \(error)", hint: "this is a bug in dsnap; please report it")
+            console.error("internal error: \(error)", hintLines: ["this is a bug in dsnap; please report it"])
         }
     }
 }

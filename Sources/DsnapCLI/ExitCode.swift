@@ -30,7 +30,7 @@ enum ExitCode: Int32 {
             }
         case let error as SnapshotError:
             switch error {
-            case .notFound, .deleted, .noCurrentSnapshot: return .notFound
+            case .notFound, .noSuchDeleted, .deleted, .noCurrentSnapshot: return .notFound
             case .ambiguous, .invalidName: return .usage
             case .cannotDeleteCurrent, .notDeleted: return .conflict
             }

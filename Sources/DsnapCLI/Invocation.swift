@@ -16,6 +16,9 @@ final class Invocation: @unchecked Sendable {
         self.workingDirectory = workingDirectory
         self.quiet = quiet
         self.context = OperationContext(environment: environment)
+        if let fixed = environment["DSNAP_NOW"], !fixed.isEmpty, Timestamp(iso8601: fixed) == nil {
+            console.warning("ignoring DSNAP_NOW='\(fixed)': not a time like 2026-03-01T10:00:00Z")
+        }
     }
 
     /// The dataset containing the working directory.

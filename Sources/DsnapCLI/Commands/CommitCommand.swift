@@ -26,6 +26,7 @@ enum CommitCommand {
         let dataset = try invocation.openDataset()
         let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "commit", context: invocation.context)
         defer { withExtendedLifetime(lock) {} }
+        try TakeSnapshot.validate(request, in: dataset)
         let recorder = TaskRecorder(type: .create, snapshotID: nil, datasetName: dataset.name, gitDir: dataset.gitDir,
                                     context: invocation.context, forward: invocation.progressSink())
         let result: SnapshotResult
@@ -35,12 +36,19 @@ enum CommitCommand {
                 let result = try TakeSnapshot.run(request, in: dataset, writer: invocation.snapshotWriter,
                                                   context: invocation.context, progress: recorder)
                 recorder.setSnapshot(result.snapshot.id)
+                recorder.report(OperationProgress(phase: "done", filesDone: result.fileCount, filesTotal: result.fileCount))
                 return result
             }
         }
         let console = invocation.console
+        warnAboutSkipped(result.skippedRepositories, console: console)
         if arguments.flag("json") {
-            console.out(JSONWriter.render(SnapshotJSON.object(result.snapshot), pretty: true))
+            var object = SnapshotJSON.object(result.snapshot)
+            if case var .object(members) = object {
+                members.append(("content_unchanged", .bool(result.unchanged)))
+                object = .object(members)
+            }
+            console.out(JSONWriter.render(object, pretty: true))
             return
         }
         guard !invocation.quiet else { return }
@@ -55,11 +63,22 @@ enum CommitCommand {
         }
     }
 
+    /// Folders that are git repositories of their own cannot be snapshotted as files: say so.
+    static func warnAboutSkipped(_ paths: [String], console: Console) {
+        for path in paths {
+            console.warning("skipped '\(path)': it is a git repository of its own")
+        }
+        if !paths.isEmpty {
+            console.err("hint: add it to .dsnapignore to silence this, or remove its .git folder to snapshot its files")
+        }
+    }
+
     /// `--author`, validated: a usage error when it is not `Name <email>` or an email.
     static func author(_ arguments: ParsedArguments) throws -> Identity? {
         guard let text = arguments.value("author") else { return nil }
         guard let identity = Identity(author: text) else {
-            throw UsageError(message: "invalid --author '\(TerminalText.escape(text))'", command: "commit")
+            throw UsageError(message: "invalid --author '\(text)': expected 'Name <email>' or an email address",
+                             command: "commit")
         }
         return identity
     }

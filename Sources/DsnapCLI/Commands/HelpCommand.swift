@@ -1,3 +1,5 @@
+import DsnapCore
+
 /// `dsnap help [COMMAND]`: the overview, or one command's help (the same text as `-h`).
 enum HelpCommand {
     static let spec = CommandSpec(
@@ -13,7 +15,7 @@ enum HelpCommand {
             return
         }
         guard let command = CommandTable.command(named: name) else {
-            throw UsageError(message: "unknown command '\(TerminalText.escape(name))'")
+            throw UsageError(message: "unknown command '\(name)'")
         }
         invocation.console.outRaw(HelpText.help(for: command))
     }

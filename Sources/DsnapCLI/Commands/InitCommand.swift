@@ -22,6 +22,7 @@ enum InitCommand {
                                                       writer: invocation.snapshotWriter,
                                                       context: invocation.context, progress: progress)
         let console = invocation.console
+        CommitCommand.warnAboutSkipped(result.skippedRepositories, console: console)
         if arguments.flag("json") {
             console.out(JSONWriter.render(SnapshotJSON.object(result.snapshot), pretty: true))
         } else if !invocation.quiet {

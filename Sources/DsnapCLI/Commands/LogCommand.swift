@@ -15,7 +15,7 @@ enum LogCommand {
         run: run)
 
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
-        let limit = try arguments.integer("max-count", minimum: 0)
+        let limit = try arguments.integer("max-count", minimum: 0, command: "log")
         if arguments.flag("deleted") && arguments.flag("all") {
             throw UsageError(message: "options '--deleted' and '--all' cannot be used together", command: "log")
         }

@@ -13,7 +13,7 @@ enum TasksCommand {
         run: run)
 
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
-        let limit = try arguments.integer("max-count", minimum: 0)
+        let limit = try arguments.integer("max-count", minimum: 0, command: "tasks")
         let dataset = try invocation.openDataset()
         var tasks = TaskJournal.tasks(in: dataset)
         if let limit { tasks = Array(tasks.prefix(limit)) }
@@ -28,7 +28,8 @@ enum TasksCommand {
                 + console.paint(task.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0), style)
                 + task.startedAt.iso8601.prefix(19).replacingOccurrences(of: "T", with: " ")
             line += "  " + (task.snapshotID.map { String($0.prefix(12)) } ?? "-".padding(toLength: 12, withPad: " ", startingAt: 0))
-            line += "  \(task.filesDone)" + (task.filesTotal.map { "/\($0)" } ?? "") + " files"
+            line += "  \(task.filesDone)" + (task.filesTotal.map { "/\($0)" } ?? "")
+                + ((task.filesTotal ?? task.filesDone) == 1 ? " file" : " files")
             if task.bytesDone > 0 { line += ", \(task.bytesDone) bytes" }
             if let error = task.error { line += "  (" + TerminalText.escape(error) + ")" }
             console.out(line)

@@ -1,3 +1,4 @@
+import DsnapCore
 import Foundation
 import Glibc
 
@@ -36,17 +37,17 @@ final class Console: @unchecked Sendable {
     func err(_ line: String) { writeErr(line + "\n") }
     func errRaw(_ text: String) { writeErr(text) }
 
-    func error(_ message: String, hint: String?) {
+    /// One `dsnap: error:` line, then one `hint:` line per line of `hint`. Messages quote what the
+    /// user typed, so control characters are escaped: nothing can forge a line or drive the terminal.
+    func error(_ message: String, hintLines: [String]) {
         let label = errorColor ? Style.red.apply("error:") : "error:"
-        err("dsnap: \(label) \(message)")
-        if let hint {
-            for line in hint.split(separator: "\n", omittingEmptySubsequences: false) { err("hint: \(line)") }
-        }
+        err("dsnap: \(label) \(TerminalText.escape(message))")
+        for line in hintLines { err("hint: " + TerminalText.escape(line)) }
     }
 
     func warning(_ message: String) {
         let label = errorColor ? Style.yellow.apply("warning:") : "warning:"
-        err("dsnap: \(label) \(message)")
+        err("dsnap: \(label) \(TerminalText.escape(message))")
     }
 
     /// Colours `text` for stdout when colour is on.

@@ -9,10 +9,11 @@ struct ParsedArguments: Sendable {
     func operand(_ position: Int) -> String? { position < operands.count ? operands[position] : nil }
 
     /// An integer option's value, or a usage error naming the option when it is not one.
-    func integer(_ long: String, minimum: Int) throws -> Int? {
+    func integer(_ long: String, minimum: Int, command: String) throws -> Int? {
         guard let text = values[long] else { return nil }
         guard let number = Int(text), number >= minimum else {
-            throw UsageError(message: "option '--\(long)' takes a whole number of at least \(minimum), not '\(text)'")
+            throw UsageError(message: "option '--\(long)' takes a whole number of at least \(minimum), not '\(text)'",
+                             command: command)
         }
         return number
     }

@@ -12,8 +12,12 @@ public struct AtomicCheckout: WorkTreeCheckout {
 
     public func checkout(_ tree: GitOID, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats {
         let repository = dataset.repository
-        let deltas = try dataset.wrapGit { try repository.diffToWorkTree(from: tree) }
-            .filter { !Dataset.isInternalPath($0.oldPath) && !Dataset.isInternalPath($0.newPath) }
+        // Temporary files an interrupted checkout left behind are not internal here: they go.
+        let deltas = try dataset.wrapGit { try repository.diffToWorkTree(from: tree) }.filter { delta in
+            let leftover = delta.status == .added
+                && (delta.newPath as NSString).lastPathComponent.hasPrefix(Dataset.temporaryFilePrefix)
+            return leftover || (!Dataset.isInternalPath(delta.oldPath) && !Dataset.isInternalPath(delta.newPath))
+        }
         let removals = deltas.filter { $0.status == .added || $0.status == .typeChanged }.map(\.newPath)
         let writes = deltas.filter { $0.status != .added }
         // Every path is checked before anything is touched: a hostile tree writes nothing at all.

@@ -5,7 +5,6 @@ import Foundation
 struct AtomicFileWriter {
     let root: String
     private var counter = 0
-    private static let temporaryPrefix = ".dsnap-tmp-"
 
     init(root: String) {
         self.root = root
@@ -18,7 +17,7 @@ struct AtomicFileWriter {
         let full = root + "/" + path
         let directory = (full as NSString).deletingLastPathComponent
         counter += 1
-        let temporary = directory + "/" + Self.temporaryPrefix + "\(getpid())-\(counter)"
+        let temporary = directory + "/" + Dataset.temporaryFilePrefix + "\(getpid())-\(counter)"
         do {
             if mode == GitFileMode.symlink {
                 var target = [UInt8]()

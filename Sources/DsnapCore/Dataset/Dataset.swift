@@ -63,16 +63,28 @@ public final class Dataset {
     /// `.dsnap` must never be snapshotted, whatever a `.gitignore` in the dataset says; and
     /// `.dsnapignore` holds the user's exclusions (gitignore syntax), read fresh on every open.
     private func installIgnoreRules() throws {
-        try wrapGit { try repository.addIgnoreRules("/\(Self.gitDirName)/\n/.git\n") }
+        try wrapGit { try repository.addIgnoreRules(Self.builtInIgnoreRules) }
         let ignorePath = root + "/" + Self.ignoreFileName
         if let rules = try? String(contentsOfFile: ignorePath, encoding: .utf8), !rules.isEmpty {
             try wrapGit { try repository.addIgnoreRules(rules) }
         }
     }
 
-    /// True for paths that belong to dsnap itself and are never part of a snapshot.
+    /// Ignore rules every dataset has: its own `.dsnap`, and that of any dataset nested in it.
+    static let builtInIgnoreRules = "\(gitDirName)/\n"
+
+    /// Prefix of the temporary files a checkout writes beside their targets before renaming them.
+    static let temporaryFilePrefix = ".dsnap-tmp-"
+
+    /// True for paths that belong to dsnap or git and are never part of a snapshot: anything in a
+    /// `.dsnap` or `.git` folder at any depth, and checkout's temporary files.
     static func isInternalPath(_ path: String) -> Bool {
-        path == gitDirName || path.hasPrefix(gitDirName + "/") || path == ".git" || path.hasPrefix(".git/")
+        for component in path.split(separator: "/") {
+            if component == gitDirName || component == ".git" || component.hasPrefix(temporaryFilePrefix) {
+                return true
+            }
+        }
+        return false
     }
 
     /// Runs libgit2 work, turning its failures into errors a user can act on.

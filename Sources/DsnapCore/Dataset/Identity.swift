@@ -20,7 +20,8 @@ public struct Identity: Sendable, Equatable {
             guard !email.isEmpty, !email.contains("<"), !email.contains(">") else { return nil }
             self.init(name: name.isEmpty ? email : name, email: email)
         } else {
-            guard !trimmed.contains("<"), !trimmed.contains(">") else { return nil }
+            guard !trimmed.contains("<"), !trimmed.contains(">"), trimmed.contains("@"),
+                  !trimmed.contains(" ") else { return nil }
             self.init(name: trimmed, email: trimmed)
         }
     }
@@ -29,17 +30,21 @@ public struct Identity: Sendable, Equatable {
     /// else `$USER@hostname`: the order git users expect.
     static func resolve(explicit: Identity?, repository: GitRepository, environment: [String: String]) -> Identity {
         if let explicit { return explicit }
-        if let email = environment["GIT_AUTHOR_EMAIL"], !email.isEmpty {
-            return Identity(name: environment["GIT_AUTHOR_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? email,
-                            email: email)
-        }
-        if let configured = repository.configuredIdentity(), !configured.email.isEmpty {
-            return Identity(name: configured.name, email: configured.email)
-        }
+        func nonEmpty(_ text: String?) -> String? { text.flatMap { $0.isEmpty ? nil : $0 } }
+        // As git does, the name and the email are resolved separately: environment, then config.
+        let email = nonEmpty(environment["GIT_AUTHOR_EMAIL"]) ?? nonEmpty(repository.configString(key: "user.email"))
+            ?? fallbackEmail(environment)
+        let name = nonEmpty(environment["GIT_AUTHOR_NAME"]) ?? nonEmpty(repository.configString(key: "user.name"))
+            ?? email
+        return Identity(name: name, email: email)
+    }
+
+    /// `$USER@hostname`, when neither the environment nor git's config names an email.
+    private static func fallbackEmail(_ environment: [String: String]) -> String {
         let user = environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
         var host = [CChar](repeating: 0, count: 256)
         let hostname = gethostname(&host, host.count) == 0
             ? host.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "localhost"
-        return Identity(name: user, email: "\(user)@\(hostname)")
+        return "\(user)@\(hostname)"
     }
 }

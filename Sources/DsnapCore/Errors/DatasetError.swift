@@ -26,7 +26,10 @@ public enum DatasetError: DsnapError, Equatable {
         switch self {
         case .notADataset: return "run 'dsnap init' to make this folder a dataset, or use -C PATH"
         case .alreadyADataset: return "run 'dsnap status' to see it; remove its .dsnap folder to start over"
-        case .unsupportedFormat: return "upgrade dsnap to read this dataset"
+        case let .unsupportedFormat(found, _):
+            return Int(found) != nil
+                ? "this dataset was written by a newer dsnap: upgrade dsnap to read it"
+                : "'dsnap.formatversion' in .dsnap/config is damaged; dsnap writes version 1"
         case .notADirectory: return nil
         case .invalidName: return "pass a non-empty name with --name"
         }

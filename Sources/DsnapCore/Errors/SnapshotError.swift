@@ -1,6 +1,8 @@
 /// Problems naming or changing one snapshot.
 public enum SnapshotError: DsnapError, Equatable {
     case notFound(reference: String)
+    /// No deleted snapshot matches (for `undelete`).
+    case noSuchDeleted(reference: String)
     /// The reference names a snapshot that was deleted.
     case deleted(reference: String, id: String)
     /// A name or prefix that fits several snapshots; `candidates` are "id name" lines.
@@ -14,6 +16,7 @@ public enum SnapshotError: DsnapError, Equatable {
     public var message: String {
         switch self {
         case let .notFound(reference): return "snapshot '\(reference)' not found"
+        case let .noSuchDeleted(reference): return "no deleted snapshot matches '\(reference)'"
         case let .deleted(reference, id):
             return id.hasPrefix(reference.lowercased())
                 ? "snapshot '\(reference)' is deleted"
@@ -27,9 +30,17 @@ public enum SnapshotError: DsnapError, Equatable {
         }
     }
 
+    public var hintLines: [String] {
+        if case let .ambiguous(_, candidates) = self {
+            return ["use an id (or a longer prefix) instead; candidates:"] + candidates.map { "  " + $0 }
+        }
+        return hint.map { [$0] } ?? []
+    }
+
     public var hint: String? {
         switch self {
         case .notFound: return "run 'dsnap log' to list snapshots"
+        case .noSuchDeleted: return "run 'dsnap log --deleted' to list deleted snapshots"
         case .deleted: return "run 'dsnap undelete' to bring it back, or 'dsnap log --deleted' to list deleted snapshots"
         case let .ambiguous(_, candidates):
             return (["use an id (or a longer prefix) instead; candidates:"] + candidates.map { "  " + $0 })

@@ -22,7 +22,9 @@ public enum StorageError: DsnapError, Equatable {
         case .diskFull: return "free some space and run the command again; nothing was lost"
         case .permissionDenied: return "check the permissions of the dataset folder and its .dsnap"
         case .io: return nil
-        case .corrupt: return "run 'git --git-dir=.dsnap fsck --full' to see what is damaged"
+        case .corrupt:
+            return "run 'git --git-dir=DATASET/.dsnap fsck --full' to check the objects, and "
+                + "'git --git-dir=DATASET/.dsnap notes --ref=dsnap show ID' to read a snapshot's record"
         }
     }
 

@@ -13,24 +13,27 @@ final class GitRepository {
         git_repository_free(pointer)
     }
 
-    /// Creates a repository whose git directory is `gitDir` and whose work tree is `workDir`.
-    /// `RELATIVE_GITLINK` writes `core.worktree = ../`, so the dataset folder can be moved.
-    static func create(gitDir: String, workDir: String, initialBranch: String) throws -> GitRepository {
+    /// Creates a repository at `gitDir` whose work tree is its parent folder (`core.worktree = ../`,
+    /// relative, so the dataset folder can be moved). It is created bare and then given its work
+    /// tree, so libgit2 never writes a `.git` file into the work tree (which fails over an existing
+    /// `.git`, and would make plain git see the dataset as a repository of its own).
+    static func create(gitDir: String, initialBranch: String) throws -> GitRepository {
         LibGit2.ensureInitialized()
         var options = git_repository_init_options()
         try check(git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)),
                   "git_repository_init_options_init")
-        options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | GIT_REPOSITORY_INIT_NO_DOTGIT_DIR.rawValue
-            | GIT_REPOSITORY_INIT_RELATIVE_GITLINK.rawValue | GIT_REPOSITORY_INIT_NO_REINIT.rawValue
+        options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | GIT_REPOSITORY_INIT_BARE.rawValue
+            | GIT_REPOSITORY_INIT_NO_REINIT.rawValue
         var handle: OpaquePointer?
-        try workDir.withCString { work in
-            try initialBranch.withCString { branch in
-                options.workdir_path = work
-                options.initial_head = branch
-                try check(git_repository_init_ext(&handle, gitDir, &options), "git_repository_init_ext")
-            }
+        try initialBranch.withCString { branch in
+            options.initial_head = branch
+            try check(git_repository_init_ext(&handle, gitDir, &options), "git_repository_init_ext")
         }
-        return GitRepository(pointer: handle!)
+        let bare = GitRepository(pointer: handle!)
+        try bare.setConfig("core.bare", "false")
+        try bare.setConfig("core.worktree", "../")
+        // Reopened, so the handle sees the work tree the config now names.
+        return try open(gitDir: gitDir)
     }
 
     /// Opens the repository at `gitDir` exactly (no upward search; discovery is the caller's).
@@ -273,12 +276,9 @@ final class GitRepository {
 }
 
 extension GitRepository {
-    /// user.name and user.email from the git config files libgit2 reads (repository, global, system),
-    /// or nil when either is unset.
-    func configuredIdentity() -> (name: String, email: String)? {
-        var signature: UnsafeMutablePointer<git_signature>?
-        guard git_signature_default(&signature, pointer) == 0, let signature else { return nil }
-        defer { git_signature_free(signature) }
-        return (String(cString: signature.pointee.name), String(cString: signature.pointee.email))
+    /// A value from every config file libgit2 reads (repository, global, XDG, system), or nil when
+    /// unset or unreadable: used for git's own settings such as user.email.
+    func configString(key: String) -> String? {
+        try? configString(key)
     }
 }

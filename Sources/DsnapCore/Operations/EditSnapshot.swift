@@ -44,7 +44,7 @@ public enum EditSnapshot {
             } catch SnapshotError.notFound {
                 // Name the real problem when the snapshot exists but is not deleted.
                 if let live = try? catalog.resolve(reference) { throw SnapshotError.notDeleted(id: live.id.hex) }
-                throw SnapshotError.notFound(reference: reference)
+                throw SnapshotError.noSuchDeleted(reference: reference)
             }
             try dataset.wrapGit {
                 try dataset.repository.deleteReference(SnapshotCatalog.deletedRefPrefix + snapshot.id.hex)

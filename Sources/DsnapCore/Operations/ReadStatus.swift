@@ -53,7 +53,8 @@ public enum ReadStatus {
         let deltas = try dataset.wrapGit { try dataset.repository.diffToWorkTree(from: tree) }
         return deltas.compactMap { delta in
             let path = delta.status == .deleted ? delta.oldPath : delta.newPath
-            guard !Dataset.isInternalPath(path) else { return nil }
+            // A trailing slash marks a folder that is a git repository of its own: never snapshotted.
+            guard !Dataset.isInternalPath(path), !path.hasSuffix("/") else { return nil }
             let kind: WorkTreeChange.Kind
             switch delta.status {
             case .added: kind = .added

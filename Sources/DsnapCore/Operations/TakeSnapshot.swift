@@ -21,6 +21,10 @@ public struct SnapshotRequest: Sendable {
 /// The snapshot just taken, and whether the work tree had changed since the previous one.
 public struct SnapshotResult: Sendable {
     public let snapshot: Snapshot
+    /// Folders left out because they are git repositories of their own.
+    public var skippedRepositories: [String] = []
+    /// Files in the snapshot.
+    public var fileCount = 0
     /// The snapshot that was current before, if any.
     public let previous: GitOID?
     /// True when the content equals the previous snapshot's: a named checkpoint of the same data.
@@ -32,16 +36,24 @@ public struct SnapshotResult: Sendable {
 public enum TakeSnapshot {
     public static func run(_ request: SnapshotRequest, in dataset: Dataset, writer: SnapshotWriter,
                            context: OperationContext, progress: ProgressSink? = nil) throws -> SnapshotResult {
-        if let name = request.name, name.isEmpty { throw SnapshotError.invalidName("the name is empty") }
+        try validate(request, in: dataset)
         // Holding the exclusive lock, lock files on our refs are leftovers of a killed dsnap.
         for ref in ["HEAD", Dataset.branch] { MetadataLock.removeStaleLockFile(dataset.gitDir + "/" + ref + ".lock") }
+        let written = try writer.writeTree(of: dataset, progress: progress)
+        var result = try record(tree: written.tree, counts: written.counts, request: request, in: dataset,
+                                context: context)
+        result.skippedRepositories = written.skippedRepositories
+        result.fileCount = written.fileCount
+        return result
+    }
 
+    /// The checks `run` makes before writing anything, for callers that must know before they
+    /// start (a refused snapshot is not a task).
+    public static func validate(_ request: SnapshotRequest, in dataset: Dataset) throws {
+        if let name = request.name, name.isEmpty { throw SnapshotError.invalidName("the name is empty") }
         if let pending = RestoreMarker.target(in: dataset), request.reason != .autosave {
             throw RestoreError.interrupted(target: pending.hex)
         }
-        let written = try writer.writeTree(of: dataset, progress: progress)
-        return try record(tree: written.tree, counts: written.counts, request: request, in: dataset,
-                          context: context)
     }
 
     /// Records `tree` (already written, and matching the index) as a new snapshot and makes it

@@ -8,7 +8,16 @@ public struct IndexSnapshotWriter: SnapshotWriter {
             // Holding the dataset lock, an index.lock can only be a killed writer's leftover.
             MetadataLock.removeStaleLockFile(dataset.gitDir + "/index.lock")
             let index = try dataset.repository.index()
-            try index.addAll(filter: { !Dataset.isInternalPath($0) }, onVisit: { visited in
+            var skipped: [String] = []
+            try index.addAll(filter: { path in
+                // libgit2 names a folder holding its own `.git` with a trailing slash, and refuses
+                // to add it as a file.
+                if path.hasSuffix("/") {
+                    skipped.append(String(path.dropLast()))
+                    return false
+                }
+                return !Dataset.isInternalPath(path)
+            }, onVisit: { visited in
                 progress?.report(OperationProgress(phase: "scanning files", filesDone: visited))
             })
             // A `.gitignore` in the dataset could re-include `.dsnap`: it is never snapshotted.
@@ -18,7 +27,8 @@ public struct IndexSnapshotWriter: SnapshotWriter {
             let tree = try index.writeTree()
             try index.write()
             let paths = index.regularFilePaths
-            return WrittenTree(tree: tree, counts: MediaCounts(paths: paths), fileCount: index.entryCount)
+            return WrittenTree(tree: tree, counts: MediaCounts(paths: paths), fileCount: index.entryCount,
+                               skippedRepositories: skipped)
         }
     }
 }

@@ -12,4 +12,7 @@ public struct WrittenTree: Sendable, Equatable {
     public let tree: GitOID
     public let counts: MediaCounts
     public let fileCount: Int
+    /// Folders left out because they are git repositories of their own (their files cannot be
+    /// stored as plain files); the CLI warns about them.
+    public let skippedRepositories: [String]
 }

@@ -1,8 +1,8 @@
 /// Makes user data safe to print as human text: names, descriptions and paths may hold newlines
 /// and control characters, which are shown escaped (`\n`, `\x1b`) so they cannot forge lines or
 /// drive the terminal. JSON output carries them faithfully instead.
-enum TerminalText {
-    static func escape(_ text: String) -> String {
+public enum TerminalText {
+    public static func escape(_ text: String) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -21,7 +21,7 @@ enum TerminalText {
     }
 
     /// Shortens a single-line text to `limit` characters with an ellipsis.
-    static func truncate(_ text: String, to limit: Int) -> String {
+    public static func truncate(_ text: String, to limit: Int) -> String {
         text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
     }
 }
