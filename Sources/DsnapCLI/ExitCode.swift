@@ -25,7 +25,7 @@ enum ExitCode: Int32 {
             switch error {
             case .notADataset: return .notFound
             case .alreadyADataset: return .conflict
-            case .unsupportedFormat: return .forbidden
+            case .unsupportedFormat, .ownedByAnotherUser: return .forbidden
             case .notADirectory, .invalidName: return .usage
             }
         case let error as SnapshotError:

@@ -40,6 +40,8 @@ public final class Dataset {
         let repository: GitRepository
         do {
             repository = try GitRepository.open(gitDir: gitDir)
+        } catch let failure as GitFailure where failure.kind == .notOwned {
+            throw DatasetError.ownedByAnotherUser(path: root)
         } catch let failure as GitFailure {
             throw failure.asDsnapError(path: gitDir)
         }
@@ -106,9 +108,10 @@ extension GitFailure {
     /// Storage failures become `StorageError`s; anything else stays internal.
     func asDsnapError(path: String) -> Error {
         switch kind {
-        case .diskFull: return StorageError.diskFull(path: path)
-        case .permissionDenied: return StorageError.permissionDenied(path: path)
-        case .storage: return StorageError.io(path: path, reason: message)
+        case .diskFull: return StorageError.diskFull(path: quotedPath ?? path)
+        case .permissionDenied: return StorageError.permissionDenied(path: quotedPath ?? path)
+        case .storage: return StorageError.io(path: quotedPath ?? path, reason: message)
+        case .notOwned: return DatasetError.ownedByAnotherUser(path: path)
         case .notFound, .locked, .exists, .other: return InternalError(failure: self)
         }
     }

@@ -8,6 +8,8 @@ public enum DatasetError: DsnapError, Equatable {
     case unsupportedFormat(found: String, supported: Int)
     /// The folder to init is not a directory (or cannot be created).
     case notADirectory(path: String)
+    /// The dataset belongs to another user: like git, dsnap does not trust it by default.
+    case ownedByAnotherUser(path: String)
     /// A dataset name that cannot be stored (empty, or contains a NUL).
     case invalidName(String)
 
@@ -19,6 +21,7 @@ public enum DatasetError: DsnapError, Equatable {
             return "dataset format version '\(found)' is not supported (this dsnap reads version \(supported))"
         case let .notADirectory(path): return "'\(path)' is not a directory"
         case let .invalidName(reason): return "invalid dataset name: \(reason)"
+        case let .ownedByAnotherUser(path): return "dataset '\(path)' is owned by another user"
         }
     }
 
@@ -32,6 +35,8 @@ public enum DatasetError: DsnapError, Equatable {
                 : "'dsnap.formatversion' in .dsnap/config is damaged; dsnap writes version 1"
         case .notADirectory: return nil
         case .invalidName: return "pass a non-empty name with --name"
+        case let .ownedByAnotherUser(path):
+            return "if you trust it, mark it safe as git does: git config --global --add safe.directory '\(path)'"
         }
     }
 }

@@ -20,7 +20,8 @@ public enum StorageError: DsnapError, Equatable {
     public var hint: String? {
         switch self {
         case .diskFull: return "free some space and run the command again; nothing was lost"
-        case .permissionDenied: return "check the permissions of the dataset folder and its .dsnap"
+        case .permissionDenied:
+            return "check that file's permissions (and those of the dataset and its .dsnap); a file dsnap must not read can go in .dsnapignore"
         case .io: return nil
         case .corrupt:
             return "run 'git --git-dir=DATASET/.dsnap fsck --full' to check the objects, and "

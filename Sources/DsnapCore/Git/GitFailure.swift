@@ -13,6 +13,9 @@ public struct GitFailure: Error, Sendable, Equatable {
 
     /// What kind of failure this is, so callers can map it to a user-facing error.
     public var kind: Kind {
+        // libgit2 1.5 reports an untrusted owner as GIT_EOWNER, or (when no safe.directory is
+        // configured at all) as the failed look-up of that setting.
+        if code == GIT_EOWNER.rawValue || message.contains("safe.directory") { return .notOwned }
         if code == GIT_ENOTFOUND.rawValue { return .notFound }
         if code == GIT_ELOCKED.rawValue { return .locked }
         if code == GIT_EEXISTS.rawValue { return .exists }
@@ -27,7 +30,17 @@ public struct GitFailure: Error, Sendable, Equatable {
         return .other
     }
 
-    public enum Kind: Sendable { case notFound, locked, exists, diskFull, permissionDenied, storage, other }
+    /// The first path quoted in libgit2's message (`failed to open '/data/x.jpg': ...`), which
+    /// names the file that failed better than the repository does.
+    public var quotedPath: String? {
+        guard let open = message.firstIndex(of: "'") else { return nil }
+        let rest = message[message.index(after: open)...]
+        guard let close = rest.firstIndex(of: "'") else { return nil }
+        let path = String(rest[..<close])
+        return path.isEmpty ? nil : path
+    }
+
+    public enum Kind: Sendable { case notFound, locked, exists, notOwned, diskFull, permissionDenied, storage, other }
 }
 
 /// Throws a `GitFailure` naming `function` when a libgit2 call returned a negative code.
