@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #endif
 #include <unistd.h>
+#include <zlib.h>
 
 #include <git2.h>
 #include <git2/sys/repository.h>
@@ -16,15 +17,15 @@ static inline int dsnap_set_fsync_gitdir(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
 }
 
-/// Sets the search path for a config level (GIT_OPT_SET_SEARCH_PATH).
-static inline int dsnap_set_search_path(int level, const char *path) {
-    return git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, level, path);
-}
-
 /// syncfs(2) is a GNU extension that Swift's Glibc module does not export: one sync of the file
 /// system holding `fd`, instead of one fsync per file written.
 static inline int dsnap_syncfs(int fd) {
     return syncfs(fd);
+}
+
+/// inflateInit is a macro, which Swift cannot call.
+static inline int dsnap_inflate_init(z_stream *stream) {
+    return inflateInit(stream);
 }
 
 #endif

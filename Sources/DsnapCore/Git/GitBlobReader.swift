@@ -17,35 +17,17 @@ extension GitRepository {
     }
 
     /// Calls `consume` with the blob's bytes in order, in chunks of at most 1 MiB, and returns the size.
+    /// Loose objects (all that dsnap writes) stream in bounded memory; packed ones, which appear
+    /// only after a user runs `git gc`, are read whole.
     @discardableResult
     func readBlob(_ id: GitOID, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        let gitDir = String(cString: git_repository_path(pointer))
+        let loosePath = gitDir + "objects/" + id.hex.prefix(2) + "/" + id.hex.dropFirst(2)
+        if let size = try LooseObjectReader.read(path: loosePath, id: id, consume) { return size }
         var odb: OpaquePointer?
         try check(git_repository_odb(&odb, pointer), "git_repository_odb")
         defer { git_odb_free(odb) }
         var oid = id.raw
-        var stream: UnsafeMutablePointer<git_odb_stream>?
-        var length = 0
-        var type = GIT_OBJECT_ANY
-        if git_odb_open_rstream(&stream, &length, &type, odb, &oid) == 0, let stream {
-            defer { git_odb_stream_free(stream) }
-            let chunk = 1 << 20
-            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: chunk)
-            defer { buffer.deallocate() }
-            var total: Int64 = 0
-            while true {
-                let count = try check(git_odb_stream_read(stream, buffer, chunk), "git_odb_stream_read")
-                if count == 0 { break }
-                try consume(UnsafeRawBufferPointer(start: buffer, count: Int(count)))
-                total += Int64(count)
-            }
-            guard total == Int64(length) else {
-                throw GitFailure(function: "git_odb_stream_read", code: -1, errorClass: Int32(GIT_ERROR_ODB.rawValue),
-                                 message: "object \(id.hex) is truncated: read \(total) of \(length) bytes")
-            }
-            return total
-        }
-        // Packed objects cannot be streamed by libgit2 1.5: they are read whole. dsnap itself only
-        // writes loose objects; packs appear only after a user runs `git gc`.
         var object: OpaquePointer?
         try check(git_odb_read(&object, odb, &oid), "git_odb_read")
         defer { git_odb_object_free(object) }
