@@ -26,7 +26,8 @@ enum RestoreCommand {
         let dataset = try invocation.openDataset()
         let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "restore", context: invocation.context)
         defer { withExtendedLifetime(lock) {} }
-        let plan = try RestoreSnapshot.plan(target, discard: arguments.flag("discard"), in: dataset)
+        let plan = try RestoreSnapshot.plan(target, discard: arguments.flag("discard"), in: dataset,
+                                            checkout: AtomicCheckout())
         let recorder = TaskRecorder(type: .restore, snapshotID: plan.snapshot.id.hex, datasetName: dataset.name,
                                     gitDir: dataset.gitDir, context: invocation.context,
                                     forward: invocation.progressSink())

@@ -10,24 +10,26 @@ import Foundation
 public struct AtomicCheckout: WorkTreeCheckout {
     public init() {}
 
-    public func checkout(_ tree: GitOID, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats {
-        let repository = dataset.repository
-        // Temporary files an interrupted checkout left behind are not internal here: they go.
-        let deltas = try dataset.wrapGit { try repository.diffToWorkTree(from: tree) }.filter { delta in
-            let leftover = delta.status == .added
-                && (delta.newPath as NSString).lastPathComponent.hasPrefix(Dataset.temporaryFilePrefix)
-            return leftover || (!Dataset.isInternalPath(delta.oldPath) && !Dataset.isInternalPath(delta.newPath))
+    public func plan(_ tree: GitOID, in dataset: Dataset) throws -> CheckoutPlan {
+        let deltas = try dataset.wrapGit { try dataset.repository.diffToWorkTree(from: tree) }
+        let writes = deltas.filter { $0.status != .added }.map { (path: $0.oldPath, id: $0.oldID, mode: $0.oldMode) }
+        // Every path the tree names is checked before anything is touched: a hostile tree (`..`,
+        // `.dsnap`, `.git`) is refused whole and writes nothing at all.
+        for write in writes { try Self.checkSafe(write.path) }
+        // Work tree files to remove: never dsnap's own, except temporary files an interrupted
+        // checkout left behind.
+        let removals = deltas.filter { $0.status == .added || $0.status == .typeChanged }.map(\.newPath).filter { path in
+            (path as NSString).lastPathComponent.hasPrefix(Dataset.temporaryFilePrefix) || !Dataset.isInternalPath(path)
         }
-        let removals = deltas.filter { $0.status == .added || $0.status == .typeChanged }.map(\.newPath)
-        let writes = deltas.filter { $0.status != .added }
-        // Every path is checked before anything is touched: a hostile tree writes nothing at all.
-        for delta in writes { try Self.checkSafe(delta.oldPath) }
+        return CheckoutPlan(tree: tree, removals: removals, writes: writes)
+    }
 
+    public func apply(_ plan: CheckoutPlan, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats {
         var stats = CheckoutStats()
-        let total = removals.count + writes.count
+        let total = plan.fileCount
         var done = 0
-        let index = try dataset.wrapGit { try repository.index() }
-        for path in removals {
+        let index = try dataset.wrapGit { try dataset.repository.index() }
+        for path in plan.removals {
             try removeFile(path, root: dataset.root)
             try dataset.wrapGit { try index.remove(path: path) }
             stats.filesRemoved += 1
@@ -35,18 +37,16 @@ public struct AtomicCheckout: WorkTreeCheckout {
             progress?.report(OperationProgress(phase: "restoring", filesDone: done, filesTotal: total,
                                                bytesDone: stats.bytesWritten))
         }
-        try pruneEmptyDirectories(after: removals, root: dataset.root)
+        try pruneEmptyDirectories(after: plan.removals, root: dataset.root)
 
         var writer = AtomicFileWriter(root: dataset.root)
-        for delta in writes {
-            let path = delta.oldPath
-            let written = try writer.write(path: path, blob: delta.oldID, mode: delta.oldMode,
-                                           from: dataset) { bytes in
+        for write in plan.writes {
+            let written = try writer.write(path: write.path, blob: write.id, mode: write.mode, from: dataset) { bytes in
                 stats.bytesWritten += Int64(bytes)
                 progress?.report(OperationProgress(phase: "restoring", filesDone: done, filesTotal: total,
                                                    bytesDone: stats.bytesWritten))
             }
-            try dataset.wrapGit { try index.add(path: path, id: delta.oldID, mode: delta.oldMode, stat: written) }
+            try dataset.wrapGit { try index.add(path: write.path, id: write.id, mode: write.mode, stat: written) }
             stats.filesWritten += 1
             done += 1
             progress?.report(OperationProgress(phase: "restoring", filesDone: done, filesTotal: total,
@@ -54,7 +54,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
         }
         // One sync for all the files, before the caller moves HEAD: the snapshot is current only
         // once its bytes are durable.
-        Self.syncFileSystem(containing: dataset.root)
+        FileSystemSync.sync(containing: dataset.root)
         try dataset.wrapGit { try index.write() }
         return stats
     }
@@ -94,7 +94,4 @@ public struct AtomicCheckout: WorkTreeCheckout {
         }
     }
 
-    static func syncFileSystem(containing path: String) {
-        FileSystemSync.sync(containing: path)
-    }
 }

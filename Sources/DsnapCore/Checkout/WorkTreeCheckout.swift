@@ -1,10 +1,32 @@
 /// Makes the work tree match a tree object: the seam behind which dsnap's checkout lives (the
 /// counterpart of `SnapshotWriter`). Used by restore and clone.
+///
+/// Two steps, so every check runs before anything is written: `plan` finds what differs and
+/// refuses unsafe paths; `apply` writes.
 public protocol WorkTreeCheckout {
-    /// Writes what differs from `tree`, removes what `tree` lacks (ignored files stay), and leaves
-    /// the index matching `tree` with fresh stat data. The caller holds the dataset's lock and has
-    /// ensured the index matches the work tree's last snapshot.
-    func checkout(_ tree: GitOID, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats
+    /// What differs between the work tree and `tree`, checked; writes nothing.
+    func plan(_ tree: GitOID, in dataset: Dataset) throws -> CheckoutPlan
+    /// Writes what differs, removes what the tree lacks (ignored files stay), and leaves the index
+    /// matching the tree with fresh stat data. The caller holds the dataset's lock.
+    func apply(_ plan: CheckoutPlan, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats
+}
+
+extension WorkTreeCheckout {
+    /// Plans and applies at once.
+    public func checkout(_ tree: GitOID, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats {
+        try apply(try plan(tree, in: dataset), in: dataset, progress: progress)
+    }
+}
+
+/// The files a checkout will remove and write, all of them checked safe.
+public struct CheckoutPlan: Sendable {
+    public let tree: GitOID
+    /// Work tree paths the tree lacks.
+    let removals: [String]
+    /// Paths to write, with the blob and mode the tree has for them.
+    let writes: [(path: String, id: GitOID, mode: UInt32)]
+
+    public var fileCount: Int { removals.count + writes.count }
 }
 
 /// What a checkout did.
@@ -31,7 +53,8 @@ public enum CheckoutError: DsnapError, Equatable {
     public var hint: String? {
         switch self {
         case .unsafePath: return "the snapshot names a path outside the dataset or inside .dsnap; nothing was written"
-        case .directoryInTheWay: return "move the ignored files out of that directory and run the command again"
+        case .directoryInTheWay:
+            return "move the ignored files out of that directory, then run 'dsnap restore --continue'"
         }
     }
 }

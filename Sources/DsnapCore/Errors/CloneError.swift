@@ -4,7 +4,7 @@ public enum CloneError: DsnapError, Equatable {
 
     public var message: String {
         switch self {
-        case let .destinationExists(path): return "destination '\(path)' already exists and is not empty"
+        case let .destinationExists(path): return "destination '\(path)' already exists and is not an empty folder"
         }
     }
 

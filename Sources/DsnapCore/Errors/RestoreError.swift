@@ -4,8 +4,6 @@ public enum RestoreError: DsnapError, Equatable {
     case uncommittedChanges(paths: [String], total: Int)
     /// A restore was interrupted and must be finished before anything else changes the dataset.
     case interrupted(target: String)
-    /// A restore to another snapshot was interrupted.
-    case otherRestoreInterrupted(pending: String, requested: String)
     /// `restore --continue` with no interrupted restore.
     case nothingToContinue
 
@@ -15,8 +13,6 @@ public enum RestoreError: DsnapError, Equatable {
             return "the dataset has \(total) uncommitted change\(total == 1 ? "" : "s") that restore would discard"
         case let .interrupted(target):
             return "a restore to snapshot '\(target)' was interrupted and is not finished"
-        case let .otherRestoreInterrupted(pending, requested):
-            return "cannot restore '\(requested)': a restore to snapshot '\(pending)' was interrupted"
         case .nothingToContinue:
             return "no interrupted restore to continue"
         }
@@ -29,7 +25,7 @@ public enum RestoreError: DsnapError, Equatable {
             return (["changed:"] + paths.map { "  " + $0 } + more
                 + ["run 'dsnap commit' to keep them, or 'dsnap restore --discard SNAP' (they are autosaved first)"])
                 .joined(separator: "\n")
-        case .interrupted, .otherRestoreInterrupted:
+        case .interrupted:
             return "run 'dsnap restore --continue' to finish it"
         case .nothingToContinue:
             return "run 'dsnap status' to see the dataset's state"

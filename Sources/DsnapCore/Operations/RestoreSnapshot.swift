@@ -27,10 +27,13 @@ public enum RestoreSnapshot {
         /// Uncommitted changes to autosave before restoring (empty when continuing).
         let changes: [WorkTreeChange]
         let continuing: Bool
+        let checkout: CheckoutPlan
     }
 
-    /// Resolves the target and checks that the restore may go ahead. Writes nothing.
-    public static func plan(_ target: Target, discard: Bool, in dataset: Dataset) throws -> Plan {
+    /// Resolves the target and checks that the restore may go ahead, the snapshot's paths included.
+    /// Writes nothing.
+    public static func plan(_ target: Target, discard: Bool, in dataset: Dataset,
+                            checkout: WorkTreeCheckout) throws -> Plan {
         let catalog = SnapshotCatalog(dataset: dataset)
         let pending = RestoreMarker.target(in: dataset)
         let snapshot: Snapshot
@@ -40,17 +43,18 @@ public enum RestoreSnapshot {
             snapshot = try catalog.snapshot(pending)
         case let .snapshot(reference):
             snapshot = try catalog.resolve(reference)
-            if let pending, pending != snapshot.id {
-                throw RestoreError.otherRestoreInterrupted(pending: pending.hex, requested: reference)
-            }
         }
-        // An interrupted restore saved the changes before it began: what differs now is its own work.
-        guard pending == nil else { return Plan(snapshot: snapshot, changes: [], continuing: true) }
+        let checkoutPlan = try checkout.plan(snapshot.tree, in: dataset)
         let changes = try ReadStatus.changes(in: dataset)
+        // After an interrupted restore, what differs is mostly its own half-done work, which any
+        // restore may replace; but someone may have edited files since, so it is autosaved too.
+        guard pending == nil else {
+            return Plan(snapshot: snapshot, changes: changes, continuing: true, checkout: checkoutPlan)
+        }
         if !changes.isEmpty && !discard && target != .snapshot("current") {
             throw RestoreError.uncommittedChanges(paths: changes.prefix(10).map(\.path), total: changes.count)
         }
-        return Plan(snapshot: snapshot, changes: changes, continuing: false)
+        return Plan(snapshot: snapshot, changes: changes, continuing: false, checkout: checkoutPlan)
     }
 
     /// Autosaves the changes (if any), then writes the marker, the files and HEAD, in that order:
@@ -63,20 +67,25 @@ public enum RestoreSnapshot {
         if !plan.changes.isEmpty {
             let count = plan.changes.count
             let request = SnapshotRequest(
-                name: "autosave before restore to \(snapshot.id.hex.prefix(12))",
+                name: (plan.continuing ? "autosave while finishing restore to " : "autosave before restore to ")
+                    + snapshot.id.hex.prefix(12),
                 description: "\(count) uncommitted change\(count == 1 ? "" : "s") saved by dsnap restore",
                 reason: .autosave)
             autosave = try TakeSnapshot.run(request, in: dataset, writer: writer, context: context).snapshot
         }
         try RestoreMarker.set(snapshot.id, in: dataset)
-        let stats = try checkout.checkout(snapshot.tree, in: dataset, progress: progress)
+        // The autosave read the work tree but changed none of it: the plan still holds.
+        let stats = try checkout.apply(plan.checkout, in: dataset, progress: progress)
         try dataset.wrapGit {
             MetadataLock.removeStaleLockFile(dataset.gitDir + "/" + Dataset.branch + ".lock")
             try dataset.repository.setReference(Dataset.branch, to: snapshot.id,
                                                 message: "dsnap: restore \(snapshot.id.hex)")
         }
         RestoreMarker.clear(in: dataset)
-        return RestoreResult(target: try SnapshotCatalog(dataset: dataset).snapshot(snapshot.id), autosave: autosave,
+        let catalog = SnapshotCatalog(dataset: dataset)
+        // Re-read both: the autosave was current when taken, and no longer is.
+        return RestoreResult(target: try catalog.snapshot(snapshot.id),
+                             autosave: try autosave.map { try catalog.snapshot($0.id) },
                              stats: stats, continued: plan.continuing)
     }
 }

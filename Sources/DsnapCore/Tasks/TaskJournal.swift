@@ -45,6 +45,7 @@ public enum TaskJournal {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
         // Task ids start with the start time in microseconds, zero-padded, so names sort by age.
         let files = names.filter { $0.hasSuffix(".json") }.sorted()
-        for name in files.dropLast(kept) { unlink(directory + "/" + name) }
+        // Room is made for the task about to be written, so at most `kept` remain.
+        for name in files.dropLast(kept - 1) { unlink(directory + "/" + name) }
     }
 }
