@@ -6,8 +6,14 @@ public enum CreateDataset {
                            context: OperationContext, progress: ProgressSink? = nil) throws -> (Dataset, SnapshotResult) {
         let root = URL(fileURLWithPath: path).standardizedFileURL.path
         let fileManager = FileManager.default
+        // Everything that can be checked is checked before the first write.
+        let datasetName = name ?? URL(fileURLWithPath: root).lastPathComponent
+        guard !datasetName.isEmpty, !datasetName.contains("\0") else {
+            throw DatasetError.invalidName("the name is empty")
+        }
         var isDirectory: ObjCBool = false
-        if fileManager.fileExists(atPath: root, isDirectory: &isDirectory) {
+        let folderExisted = fileManager.fileExists(atPath: root, isDirectory: &isDirectory)
+        if folderExisted {
             guard isDirectory.boolValue else { throw DatasetError.notADirectory(path: root) }
         } else {
             do {
@@ -19,13 +25,15 @@ public enum CreateDataset {
         }
         let gitDir = root + "/" + Dataset.gitDirName
         if fileManager.fileExists(atPath: gitDir) { throw DatasetError.alreadyADataset(path: root) }
-        let datasetName = name ?? URL(fileURLWithPath: root).lastPathComponent
-        guard !datasetName.isEmpty, !datasetName.contains("\0") else {
-            throw DatasetError.invalidName("the name is empty")
-        }
         guard access(root, W_OK) == 0 else { throw StorageError.permissionDenied(path: root) }
 
-        let repository = try DatasetSetup.createRepository(root: root, name: datasetName)
+        let repository: GitRepository
+        do {
+            repository = try DatasetSetup.createRepository(root: root, name: datasetName)
+        } catch {
+            if !folderExisted { try? fileManager.removeItem(atPath: root) }
+            throw error
+        }
         do {
             let dataset = try Dataset(root: root, repository: repository)
             let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "init", context: context)
@@ -43,7 +51,7 @@ public enum CreateDataset {
             return (dataset, result)
         } catch {
             // A failed init leaves the folder as it found it, so the user can fix the cause and rerun.
-            try? fileManager.removeItem(atPath: gitDir)
+            try? fileManager.removeItem(atPath: folderExisted ? gitDir : root)
             throw error
         }
     }
