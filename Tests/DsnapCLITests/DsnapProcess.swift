@@ -43,11 +43,25 @@ enum DsnapProcess {
     @discardableResult
     static func run(_ arguments: [String], in directory: String, environment: [String: String]? = nil,
                     stdin: String? = nil) throws -> ProcessResult {
+        try execute(binary, arguments, in: directory, environment: environment ?? Self.environment())
+    }
+
+    /// Runs any other program (git, sh) and returns its output.
+    @discardableResult
+    static func runTool(_ tool: String, _ arguments: [String], in directory: String) throws -> ProcessResult {
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        return try execute("/usr/bin/env", [tool] + arguments, in: directory, environment: environment)
+    }
+
+    private static func execute(_ executable: String, _ arguments: [String], in directory: String,
+                                environment: [String: String]) throws -> ProcessResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = environment ?? Self.environment()
+        process.environment = environment
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -55,29 +69,6 @@ enum DsnapProcess {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // Read both pipes to the end before waiting, so a large output cannot block the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
-    }
-
-    /// Runs any other program (git, sh) and returns its output.
-    @discardableResult
-    static func runTool(_ tool: String, _ arguments: [String], in directory: String) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = home
-        environment["GIT_CONFIG_NOSYSTEM"] = "1"
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
