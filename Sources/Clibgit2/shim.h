@@ -1,10 +1,6 @@
 #ifndef DSNAP_CLIBGIT2_SHIM_H
 #define DSNAP_CLIBGIT2_SHIM_H
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <unistd.h>
 #include <zlib.h>
 
 #include <git2.h>
@@ -18,7 +14,9 @@ static inline int dsnap_set_fsync_gitdir(int enabled) {
 }
 
 /// syncfs(2) is a GNU extension that Swift's Glibc module does not export: one sync of the file
-/// system holding `fd`, instead of one fsync per file written.
+/// system holding `fd`, instead of one fsync per file written. Declared here rather than through
+/// _GNU_SOURCE, which would change the system headers under the Glibc and Dispatch modules.
+extern int syncfs(int fd);
 static inline int dsnap_syncfs(int fd) {
     return syncfs(fd);
 }
