@@ -10,6 +10,7 @@ enum CommandTable {
         DeleteCommand.spec,
         UndeleteCommand.spec,
         StatusCommand.spec,
+        DiffCommand.spec,
         RestoreCommand.spec,
         CloneCommand.spec,
         TasksCommand.spec,

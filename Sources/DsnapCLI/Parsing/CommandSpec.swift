@@ -43,11 +43,15 @@ struct CommandSpec: Sendable {
     let name: String
     let summary: String
     let operands: [OperandSpec]
+    /// Operands given after `--`, any number (`dsnap diff A B -- PATH...`); nil when the command
+    /// takes none, and then `--` only ends the options.
+    var trailing: OperandSpec? = nil
     let options: [OptionSpec]
     let run: @Sendable (ParsedArguments, Invocation) throws -> Void
 
     /// The usage line, identical to the man page's SYNOPSIS (a test holds them together).
     var usage: String {
-        (["dsnap", name] + options.map { "[\($0.synopsis)]" } + operands.map(\.synopsis)).joined(separator: " ")
+        (["dsnap", name] + options.map { "[\($0.synopsis)]" } + operands.map(\.synopsis)
+            + (trailing.map { ["[-- \($0.name)...]"] } ?? [])).joined(separator: " ")
     }
 }

@@ -3,6 +3,8 @@ struct ParsedArguments: Sendable {
     private(set) var values: [String: String] = [:]
     private(set) var flags: Set<String> = []
     private(set) var operands: [String] = []
+    /// Operands after `--`, for commands that declare `trailing`.
+    private(set) var trailingOperands: [String] = []
 
     func value(_ long: String) -> String? { values[long] }
     func flag(_ long: String) -> Bool { flags.contains(long) }
@@ -46,7 +48,9 @@ struct ParsedArguments: Sendable {
         }
         while position < arguments.count {
             let argument = arguments[position]
-            if optionsEnded || argument == "-" || !argument.hasPrefix("-") {
+            if optionsEnded && command.trailing != nil {
+                parsed.trailingOperands.append(argument)
+            } else if optionsEnded || argument == "-" || !argument.hasPrefix("-") {
                 parsed.operands.append(argument)
             } else if argument == "--" {
                 optionsEnded = true

@@ -11,7 +11,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
     public init() {}
 
     public func plan(_ tree: GitOID, in dataset: Dataset) throws -> CheckoutPlan {
-        let deltas = try dataset.wrapGit { try dataset.repository.diffToWorkTree(from: tree) }
+        let deltas = try dataset.wrapGit { try dataset.repository.diffTreeToWorkTree(tree) }
         let writes = deltas.filter { $0.status != .added }.map { (path: $0.oldPath, id: $0.oldID, mode: $0.oldMode) }
         // Every path the tree names is checked before anything is touched: a hostile tree (`..`,
         // `.dsnap`, `.git`) is refused whole and writes nothing at all.

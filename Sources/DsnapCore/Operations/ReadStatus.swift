@@ -50,7 +50,7 @@ public enum ReadStatus {
     public static func changes(in dataset: Dataset) throws -> [WorkTreeChange] {
         let catalog = SnapshotCatalog(dataset: dataset)
         let tree = try catalog.currentID().map { id in try dataset.wrapGit { try dataset.repository.commit(id).tree } }
-        let deltas = try dataset.wrapGit { try dataset.repository.diffToWorkTree(from: tree) }
+        let deltas = try dataset.wrapGit { try dataset.repository.diffTreeToWorkTree(tree) }
         return deltas.compactMap { delta in
             let path = delta.status == .deleted ? delta.oldPath : delta.newPath
             // A trailing slash marks a folder that is a git repository of its own: never snapshotted.

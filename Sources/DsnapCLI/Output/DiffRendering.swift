@@ -1,0 +1,161 @@
+import DsnapCore
+
+/// The renderings of a diff: text for people, `--name-status`, `--json` and `--json-patch`.
+/// The JSON shapes live here and nowhere else.
+enum DiffRendering {
+    static let statuses: [FileDiffStatus] = [.added, .removed, .modified, .renamed, .typeChanged]
+
+    // MARK: Text
+
+    static func text(_ diff: DatasetDiff, console: Console, summaryOnly: Bool) -> [String] {
+        var lines = [summary(diff)]
+        if let tally = diff.tally {
+            lines += tallyLines(tally, console: console)
+            return lines
+        }
+        guard !summaryOnly else { return lines }
+        for file in diff.files {
+            var line = file.status.letter + "  "
+            if let oldPath = file.oldPath { line += TerminalText.escape(oldPath) + " -> " }
+            line += TerminalText.escape(file.path) + "  (\(file.fileClass.rawValue))"
+            lines.append(console.paint(line, style(for: file.status)))
+            for change in file.changes { lines.append("     " + changeLine(change, console: console)) }
+        }
+        return lines
+    }
+
+    /// `3 files changed: 1 added (1 image), 2 modified (2 json); 4 JSON fields changed`
+    static func summary(_ diff: DatasetDiff) -> String {
+        guard !diff.files.isEmpty else { return "no changes" }
+        let counts = diff.counts
+        var parts: [String] = []
+        for status in statuses {
+            guard let byClass = counts[status] else { continue }
+            let total = byClass.values.reduce(0, +)
+            let detail = FileClass.allCases.compactMap { fileClass in
+                byClass[fileClass].map { "\($0) \(fileClass.rawValue)" }
+            }.joined(separator: ", ")
+            parts.append("\(total) \(status == .typeChanged ? "type changed" : status.rawValue) (\(detail))")
+        }
+        let files = diff.files.count
+        return "\(files) file\(files == 1 ? "" : "s") changed: " + parts.joined(separator: ", ")
+            + "; \(diff.fieldsChanged) JSON field\(diff.fieldsChanged == 1 ? "" : "s") changed"
+    }
+
+    private static func style(for status: FileDiffStatus) -> Style {
+        switch status {
+        case .added: return .green
+        case .removed: return .red
+        case .modified, .typeChanged: return .yellow
+        case .renamed: return .bold
+        }
+    }
+
+    /// `~ /tags/quality  "low" -> "high"`, `+ /labels/2  "cat"`, `- /bbox  [12,8,40,30]`.
+    static func changeLine(_ change: JSONChange, console: Console) -> String {
+        let path = TerminalText.escape(change.path.isEmpty ? "(whole document)" : change.path)
+        switch change.operation {
+        case .add:
+            return console.paint("+ " + path, .green) + "  " + value(change.new, console: console)
+        case .remove:
+            return console.paint("- " + path, .red) + "  " + value(change.old, console: console)
+        case .replace:
+            return console.paint("~ " + path, .yellow) + "  " + value(change.old, console: console) + " -> "
+                + value(change.new, console: console)
+        }
+    }
+
+    /// Compact JSON; shortened on a terminal only, never in machine formats.
+    private static func value(_ value: JSONValue?, console: Console) -> String {
+        let text = TerminalText.escape(value.map { JSONWriter.render($0) } ?? "null")
+        return console.stdoutIsTerminal ? TerminalText.truncate(text, to: 60) : text
+    }
+
+    private static func tallyLines(_ tally: [ValueTally], console: Console) -> [String] {
+        let rendered = tally.map { TerminalText.escape(JSONWriter.render($0.value)) }
+        let width = min(40, rendered.map(\.count).max() ?? 0)
+        return zip(tally, rendered).map { entry, text in
+            text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) + "  "
+                + console.paint("+\(entry.addedIn)", .green) + " " + console.paint("-\(entry.removedIn)", .red)
+        }
+    }
+
+    // MARK: --name-status
+
+    static func nameStatus(_ diff: DatasetDiff) -> [String] {
+        diff.files.map { file in
+            (file.oldPath.map { [file.status.letter, $0, file.path] } ?? [file.status.letter, file.path])
+                .joined(separator: "\t")
+        }
+    }
+
+    // MARK: --json
+
+    static func json(_ diff: DatasetDiff) -> JSONValue {
+        let counts = diff.counts
+        var summary: [(key: String, value: JSONValue)] = [("files_changed", .integer(diff.files.count))]
+        for status in statuses {
+            summary.append((status.rawValue, .object(FileClass.allCases.map { fileClass in
+                (fileClass.rawValue, .integer(counts[status]?[fileClass] ?? 0))
+            })))
+        }
+        summary.append(("fields_changed", .integer(diff.fieldsChanged)))
+        var document: [(key: String, value: JSONValue)] = [
+            ("from", endpoint(diff.from)),
+            ("to", endpoint(diff.to)),
+            ("summary", .object(summary)),
+            ("files", .array(diff.files.map(file))),
+            ("warnings", .array(diff.warnings.map(JSONValue.string))),
+        ]
+        if let tally = diff.tally {
+            document.append(("by", .array(tally.map { entry in
+                .object([("value", entry.value), ("added", .integer(entry.addedIn)), ("removed", .integer(entry.removedIn))])
+            })))
+        }
+        return .object(document)
+    }
+
+    private static func endpoint(_ endpoint: DiffEndpoint) -> JSONValue {
+        switch endpoint {
+        case let .snapshot(snapshot, gitDir):
+            return .object([("kind", .string("snapshot")), ("snapshot_id", .string(snapshot.id.hex)),
+                            ("snapshot_name", .string(snapshot.record.name)),
+                            ("dataset_name", .string(snapshot.datasetName)),
+                            ("path", .string(String(gitDir.dropLast(Dataset.gitDirName.count + 1))))])
+        case let .workTree(root):
+            return .object([("kind", .string("work_tree")), ("path", .string(root))])
+        }
+    }
+
+    private static func file(_ file: FileDiff) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("path", .string(file.path)),
+            ("status", .string(file.status.rawValue)),
+            ("class", .string(file.fileClass.rawValue)),
+        ]
+        if let oldPath = file.oldPath { members.append(("old_path", .string(oldPath))) }
+        members.append(("changes", .array(file.changes.map { change in
+            var fields: [(key: String, value: JSONValue)] = [("op", .string(change.operation.rawValue)),
+                                                             ("path", .string(change.path))]
+            if let old = change.old { fields.append(("old", old)) }
+            if let new = change.new { fields.append(("new", new)) }
+            return .object(fields)
+        })))
+        return .object(members)
+    }
+
+    // MARK: --json-patch
+
+    /// `{"a.json": [{"op": "replace", "path": "/x", "value": 2}], ...}`: applied to the A version of
+    /// each file, each patch yields the B version exactly.
+    static func jsonPatch(_ diff: DatasetDiff) -> JSONValue {
+        .object(diff.files.filter(\.comparedAsJSON).map { file in
+            (file.path, .array(file.changes.map { change in
+                var operation: [(key: String, value: JSONValue)] = [("op", .string(change.operation.rawValue)),
+                                                                    ("path", .string(change.path))]
+                if change.operation != .remove, let new = change.new { operation.append(("value", new)) }
+                return .object(operation)
+            }))
+        })
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+
+/// What to compare and how.
+public struct DiffOptions: Sendable {
+    /// Folders or files to limit the diff to (relative to the dataset root); empty: everything.
+    public var paths: [String]
+    /// Match array elements that are objects by this member (`--array-key`).
+    public var arrayKey: String?
+    /// Tally values under this JSON Pointer across files (`--by`).
+    public var tallyPointer: String?
+
+    public init(paths: [String] = [], arrayKey: String? = nil, tallyPointer: String? = nil) {
+        self.paths = paths
+        self.arrayKey = arrayKey
+        self.tallyPointer = tallyPointer
+    }
+}
+
+/// `dsnap diff`: what changed between two snapshots, or a snapshot and the work tree, down to each
+/// JSON field. Trees are compared first, so the cost grows with the change, not the dataset: only
+/// JSON files that differ are read and parsed, one at a time.
+public enum DiffDatasets {
+    /// Compares snapshot `old` (whose objects are in `oldGitDir`) with `to`.
+    public static func run(in dataset: Dataset, from old: Snapshot, oldGitDir: String, to: DiffEndpoint,
+                           options: DiffOptions) throws -> DatasetDiff {
+        let repository = dataset.repository
+        let from = DiffEndpoint.snapshot(old, gitDir: oldGitDir)
+        // A snapshot of another dataset (a clone, say): its objects become readable here, in memory.
+        for case let .snapshot(_, gitDir) in [from, to] where gitDir != dataset.gitDir {
+            try dataset.wrapGit { try repository.addReadableObjects(fromGitDir: gitDir) }
+        }
+        let deltas: [GitFileDelta]
+        switch to {
+        case let .snapshot(new, _):
+            deltas = try dataset.wrapGit { try repository.diffTrees(old.tree, new.tree, paths: options.paths) }
+        case .workTree:
+            deltas = try dataset.wrapGit {
+                try repository.diffTreeToWorkTree(old.tree, paths: options.paths, detectRenames: true)
+            }
+        }
+
+        var result = DatasetDiff(from: from, to: to, files: [], warnings: [], tally: nil)
+        var tally = options.tallyPointer.map { TallyBuilder(pointer: $0) }
+        let structural = JSONStructuralDiff(arrayKey: options.arrayKey)
+        for delta in deltas {
+            let status: FileDiffStatus
+            switch delta.status {
+            case .added: status = .added
+            case .deleted: status = .removed
+            case .modified: status = .modified
+            case .renamed: status = .renamed
+            case .typeChanged: status = .typeChanged
+            }
+            let path = status == .removed ? delta.oldPath : delta.newPath
+            guard !Dataset.isInternalPath(path), !path.hasSuffix("/") else { continue }
+            var file = FileDiff(path: path, oldPath: status == .renamed ? delta.oldPath : nil, status: status,
+                                fileClass: FileClass(path: path), changes: [], comparedAsJSON: false)
+            let isJSON = file.fileClass == .json
+            let oldIsFile = delta.oldMode == GitFileMode.regular || delta.oldMode == GitFileMode.executable
+            let newIsFile = delta.newMode == GitFileMode.regular || delta.newMode == GitFileMode.executable
+            // Renames are exact matches: the content, and so its fields, did not change.
+            if isJSON && status != .renamed && (tally != nil || status == .modified) {
+                let oldDocument = status == .added || !oldIsFile ? nil
+                    : parse(try blobBytes(delta.oldID, dataset: dataset), path: delta.oldPath, side: "old", into: &result)
+                let newDocument = status == .removed || !newIsFile ? nil
+                    : parse(try newBytes(delta, to: to, dataset: dataset), path: delta.newPath, side: "new", into: &result)
+                if status == .modified, let oldDocument, let newDocument {
+                    file.changes = structural.changes(from: oldDocument, to: newDocument)
+                    file.comparedAsJSON = true
+                }
+                tally?.add(old: oldDocument, new: newDocument)
+            }
+            result.files.append(file)
+        }
+        result.tally = tally?.result
+        return result
+    }
+
+    private static func blobBytes(_ id: GitOID, dataset: Dataset) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try dataset.wrapGit { _ = try dataset.repository.readBlob(id) { bytes.append(contentsOf: $0) } }
+        return bytes
+    }
+
+    /// The new side's bytes: the blob, or the work tree file.
+    private static func newBytes(_ delta: GitFileDelta, to: DiffEndpoint, dataset: Dataset) throws -> [UInt8] {
+        guard case let .workTree(root) = to else { return try blobBytes(delta.newID, dataset: dataset) }
+        let path = root + "/" + delta.newPath
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw StorageError.fromErrno(access(path, R_OK) == 0 ? EIO : EACCES, path: path)
+        }
+        return [UInt8](data)
+    }
+
+    /// Parses one side, or records a warning naming the file, line and column and returns nil.
+    private static func parse(_ bytes: [UInt8], path: String, side: String, into result: inout DatasetDiff) -> JSONValue? {
+        do {
+            return try JSONParser.parse(bytes)
+        } catch let error as JSONSyntaxError {
+            result.warnings.append("'\(path)' (\(side) side) is not valid JSON: line \(error.line), column \(error.column): \(error.reason)")
+        } catch {
+            result.warnings.append("'\(path)' (\(side) side) is not valid JSON")
+        }
+        return nil
+    }
+}
+
+/// Counts, per value under a pointer, the files it was added to and removed from.
+struct TallyBuilder {
+    let pointer: String
+    private var entries: [String: ValueTally] = [:]
+
+    init(pointer: String) {
+        self.pointer = pointer
+    }
+
+    /// The values a document holds under the pointer: an array's elements, or the value itself.
+    private func values(in document: JSONValue?) -> [String: JSONValue] {
+        guard let document, let found = JSONPointer.resolve(pointer, in: document) else { return [:] }
+        let items: [JSONValue]
+        if case let .array(elements) = found { items = elements } else { items = [found] }
+        var result: [String: JSONValue] = [:]
+        for item in items { result[JSONWriter.render(item)] = item }
+        return result
+    }
+
+    mutating func add(old: JSONValue?, new: JSONValue?) {
+        let before = values(in: old)
+        let after = values(in: new)
+        for (key, value) in after where before[key] == nil {
+            entries[key, default: ValueTally(value: value, addedIn: 0, removedIn: 0)].addedIn += 1
+        }
+        for (key, value) in before where after[key] == nil {
+            entries[key, default: ValueTally(value: value, addedIn: 0, removedIn: 0)].removedIn += 1
+        }
+    }
+
+    /// Most changed first, then by value, so the order is stable.
+    var result: [ValueTally] {
+        entries.sorted { lhs, rhs in
+            let left = lhs.value.addedIn + lhs.value.removedIn
+            let right = rhs.value.addedIn + rhs.value.removedIn
+            return left != right ? left > right : lhs.key < rhs.key
+        }.map(\.value)
+    }
+}

@@ -1,0 +1,113 @@
+import Clibgit2
+import Glibc
+
+/// One file that differs between two trees (or a tree and the work tree), with both sides' ids.
+public struct GitFileDelta: Sendable, Equatable {
+    public enum Status: Sendable { case added, deleted, modified, renamed, typeChanged }
+    public let status: Status
+    public let oldPath: String
+    public let newPath: String
+    public let oldID: GitOID
+    public let newID: GitOID
+    public let oldMode: UInt32
+    public let newMode: UInt32
+    /// False when libgit2 did not compute the new side's id (a work tree file it did not hash).
+    public let newIDKnown: Bool
+}
+
+extension GitRepository {
+    /// Files that differ from `old` to `new` (nil: the empty tree), limited to `paths` (folders or
+    /// files; empty: everything). Renames are exact-content matches only, found by hash.
+    func diffTrees(_ old: GitOID?, _ new: GitOID?, paths: [String]) throws -> [GitFileDelta] {
+        let oldTree = try old.map(lookupTree)
+        defer { git_tree_free(oldTree) }
+        let newTree = try new.map(lookupTree)
+        defer { git_tree_free(newTree) }
+        return try withDiffOptions(paths: paths, workTree: false) { options in
+            var diff: OpaquePointer?
+            try check(git_diff_tree_to_tree(&diff, pointer, oldTree, newTree, &options), "git_diff_tree_to_tree")
+            defer { git_diff_free(diff) }
+            return try collectDeltas(diff!, workTree: false, detectRenames: true)
+        }
+    }
+
+    /// Files that differ from `old` (nil: the empty tree) to the work tree, using the index as a
+    /// stat cache so only files whose stat changed are hashed; untracked files count as added and
+    /// ignored ones are left out. Limited to `paths` (empty: everything).
+    func diffTreeToWorkTree(_ old: GitOID?, paths: [String] = [], detectRenames: Bool = false) throws -> [GitFileDelta] {
+        let oldTree = try old.map(lookupTree)
+        defer { git_tree_free(oldTree) }
+        return try withDiffOptions(paths: paths, workTree: true) { options in
+            var diff: OpaquePointer?
+            try check(git_diff_tree_to_workdir_with_index(&diff, pointer, oldTree, &options),
+                      "git_diff_tree_to_workdir_with_index")
+            defer { git_diff_free(diff) }
+            return try collectDeltas(diff!, workTree: true, detectRenames: detectRenames)
+        }
+    }
+
+    /// Makes another repository's objects readable through this handle (in memory only, never
+    /// written to disk as alternates), so trees of two datasets can be compared.
+    func addReadableObjects(fromGitDir otherGitDir: String) throws {
+        var odb: OpaquePointer?
+        try check(git_repository_odb(&odb, pointer), "git_repository_odb")
+        defer { git_odb_free(odb) }
+        try check(git_odb_add_disk_alternate(odb, otherGitDir + "/objects"), "git_odb_add_disk_alternate")
+    }
+
+    private func lookupTree(_ id: GitOID) throws -> OpaquePointer {
+        var oid = id.raw
+        var tree: OpaquePointer?
+        try check(git_tree_lookup(&tree, pointer, &oid), "git_tree_lookup")
+        return tree!
+    }
+
+    private func withDiffOptions<T>(paths: [String], workTree: Bool, _ body: (inout git_diff_options) throws -> T) throws -> T {
+        var options = git_diff_options()
+        try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
+        options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue | GIT_DIFF_IGNORE_SUBMODULES.rawValue
+            | GIT_DIFF_SKIP_BINARY_CHECK.rawValue
+        if workTree {
+            options.flags |= GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
+        }
+        // Pathspecs are literal paths (folders or files), never globs: a file named `*.json` is itself.
+        options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
+        var pointers: [UnsafeMutablePointer<CChar>?] = paths.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        return try pointers.withUnsafeMutableBufferPointer { buffer in
+            options.pathspec = git_strarray(strings: buffer.baseAddress, count: paths.count)
+            return try body(&options)
+        }
+    }
+
+    private func collectDeltas(_ diff: OpaquePointer, workTree: Bool, detectRenames: Bool) throws -> [GitFileDelta] {
+        if detectRenames {
+            var find = git_diff_find_options()
+            try check(git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)),
+                      "git_diff_find_options_init")
+            find.flags = GIT_DIFF_FIND_RENAMES.rawValue | GIT_DIFF_FIND_EXACT_MATCH_ONLY.rawValue
+                | (workTree ? GIT_DIFF_FIND_FOR_UNTRACKED.rawValue : 0)
+            try check(git_diff_find_similar(diff, &find), "git_diff_find_similar")
+        }
+        var deltas: [GitFileDelta] = []
+        for position in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
+            let status: GitFileDelta.Status
+            switch delta.status {
+            case GIT_DELTA_ADDED, GIT_DELTA_UNTRACKED: status = .added
+            case GIT_DELTA_DELETED: status = .deleted
+            case GIT_DELTA_MODIFIED: status = .modified
+            case GIT_DELTA_RENAMED: status = .renamed
+            case GIT_DELTA_TYPECHANGE: status = .typeChanged
+            default: continue
+            }
+            deltas.append(GitFileDelta(
+                status: status, oldPath: String(cString: delta.old_file.path),
+                newPath: String(cString: delta.new_file.path), oldID: GitOID(delta.old_file.id),
+                newID: GitOID(delta.new_file.id), oldMode: UInt32(delta.old_file.mode),
+                newMode: UInt32(delta.new_file.mode),
+                newIDKnown: delta.new_file.flags & GIT_DIFF_FLAG_VALID_ID.rawValue != 0))
+        }
+        return deltas
+    }
+}
