@@ -2,6 +2,7 @@
 #define DSNAP_CLIBGIT2_SHIM_H
 
 #include <zlib.h>
+#include <mbedtls/sha1.h>
 
 #include <git2.h>
 #include <git2/sys/repository.h>
@@ -19,6 +20,12 @@ static inline int dsnap_set_fsync_gitdir(int enabled) {
 extern int syncfs(int fd);
 static inline int dsnap_syncfs(int fd) {
     return syncfs(fd);
+}
+
+/// deflateInit is a macro, which Swift cannot call. Level 0 writes zlib "stored" blocks: valid
+/// zlib that git reads, at memory speed (libgit2's own level 0 is broken: it omits the header).
+static inline int dsnap_deflate_init(z_stream *stream, int level) {
+    return deflateInit(stream, level);
 }
 
 /// inflateInit is a macro, which Swift cannot call.

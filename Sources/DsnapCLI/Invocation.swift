@@ -37,5 +37,5 @@ final class Invocation: @unchecked Sendable {
     }
 
     /// The snapshot writer every command that snapshots uses.
-    var snapshotWriter: SnapshotWriter { IndexSnapshotWriter() }
+    var snapshotWriter: SnapshotWriter { FastSnapshotWriter() }
 }

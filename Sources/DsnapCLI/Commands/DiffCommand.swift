@@ -49,7 +49,9 @@ enum DiffCommand {
         } else {
             to = .workTree(root: dataset.root)
         }
-        let paths = try arguments.trailingOperands.map { try relativePath($0, dataset: dataset, invocation: invocation) }
+        var paths = try arguments.trailingOperands.map { try relativePath($0, dataset: dataset, invocation: invocation) }
+        // The dataset's own folder among the paths (`-- .` at its root) means everything.
+        if paths.contains("") { paths = [] }
         let options = DiffOptions(paths: paths, arrayKey: arguments.value("array-key"), tallyPointer: pointer)
         let diff = try DiffDatasets.run(in: dataset, from: old, oldGitDir: dataset.gitDir, to: to, options: options)
 

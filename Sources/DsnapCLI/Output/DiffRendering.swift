@@ -83,9 +83,10 @@ enum DiffRendering {
     // MARK: --name-status
 
     static func nameStatus(_ diff: DatasetDiff) -> [String] {
+        // Paths escaped as in the text output, so a tab or newline in a name cannot forge a line.
         diff.files.map { file in
             (file.oldPath.map { [file.status.letter, $0, file.path] } ?? [file.status.letter, file.path])
-                .joined(separator: "\t")
+                .map(TerminalText.escape).joined(separator: "\t")
         }
     }
 

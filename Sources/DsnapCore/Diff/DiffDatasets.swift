@@ -119,8 +119,10 @@ struct TallyBuilder {
         guard let document, let found = JSONPointer.resolve(pointer, in: document) else { return [:] }
         let items: [JSONValue]
         if case let .array(elements) = found { items = elements } else { items = [found] }
+        // Keyed by meaning, as the field diff compares: `1` and `1.0` are one value, and so are
+        // two objects whose members differ only in order.
         var result: [String: JSONValue] = [:]
-        for item in items { result[JSONWriter.render(item)] = item }
+        for item in items { result[item.canonicalText] = item }
         return result
     }
 

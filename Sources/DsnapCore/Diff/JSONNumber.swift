@@ -65,6 +65,24 @@ extension JSONValue {
     }
 }
 
+extension JSONValue {
+    /// A text equal for equivalent values: members sorted by key, numbers in canonical form.
+    var canonicalText: String {
+        switch self {
+        case .null, .bool, .string: return JSONWriter.render(self)
+        case let .number(literal):
+            let canonical = JSONNumber.canonical(literal)
+            return canonical.digits.isEmpty ? "0" : "\(canonical.negative ? "-" : "")\(canonical.digits)e\(canonical.exponent)"
+        case let .array(items):
+            return "[" + items.map(\.canonicalText).joined(separator: ",") + "]"
+        case let .object(members):
+            return "{" + members.lastByKey.sorted { $0.key < $1.key }.map { key, value in
+                JSONWriter.render(.string(key)) + ":" + value.canonicalText
+            }.joined(separator: ",") + "}"
+        }
+    }
+}
+
 extension Array where Element == (key: String, value: JSONValue) {
     /// Members by key; a duplicated key keeps its last value, as most parsers do.
     var lastByKey: [String: JSONValue] {

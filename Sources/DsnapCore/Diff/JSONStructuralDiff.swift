@@ -188,13 +188,7 @@ public struct JSONStructuralDiff {
         var seen = Set<String>()
         for item in items {
             guard case let .object(members) = item, let value = members.lastByKey[key] else { return nil }
-            let text: String
-            if case let .number(literal) = value {
-                let canonical = JSONNumber.canonical(literal)
-                text = "n:\(canonical.negative ? "-" : "")\(canonical.digits)e\(canonical.exponent)"
-            } else {
-                text = "v:" + JSONWriter.render(value)
-            }
+            let text = value.canonicalText
             guard seen.insert(text).inserted else { return nil }
             keys.append(text)
         }

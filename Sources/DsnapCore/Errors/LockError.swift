@@ -12,6 +12,6 @@ public enum LockError: DsnapError, Equatable {
     }
 
     public var hint: String? {
-        "wait for it to finish and try again; reads (log, show, status) keep working meanwhile"
+        "wait for it to finish and try again; reads (log, show, status, diff) keep working meanwhile"
     }
 }

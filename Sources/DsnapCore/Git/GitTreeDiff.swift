@@ -46,6 +46,18 @@ extension GitRepository {
         }
     }
 
+    /// Files that differ between the index and the work tree, judged by stat first (a file whose
+    /// stat matches its index entry is not read). Untracked files count as added; ignored ones are
+    /// left out.
+    func diffIndexToWorkTree(_ index: GitIndex) throws -> [GitFileDelta] {
+        try withDiffOptions(paths: [], workTree: true) { options in
+            var diff: OpaquePointer?
+            try check(git_diff_index_to_workdir(&diff, pointer, index.pointer, &options), "git_diff_index_to_workdir")
+            defer { git_diff_free(diff) }
+            return try collectDeltas(diff!, workTree: true, detectRenames: false)
+        }
+    }
+
     /// Makes another repository's objects readable through this handle (in memory only, never
     /// written to disk as alternates), so trees of two datasets can be compared.
     func addReadableObjects(fromGitDir otherGitDir: String) throws {

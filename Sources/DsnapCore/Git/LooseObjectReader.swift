@@ -18,9 +18,12 @@ struct LooseObjectReader {
         }
         defer { close(descriptor) }
 
-        var stream = z_stream()
-        guard dsnap_inflate_init(&stream) == Z_OK else { throw failure("cannot start zlib for object \(id.hex)") }
-        defer { inflateEnd(&stream) }
+        // At a fixed heap address: zlib keeps a pointer back to its stream and refuses one that moved.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deallocate() }
+        guard dsnap_inflate_init(stream) == Z_OK else { throw failure("cannot start zlib for object \(id.hex)") }
+        defer { inflateEnd(stream) }
         let input = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
         defer { input.deallocate() }
         let output = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
@@ -31,24 +34,24 @@ struct LooseObjectReader {
         var total: Int64 = 0
         var finished = false
         while !finished {
-            if stream.avail_in == 0 {
+            if stream.pointee.avail_in == 0 {
                 let count = Glibc.read(descriptor, input, chunkSize)
                 if count < 0 {
                     if errno == EINTR { continue }
                     throw failure("cannot read loose object \(id.hex): \(String(cString: strerror(errno)))")
                 }
                 if count == 0 { throw failure("object \(id.hex) is truncated") }
-                stream.next_in = input
-                stream.avail_in = UInt32(count)
+                stream.pointee.next_in = input
+                stream.pointee.avail_in = UInt32(count)
             }
-            stream.next_out = output
-            stream.avail_out = UInt32(chunkSize)
-            let status = inflate(&stream, Z_NO_FLUSH)
+            stream.pointee.next_out = output
+            stream.pointee.avail_out = UInt32(chunkSize)
+            let status = inflate(stream, Z_NO_FLUSH)
             guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
                 throw failure("object \(id.hex) is corrupt (zlib status \(status))")
             }
             finished = status == Z_STREAM_END
-            var produced = UnsafeRawBufferPointer(start: output, count: chunkSize - Int(stream.avail_out))
+            var produced = UnsafeRawBufferPointer(start: output, count: chunkSize - Int(stream.pointee.avail_out))
             if declaredSize == nil {
                 // The header `blob 12345\0` comes first; it may span chunks in theory.
                 guard let end = produced.firstIndex(of: 0) else {

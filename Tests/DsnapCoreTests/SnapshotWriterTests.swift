@@ -1,0 +1,93 @@
+@testable import DsnapCore
+import Foundation
+import XCTest
+
+/// dsnap's own writer must produce exactly the trees libgit2's index writer produces, in objects
+/// plain git reads.
+final class SnapshotWriterTests: XCTestCase {
+    private func git(_ arguments: [String], in directory: String) throws -> (status: Int32, output: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "--git-dir=.dsnap"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    /// A fixture copy with the awkward cases added: a large incompressible video, an executable,
+    /// a symlink, an empty file.
+    private func scratch() throws -> ScratchDataset {
+        let scratch = try ScratchDataset()
+        var generator = SystemRandomNumberGenerator()
+        let big = (0..<(3 * 1024 * 1024 + 17)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try Data(big).write(to: URL(fileURLWithPath: scratch.path + "/videos/big.mp4"))
+        try scratch.write("#!/bin/sh\necho hi\n", to: "tools/run.sh")
+        chmod(scratch.path + "/tools/run.sh", 0o755)
+        try FileManager.default.createSymbolicLink(atPath: scratch.path + "/cover.jpg", withDestinationPath: "images/cats/a.jpg")
+        try scratch.write("", to: "empty.json")
+        return scratch
+    }
+
+    func testTheFastWriterWritesTheTreesLibgit2Writes() throws {
+        let fast = try scratch()
+        let reference = try ScratchDataset()
+        // Same content in both folders.
+        try FileManager.default.removeItem(atPath: reference.path)
+        try FileManager.default.copyItem(atPath: fast.path, toPath: reference.path)
+
+        let (fastDataset, fastResult) = try CreateDataset.run(at: fast.path, name: "x", author: nil,
+                                                              writer: FastSnapshotWriter(), context: testContext())
+        let (referenceDataset, referenceResult) = try CreateDataset.run(at: reference.path, name: "x", author: nil,
+                                                                        writer: IndexSnapshotWriter(), context: testContext())
+        XCTAssertEqual(fastResult.snapshot.tree, referenceResult.snapshot.tree)
+        XCTAssertEqual(fastResult.snapshot.record.nVideos, 2)
+
+        // An incremental snapshot: one file changed, one removed, one added.
+        for scratch in [fast, reference] {
+            try scratch.write(#"{"labels": ["dog"]}"#, to: "images/cats/a.json")
+            try scratch.remove("labels.csv")
+            try scratch.write("new", to: "images/new/n.png")
+        }
+        let fastNext = try TakeSnapshot.run(SnapshotRequest(name: "n"), in: fastDataset, writer: FastSnapshotWriter(),
+                                            context: testContext())
+        let referenceNext = try TakeSnapshot.run(SnapshotRequest(name: "n"), in: referenceDataset,
+                                                 writer: IndexSnapshotWriter(), context: testContext())
+        XCTAssertEqual(fastNext.snapshot.tree, referenceNext.snapshot.tree)
+        XCTAssertFalse(fastNext.unchanged)
+        XCTAssertEqual(try ReadStatus.changes(in: fastDataset), [], "the index must match the work tree afterwards")
+    }
+
+    func testPlainGitReadsEveryObjectTheFastWriterWrote() throws {
+        let scratch = try scratch()
+        _ = try CreateDataset.run(at: scratch.path, name: "x", author: nil, writer: FastSnapshotWriter(),
+                                  context: testContext())
+        XCTAssertEqual(try git(["fsck", "--full", "--strict"], in: scratch.path).status, 0)
+        for path in ["videos/big.mp4", "videos/clip.mp4", "images/cats/a.json", "images/dogs/b.png", "empty.json"] {
+            let blob = try git(["cat-file", "blob", "HEAD:" + path], in: scratch.path)
+            XCTAssertEqual(blob.status, 0, path)
+            XCTAssertEqual(blob.output, FileManager.default.contents(atPath: scratch.path + "/" + path), path)
+        }
+        let tree = String(decoding: try git(["ls-tree", "-r", "HEAD"], in: scratch.path).output, as: UTF8.self)
+        XCTAssertTrue(tree.contains("100755 blob"), tree)
+        XCTAssertTrue(tree.contains("120000 blob"), tree)
+    }
+
+    func testMediaIsStoredAndTextIsCompressed() throws {
+        let scratch = try scratch()
+        let (dataset, result) = try CreateDataset.run(at: scratch.path, name: "x", author: nil,
+                                                      writer: FastSnapshotWriter(), context: testContext())
+        let files = try SnapshotCatalog(dataset: dataset).files(of: result.snapshot)
+        XCTAssertTrue(files.contains { $0.path == "videos/big.mp4" })
+        let id = try dataset.repository.treeEntries(result.snapshot.tree).first { $0.path == "videos/big.mp4" }!.id
+        let object = scratch.path + "/.dsnap/objects/\(id.hex.prefix(2))/\(id.hex.dropFirst(2))"
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: object)[.size] as? Int)
+        // Stored blocks: the object is the file plus a few bytes per 64 KiB block.
+        XCTAssertLessThan(size, 3 * 1024 * 1024 + 17 + 1024)
+        XCTAssertGreaterThan(size, 3 * 1024 * 1024)
+    }
+}
