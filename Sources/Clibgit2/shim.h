@@ -14,6 +14,12 @@ static inline int dsnap_set_fsync_gitdir(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
 }
 
+/// Turns libgit2's check that every object a new tree or commit names exists and has the right
+/// type on or off (GIT_OPT_ENABLE_STRICT_OBJECT_CREATION).
+static inline int dsnap_set_strict_object_creation(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, enabled);
+}
+
 /// syncfs(2) is a GNU extension that Swift's Glibc module does not export: one sync of the file
 /// system holding `fd`, instead of one fsync per file written. Declared here rather than through
 /// _GNU_SOURCE, which would change the system headers under the Glibc and Dispatch modules.

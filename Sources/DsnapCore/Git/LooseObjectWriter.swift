@@ -28,7 +28,7 @@ struct LooseObjectWriter: Sendable {
 
     /// Writes the file at `path` (`relativePath` decides the compression) and returns its blob id,
     /// git mode and the stat taken before reading (so a file changed meanwhile is rehashed later).
-    func write(fileAt path: String, relativePath: String) throws -> Written? {
+    func write(fileAt path: String, relativePath: String, workspace: Workspace) throws -> Written? {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             if errno == ENOENT { return nil }  // removed since the work tree was scanned
@@ -39,7 +39,9 @@ struct LooseObjectWriter: Sendable {
             var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
             let count = readlink(path, &target, target.count)
             guard count >= 0 else { throw StorageError.fromErrno(errno, path: path) }
-            let id = try store(Array(target[0..<count]), level: Z_BEST_SPEED)
+            let id = try target.withUnsafeBytes {
+                try store(UnsafeRawBufferPointer(rebasing: $0[0..<count]), level: Z_BEST_SPEED, workspace: workspace)
+            }
             return Written(id: id, mode: GitFileMode.symlink, info: info, bytes: Int64(count))
         case S_IFREG:
             break
@@ -55,11 +57,10 @@ struct LooseObjectWriter: Sendable {
         let level = FileClass(path: relativePath).isMedia ? Z_NO_COMPRESSION : Z_BEST_SPEED
         let id: GitOID
         if size <= Self.smallFileLimit {
-            var bytes = [UInt8](repeating: 0, count: size)
-            try readFully(descriptor, into: &bytes, path: path)
-            id = try store(bytes, level: level)
+            let bytes = try workspace.read(descriptor, count: size, path: path)
+            id = try store(bytes, level: level, workspace: workspace)
         } else {
-            id = try stream(descriptor, size: size, level: level, path: path)
+            id = try stream(descriptor, size: size, level: level, path: path, workspace: workspace)
         }
         return Written(id: id, mode: mode, info: info, bytes: Int64(size))
     }
@@ -72,68 +73,93 @@ struct LooseObjectWriter: Sendable {
     }
 
     /// A whole buffer: hashed first, compressed only when the object is new.
-    private func store(_ bytes: [UInt8], level: Int32) throws -> GitOID {
+    private func store(_ bytes: UnsafeRawBufferPointer, level: Int32, workspace: Workspace) throws -> GitOID {
         var hasher = ObjectHasher(size: bytes.count)
-        bytes.withUnsafeBytes { hasher.update($0) }
+        hasher.update(bytes)
         let id = hasher.finish()
         let target = objectPath(id)
         if access(target.file, F_OK) == 0 { return id }
         let temporary = try TemporaryObject(directory: objectsDirectory)
-        let compressor = try Compressor(level: level)
-        try compressor.feed(Array("blob \(bytes.count)\0".utf8), to: temporary, finish: false)
+        let compressor = try workspace.compressor(level: level)
+        let header = Array("blob \(bytes.count)\0".utf8)
+        try header.withUnsafeBytes { try compressor.feed($0, to: temporary, finish: false) }
         try compressor.feed(bytes, to: temporary, finish: true)
-        try temporary.install(at: target)
+        try temporary.install(at: target, workspace: workspace)
         return id
     }
 
     /// A large file: hashed and compressed in the same pass, 1 MiB at a time.
-    private func stream(_ descriptor: Int32, size: Int, level: Int32, path: String) throws -> GitOID {
+    private func stream(_ descriptor: Int32, size: Int, level: Int32, path: String,
+                        workspace: Workspace) throws -> GitOID {
         var hasher = ObjectHasher(size: size)
         let temporary = try TemporaryObject(directory: objectsDirectory)
-        let compressor = try Compressor(level: level)
-        try compressor.feed(Array("blob \(size)\0".utf8), to: temporary, finish: false)
-        var buffer = [UInt8](repeating: 0, count: Self.chunkSize)
+        let compressor = try workspace.compressor(level: level)
+        let header = Array("blob \(size)\0".utf8)
+        try header.withUnsafeBytes { try compressor.feed($0, to: temporary, finish: false) }
         var remaining = size
         while remaining > 0 {
-            let wanted = min(remaining, Self.chunkSize)
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, wanted) }
-            if count < 0 {
-                if errno == EINTR { continue }
+            let chunk: UnsafeRawBufferPointer
+            do {
+                chunk = try workspace.read(descriptor, count: min(remaining, Self.chunkSize), path: path)
+            } catch {
                 temporary.discard()
-                throw StorageError.fromErrno(errno, path: path)
+                throw error
             }
-            if count == 0 {
-                temporary.discard()
-                throw StorageError.io(path: path, reason: "the file shrank while it was being read; run the command again")
-            }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            try compressor.feed(Array(buffer[0..<count]), to: temporary, finish: false)
-            remaining -= count
+            hasher.update(chunk)
+            try compressor.feed(chunk, to: temporary, finish: remaining == chunk.count)
+            remaining -= chunk.count
         }
-        try compressor.feed([], to: temporary, finish: true)
+        if size == 0 { try compressor.feed(UnsafeRawBufferPointer(start: nil, count: 0), to: temporary, finish: true) }
         let id = hasher.finish()
         let target = objectPath(id)
         if access(target.file, F_OK) == 0 {
             temporary.discard()
         } else {
-            try temporary.install(at: target)
+            try temporary.install(at: target, workspace: workspace)
         }
         return id
     }
+}
 
-    private func readFully(_ descriptor: Int32, into bytes: inout [UInt8], path: String) throws {
+/// One worker's reusable memory: a read buffer, an output buffer, a deflate stream per level, and
+/// the object folders already made. Allocating these per file cost more than the writing itself.
+final class Workspace {
+    let input = UnsafeMutableRawBufferPointer.allocate(byteCount: LooseObjectWriter.chunkSize, alignment: 16)
+    let output = UnsafeMutableRawBufferPointer.allocate(byteCount: LooseObjectWriter.chunkSize + 4096, alignment: 16)
+    private var compressors: [Int32: Compressor] = [:]
+    var madeFolders = Set<String>()
+
+    deinit {
+        input.deallocate()
+        output.deallocate()
+    }
+
+    /// The deflate stream for `level`, reset for a new object.
+    func compressor(level: Int32) throws -> Compressor {
+        if let existing = compressors[level] {
+            try existing.reset()
+            return existing
+        }
+        let made = try Compressor(level: level, output: output)
+        compressors[level] = made
+        return made
+    }
+
+    /// Reads exactly `count` bytes (at most one chunk) into the input buffer.
+    func read(_ descriptor: Int32, count: Int, path: String) throws -> UnsafeRawBufferPointer {
         var offset = 0
-        while offset < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if count < 0 {
+        while offset < count {
+            let result = Glibc.read(descriptor, input.baseAddress! + offset, count - offset)
+            if result < 0 {
                 if errno == EINTR { continue }
                 throw StorageError.fromErrno(errno, path: path)
             }
-            if count == 0 {
+            if result == 0 {
                 throw StorageError.io(path: path, reason: "the file shrank while it was being read; run the command again")
             }
-            offset += count
+            offset += result
         }
+        return UnsafeRawBufferPointer(rebasing: input[0..<count])
     }
 }
 
@@ -161,13 +187,15 @@ struct ObjectHasher {
     }
 }
 
-/// A zlib deflate stream writing to a temporary object file. The `z_stream` lives at a fixed heap
-/// address: zlib keeps a pointer back to it and refuses a stream that moved (Z_STREAM_ERROR).
-private final class Compressor {
+/// A zlib deflate stream writing to a temporary object file, reused object after object. The
+/// `z_stream` lives at a fixed heap address: zlib keeps a pointer back to it and refuses a stream
+/// that moved (Z_STREAM_ERROR).
+final class Compressor {
     private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-    private var output = [UInt8](repeating: 0, count: LooseObjectWriter.chunkSize + 1024)
+    private let output: UnsafeMutableRawBufferPointer
 
-    init(level: Int32) throws {
+    init(level: Int32, output: UnsafeMutableRawBufferPointer) throws {
+        self.output = output
         stream.initialize(to: z_stream())
         guard dsnap_deflate_init(stream, level) == Z_OK else {
             stream.deallocate()
@@ -180,36 +208,34 @@ private final class Compressor {
         stream.deallocate()
     }
 
-    func feed(_ input: [UInt8], to file: TemporaryObject, finish: Bool) throws {
-        var input = input
-        try input.withUnsafeMutableBufferPointer { inputBuffer in
-            stream.pointee.next_in = inputBuffer.baseAddress
-            stream.pointee.avail_in = UInt32(inputBuffer.count)
-            var status = Z_OK
-            // Until the input is consumed (and, when finishing, until zlib says the stream ended).
-            repeat {
-                let produced: Int = try output.withUnsafeMutableBufferPointer { outputBuffer in
-                    stream.pointee.next_out = outputBuffer.baseAddress
-                    stream.pointee.avail_out = UInt32(outputBuffer.count)
-                    status = deflate(stream, finish ? Z_FINISH : Z_NO_FLUSH)
-                    guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
-                        throw StorageError.io(path: file.path, reason: "compression failed (zlib status \(status))")
-                    }
-                    return outputBuffer.count - Int(stream.pointee.avail_out)
-                }
-                try file.append(output, count: produced)
-            } while finish ? status != Z_STREAM_END
-                : (stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0)
-        }
+    func reset() throws {
+        guard deflateReset(stream) == Z_OK else { throw StorageError.io(path: "zlib", reason: "cannot reset compression") }
+    }
+
+    func feed(_ input: UnsafeRawBufferPointer, to file: TemporaryObject, finish: Bool) throws {
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        stream.pointee.avail_in = UInt32(input.count)
+        var status = Z_OK
+        // Until the input is consumed (and, when finishing, until zlib says the stream ended).
+        repeat {
+            stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            stream.pointee.avail_out = UInt32(output.count)
+            status = deflate(stream, finish ? Z_FINISH : Z_NO_FLUSH)
+            guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                throw StorageError.io(path: file.path, reason: "compression failed (zlib status \(status))")
+            }
+            try file.append(UnsafeRawBufferPointer(rebasing: output[0..<(output.count - Int(stream.pointee.avail_out))]))
+        } while finish ? status != Z_STREAM_END : (stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0)
         stream.pointee.next_in = nil
     }
 }
 
 /// An object being written under a temporary name in `objects/`, moved into place when complete.
-private final class TemporaryObject {
+final class TemporaryObject {
     let path: String
     private let descriptor: Int32
     private nonisolated(unsafe) static var counter = 0
+    private static let pid = getpid()
     private static let counterLock = NSLock()
 
     init(directory: String) throws {
@@ -217,7 +243,7 @@ private final class TemporaryObject {
         Self.counter += 1
         let number = Self.counter
         Self.counterLock.unlock()
-        path = directory + "/tmp_dsnap_\(getpid())_\(number)"
+        path = directory + "/tmp_dsnap_\(Self.pid)_\(number)"
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
         guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
     }
@@ -226,10 +252,11 @@ private final class TemporaryObject {
         close(descriptor)
     }
 
-    func append(_ bytes: [UInt8], count: Int) throws {
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
+        let count = bytes.count
         while offset < count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, count - offset) }
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 let failure = errno
@@ -242,11 +269,14 @@ private final class TemporaryObject {
 
     /// Renames the finished object into `objects/xx/`; an object is immutable, so one that
     /// appeared meanwhile (same id, same bytes) is simply replaced.
-    func install(at target: (folder: String, file: String)) throws {
-        if mkdir(target.folder, 0o777) != 0 && errno != EEXIST {
-            let failure = errno
-            discard()
-            throw StorageError.fromErrno(failure, path: target.folder)
+    func install(at target: (folder: String, file: String), workspace: Workspace) throws {
+        if !workspace.madeFolders.contains(target.folder) {
+            if mkdir(target.folder, 0o777) != 0 && errno != EEXIST {
+                let failure = errno
+                discard()
+                throw StorageError.fromErrno(failure, path: target.folder)
+            }
+            workspace.madeFolders.insert(target.folder)
         }
         guard rename(path, target.file) == 0 else {
             let failure = errno

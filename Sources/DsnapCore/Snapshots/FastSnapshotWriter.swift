@@ -99,27 +99,29 @@ struct ParallelObjectWriter {
 
     /// One worker: takes paths until none is left or one failed.
     private static func drain(_ paths: [String], work: Work, writer: LooseObjectWriter, root: String) {
-            while true {
-                work.lock.lock()
-                if work.error != nil || work.next >= paths.count {
-                    work.lock.unlock()
-                    return
-                }
-                let position = work.next
-                work.next += 1
+        let workspace = Workspace()
+        while true {
+            work.lock.lock()
+            if work.error != nil || work.next >= paths.count {
                 work.lock.unlock()
-                do {
-                    let result = try writer.write(fileAt: root + "/" + paths[position], relativePath: paths[position])
-                    work.lock.lock()
-                    work.results[position] = result
-                    work.done += 1
-                    work.bytes += result?.bytes ?? 0
-                    work.lock.unlock()
-                } catch {
-                    work.lock.lock()
-                    if work.error == nil { work.error = error }
-                    work.lock.unlock()
-                }
+                return
             }
+            let position = work.next
+            work.next += 1
+            work.lock.unlock()
+            do {
+                let result = try writer.write(fileAt: root + "/" + paths[position], relativePath: paths[position],
+                                              workspace: workspace)
+                work.lock.lock()
+                work.results[position] = result
+                work.done += 1
+                work.bytes += result?.bytes ?? 0
+                work.lock.unlock()
+            } catch {
+                work.lock.lock()
+                if work.error == nil { work.error = error }
+                work.lock.unlock()
+            }
+        }
     }
 }
