@@ -10,8 +10,13 @@ import Foundation
 public struct AtomicCheckout: WorkTreeCheckout {
     public init() {}
 
-    public func plan(_ tree: GitOID, in dataset: Dataset) throws -> CheckoutPlan {
-        let deltas = try dataset.wrapGit { try dataset.repository.diffTreeToWorkTree(tree) }
+    public func plan(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool) throws -> CheckoutPlan {
+        let repository = dataset.repository
+        let deltas = try dataset.wrapGit {
+            workTreeMatchesIndex
+                ? try repository.diffTreeToIndex(tree, try repository.index())
+                : try repository.diffTreeToWorkTree(tree)
+        }
         let writes = deltas.filter { $0.status != .added }.map { (path: $0.oldPath, id: $0.oldID, mode: $0.oldMode) }
         // Every path the tree names is checked before anything is touched: a hostile tree (`..`,
         // `.dsnap`, `.git`) is refused whole and writes nothing at all.

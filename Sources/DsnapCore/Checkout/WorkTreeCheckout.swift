@@ -4,8 +4,10 @@
 /// Two steps, so every check runs before anything is written: `plan` finds what differs and
 /// refuses unsafe paths; `apply` writes.
 public protocol WorkTreeCheckout {
-    /// What differs between the work tree and `tree`, checked; writes nothing.
-    func plan(_ tree: GitOID, in dataset: Dataset) throws -> CheckoutPlan
+    /// What differs between the work tree and `tree`, checked; writes nothing. `workTreeMatchesIndex`
+    /// (the caller checked it) lets the plan compare `tree` with the index alone, without reading
+    /// the work tree again.
+    func plan(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool) throws -> CheckoutPlan
     /// Writes what differs, removes what the tree lacks (ignored files stay), and leaves the index
     /// matching the tree with fresh stat data. The caller holds the dataset's lock.
     func apply(_ plan: CheckoutPlan, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats
@@ -13,8 +15,10 @@ public protocol WorkTreeCheckout {
 
 extension WorkTreeCheckout {
     /// Plans and applies at once.
-    public func checkout(_ tree: GitOID, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats {
-        try apply(try plan(tree, in: dataset), in: dataset, progress: progress)
+    public func checkout(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool,
+                         progress: ProgressSink?) throws -> CheckoutStats {
+        try apply(try plan(tree, in: dataset, workTreeMatchesIndex: workTreeMatchesIndex), in: dataset,
+                  progress: progress)
     }
 }
 

@@ -58,6 +58,19 @@ extension GitRepository {
         }
     }
 
+    /// Files that differ between `old` (nil: the empty tree) and the index, by id alone: no file
+    /// of the work tree is read or even stat'ed.
+    func diffTreeToIndex(_ old: GitOID?, _ index: GitIndex) throws -> [GitFileDelta] {
+        let oldTree = try old.map(lookupTree)
+        defer { git_tree_free(oldTree) }
+        return try withDiffOptions(paths: [], workTree: false) { options in
+            var diff: OpaquePointer?
+            try check(git_diff_tree_to_index(&diff, pointer, oldTree, index.pointer, &options), "git_diff_tree_to_index")
+            defer { git_diff_free(diff) }
+            return try collectDeltas(diff!, workTree: false, detectRenames: false)
+        }
+    }
+
     /// Makes another repository's objects readable through this handle (in memory only, never
     /// written to disk as alternates), so trees of two datasets can be compared.
     func addReadableObjects(fromGitDir otherGitDir: String) throws {

@@ -41,7 +41,9 @@ public enum CloneDataset {
                 let (linked, copied) = try copyObjects(of: snapshot.tree, from: source, toGitDir: temporary + "/" + Dataset.gitDirName)
                 // Opened after the objects arrived, so libgit2 sees them.
                 let clone = try Dataset.open(root: temporary)
-                let stats = try checkout.checkout(snapshot.tree, in: clone, progress: recorder)
+                // A new dataset: empty index, empty work tree, so the tree is compared with the index alone.
+                let stats = try checkout.checkout(snapshot.tree, in: clone, workTreeMatchesIndex: true,
+                                                  progress: recorder)
                 let index = try clone.wrapGit { try clone.repository.index() }
                 let counts = MediaCounts(paths: index.regularFilePaths)
                 let recorded = try TakeSnapshot.record(

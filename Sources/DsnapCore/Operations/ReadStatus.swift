@@ -49,8 +49,9 @@ public enum ReadStatus {
     /// The index serves as a stat cache: only files whose stat changed are hashed.
     public static func changes(in dataset: Dataset) throws -> [WorkTreeChange] {
         let catalog = SnapshotCatalog(dataset: dataset)
-        let tree = try catalog.currentID().map { id in try dataset.wrapGit { try dataset.repository.commit(id).tree } }
-        let deltas = try dataset.wrapGit { try dataset.repository.diffTreeToWorkTree(tree) }
+        let repository = dataset.repository
+        let tree = try catalog.currentID().map { id in try dataset.wrapGit { try repository.commit(id).tree } }
+        let deltas = try dataset.wrapGit { try repository.diffTreeToWorkTree(tree) }
         return deltas.compactMap { delta in
             let path = delta.status == .deleted ? delta.oldPath : delta.newPath
             // A trailing slash marks a folder that is a git repository of its own: never snapshotted.
@@ -64,6 +65,21 @@ public enum ReadStatus {
             }
             return WorkTreeChange(path: path, kind: kind, fileClass: FileClass(path: path))
         }
+    }
+
+    /// True when the work tree, the index and the current snapshot all agree: one stat pass over
+    /// the work tree and a comparison of the snapshot's tree with the index. The common case,
+    /// and then restore need not read the work tree again.
+    static func workTreeMatchesIndexAndCurrent(in dataset: Dataset) throws -> Bool {
+        let repository = dataset.repository
+        let index = try dataset.wrapGit { try repository.index() }
+        guard try dataset.wrapGit({ try repository.diffIndexToWorkTree(index) }).allSatisfy({ delta in
+            Dataset.isInternalPath(delta.newPath) || delta.newPath.hasSuffix("/")
+        }) else { return false }
+        let tree = try SnapshotCatalog(dataset: dataset).currentID().map { id in
+            try dataset.wrapGit { try repository.commit(id).tree }
+        }
+        return try dataset.wrapGit { try repository.diffTreeToIndex(tree, index) }.isEmpty
     }
 
     /// Ready; Read Only while a restore runs; Error when a restore was interrupted.

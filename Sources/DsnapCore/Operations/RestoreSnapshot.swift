@@ -44,8 +44,11 @@ public enum RestoreSnapshot {
         case let .snapshot(reference):
             snapshot = try catalog.resolve(reference)
         }
-        let checkoutPlan = try checkout.plan(snapshot.tree, in: dataset)
-        let changes = try ReadStatus.changes(in: dataset)
+        // After an interrupted restore the full comparison runs: it also finds the temporary
+        // files that restore left behind.
+        let clean = try pending == nil && ReadStatus.workTreeMatchesIndexAndCurrent(in: dataset)
+        let checkoutPlan = try checkout.plan(snapshot.tree, in: dataset, workTreeMatchesIndex: clean)
+        let changes = clean ? [] : try ReadStatus.changes(in: dataset)
         // After an interrupted restore, what differs is mostly its own half-done work, which any
         // restore may replace; but someone may have edited files since, so it is autosaved too.
         guard pending == nil else {
