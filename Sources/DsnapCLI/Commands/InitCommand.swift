@@ -17,10 +17,14 @@ enum InitCommand {
         let path = invocation.absolutePath(arguments.operand(0) ?? ".")
         let author = try CommitCommand.author(arguments)
         let progress = invocation.progressSink()
-        defer { progress?.finish() }
-        let (dataset, result) = try CreateDataset.run(at: path, name: arguments.value("name"), author: author,
+        let (dataset, result): (Dataset, SnapshotResult)
+        do {
+            // The bar is erased before the result is printed.
+            defer { progress?.finish() }
+            (dataset, result) = try CreateDataset.run(at: path, name: arguments.value("name"), author: author,
                                                       writer: invocation.snapshotWriter,
                                                       context: invocation.context, progress: progress)
+        }
         let console = invocation.console
         CommitCommand.warnAboutSkipped(result.skippedRepositories, console: console)
         if arguments.flag("json") {

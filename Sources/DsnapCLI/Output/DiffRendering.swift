@@ -65,14 +65,15 @@ enum DiffRendering {
         }
     }
 
-    /// Compact JSON; shortened on a terminal only, never in machine formats.
+    /// Compact JSON (already safe on a terminal: JSONWriter escapes control characters);
+    /// shortened on a terminal only, never in machine formats.
     private static func value(_ value: JSONValue?, console: Console) -> String {
-        let text = TerminalText.escape(value.map { JSONWriter.render($0) } ?? "null")
+        let text = value.map { JSONWriter.render($0) } ?? "null"
         return console.stdoutIsTerminal ? TerminalText.truncate(text, to: 60) : text
     }
 
     private static func tallyLines(_ tally: [ValueTally], console: Console) -> [String] {
-        let rendered = tally.map { TerminalText.escape(JSONWriter.render($0.value)) }
+        let rendered = tally.map { JSONWriter.render($0.value) }
         let width = min(40, rendered.map(\.count).max() ?? 0)
         return zip(tally, rendered).map { entry, text in
             text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) + "  "

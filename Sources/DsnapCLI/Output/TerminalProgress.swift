@@ -24,7 +24,7 @@ final class TerminalProgress: ProgressSink {
             line = "\(progress.phase) [" + String(repeating: "#", count: filled)
                 + String(repeating: "-", count: width - filled) + "] \(progress.filesDone)/\(total) files"
             let elapsed = now.timeIntervalSince(started)
-            if fraction > 0.01 && elapsed > 1 {
+            if fraction > 0.01 && fraction < 1 && elapsed > 1 {
                 line += String(format: ", ETA %.0fs", elapsed / fraction - elapsed)
             }
         } else {

@@ -108,21 +108,21 @@ public enum DiffDatasets {
 /// Counts, per value under a pointer, the files it was added to and removed from.
 struct TallyBuilder {
     let pointer: String
-    private var entries: [String: ValueTally] = [:]
+    private var entries: [ExactKey: ValueTally] = [:]
 
     init(pointer: String) {
         self.pointer = pointer
     }
 
     /// The values a document holds under the pointer: an array's elements, or the value itself.
-    private func values(in document: JSONValue?) -> [String: JSONValue] {
+    private func values(in document: JSONValue?) -> [ExactKey: JSONValue] {
         guard let document, let found = JSONPointer.resolve(pointer, in: document) else { return [:] }
         let items: [JSONValue]
         if case let .array(elements) = found { items = elements } else { items = [found] }
         // Keyed by meaning, as the field diff compares: `1` and `1.0` are one value, and so are
         // two objects whose members differ only in order.
-        var result: [String: JSONValue] = [:]
-        for item in items { result[item.canonicalText] = item }
+        var result: [ExactKey: JSONValue] = [:]
+        for item in items { result[ExactKey(item.canonicalText)] = item }
         return result
     }
 
@@ -142,7 +142,8 @@ struct TallyBuilder {
         entries.sorted { lhs, rhs in
             let left = lhs.value.addedIn + lhs.value.removedIn
             let right = rhs.value.addedIn + rhs.value.removedIn
-            return left != right ? left > right : lhs.key < rhs.key
+            return left != right ? left > right
+                : Array(lhs.key.string.utf8).lexicographicallyPrecedes(rhs.key.string.utf8)
         }.map(\.value)
     }
 }

@@ -36,7 +36,7 @@ public enum JSONPointer {
         for token in tokens {
             switch current {
             case let .object(members):
-                guard let member = members.last(where: { $0.key == token }) else { return nil }
+                guard let member = members.last(where: { $0.key.isIdentical(to: token) }) else { return nil }
                 current = member.value
             case let .array(items):
                 guard let index = Int(token), index >= 0, index < items.count,

@@ -2,10 +2,11 @@
 /// `1e0`, `0.1` equals `0.10`, and `12345678901234567890` is not rounded to a Double.
 enum JSONNumber {
     /// A canonical form: sign, significant digits without leading or trailing zeros, and the
-    /// power of ten of the last digit. Zero is `("", 0, false)`.
+    /// power of ten of the last digit, as decimal text so no exponent overflows (`1e99999999999999999999`
+    /// is a valid JSON number). Zero is `("", "0", false)`.
     struct Canonical: Equatable {
         let digits: String
-        let exponent: Int
+        let exponent: String
         let negative: Bool
     }
 
@@ -13,32 +14,75 @@ enum JSONNumber {
         var negative = false
         var body = Substring(text)
         if body.hasPrefix("-") { negative = true; body = body.dropFirst() }
-        var exponent = 0
+        var exponent = "0"
         if let e = body.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            // Exponents beyond Int are not realistic JSON; clamp rather than trap.
-            exponent = Int(body[body.index(after: e)...].replacingOccurrences(of: "+", with: "")) ?? 0
+            exponent = normalizedInteger(String(body[body.index(after: e)...]))
             body = body[..<e]
         }
-        var digits = ""
+        var digits: String
+        var adjustment = 0
         if let dot = body.firstIndex(of: ".") {
             let fraction = body[body.index(after: dot)...]
             digits = String(body[..<dot]) + fraction
-            exponent -= fraction.count
+            adjustment -= fraction.count
         } else {
             digits = String(body)
         }
-        let trimmedLeading = digits.drop(while: { $0 == "0" })
-        if trimmedLeading.isEmpty { return Canonical(digits: "", exponent: 0, negative: false) }
-        var significant = String(trimmedLeading)
-        while significant.hasSuffix("0") {
-            significant.removeLast()
-            exponent += 1
+        let significant = digits.drop(while: { $0 == "0" })
+        if significant.isEmpty { return Canonical(digits: "", exponent: "0", negative: false) }
+        digits = String(significant)
+        while digits.hasSuffix("0") {
+            digits.removeLast()
+            adjustment += 1
         }
-        return Canonical(digits: significant, exponent: exponent, negative: negative)
+        return Canonical(digits: digits, exponent: add(exponent, adjustment), negative: negative)
     }
 
     static func equal(_ a: String, _ b: String) -> Bool {
         a == b || canonical(a) == canonical(b)
+    }
+
+    /// `+007` -> `7`, `-0` -> `0`: an integer's text without sign noise or leading zeros.
+    private static func normalizedInteger(_ text: String) -> String {
+        var body = Substring(text)
+        var negative = false
+        if body.hasPrefix("+") { body = body.dropFirst() } else if body.hasPrefix("-") { negative = true; body = body.dropFirst() }
+        let digits = body.drop(while: { $0 == "0" })
+        if digits.isEmpty { return "0" }
+        return (negative ? "-" : "") + digits
+    }
+
+    /// Adds a small number to an integer written in decimal, of any size.
+    static func add(_ decimal: String, _ delta: Int) -> String {
+        if delta == 0 { return decimal }
+        if let value = Int(decimal) {
+            let (sum, overflow) = value.addingReportingOverflow(delta)
+            if !overflow { return String(sum) }
+        }
+        // Beyond Int: |decimal| > 2^63 dwarfs |delta|, so the sign stays and only the magnitude moves.
+        let negative = decimal.hasPrefix("-")
+        let magnitude = Array(negative ? decimal.dropFirst() : Substring(decimal))
+        let grows = (delta > 0) != negative
+        var digits = magnitude.reversed().map { Int($0.asciiValue! - 48) }
+        var carry = delta.magnitude
+        var position = 0
+        while carry > 0 {
+            if position == digits.count { digits.append(0) }
+            let step = Int(carry % 10)
+            carry /= 10
+            if grows {
+                let total = digits[position] + step
+                digits[position] = total % 10
+                carry += UInt(total / 10)
+            } else {
+                var total = digits[position] - step
+                if total < 0 { total += 10; carry += 1 }
+                digits[position] = total
+            }
+            position += 1
+        }
+        while digits.count > 1 && digits.last == 0 { digits.removeLast() }
+        return (negative ? "-" : "") + String(digits.reversed().map { Character(String($0)) })
     }
 }
 
@@ -49,7 +93,7 @@ extension JSONValue {
         case (.null, .null): return true
         case let (.bool(a), .bool(b)): return a == b
         case let (.number(a), .number(b)): return JSONNumber.equal(a, b)
-        case let (.string(a), .string(b)): return a == b
+        case let (.string(a), .string(b)): return a.isIdentical(to: b)
         case let (.array(a), .array(b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.isEquivalent(to: $1) }
         case let (.object(a), .object(b)):
@@ -76,24 +120,24 @@ extension JSONValue {
         case let .array(items):
             return "[" + items.map(\.canonicalText).joined(separator: ",") + "]"
         case let .object(members):
-            return "{" + members.lastByKey.sorted { $0.key < $1.key }.map { key, value in
-                JSONWriter.render(.string(key)) + ":" + value.canonicalText
-            }.joined(separator: ",") + "}"
+            return "{" + members.lastByKey.sorted { Array($0.key.string.utf8).lexicographicallyPrecedes($1.key.string.utf8) }
+                .map { key, value in JSONWriter.render(.string(key.string)) + ":" + value.canonicalText }
+                .joined(separator: ",") + "}"
         }
     }
 }
 
 extension Array where Element == (key: String, value: JSONValue) {
-    /// Members by key; a duplicated key keeps its last value, as most parsers do.
-    var lastByKey: [String: JSONValue] {
-        var result: [String: JSONValue] = [:]
-        for member in self { result[member.key] = member.value }
+    /// Members by exact key; a duplicated key keeps its last value, as most parsers do.
+    var lastByKey: [ExactKey: JSONValue] {
+        var result: [ExactKey: JSONValue] = [:]
+        for member in self { result[ExactKey(member.key)] = member.value }
         return result
     }
 
     /// Keys in first-appearance order, each once.
     var orderedKeys: [String] {
-        var seen = Set<String>()
-        return compactMap { seen.insert($0.key).inserted ? $0.key : nil }
+        var seen = Set<ExactKey>()
+        return compactMap { seen.insert(ExactKey($0.key)).inserted ? $0.key : nil }
     }
 }

@@ -44,16 +44,16 @@ public struct JSONStructuralDiff {
                              path: String, into result: inout [JSONChange]) {
         let old = a.lastByKey
         let new = b.lastByKey
-        for key in a.orderedKeys where new[key] == nil {
-            result.append(JSONChange(operation: .remove, path: path + "/" + JSONPointer.escape(key), old: old[key],
-                                     new: nil))
+        for key in a.orderedKeys where new[ExactKey(key)] == nil {
+            result.append(JSONChange(operation: .remove, path: path + "/" + JSONPointer.escape(key),
+                                     old: old[ExactKey(key)], new: nil))
         }
         for key in b.orderedKeys {
             let member = path + "/" + JSONPointer.escape(key)
-            if let before = old[key] {
-                diff(before, new[key]!, path: member, into: &result)
+            if let before = old[ExactKey(key)] {
+                diff(before, new[ExactKey(key)]!, path: member, into: &result)
             } else {
-                result.append(JSONChange(operation: .add, path: member, old: nil, new: new[key]))
+                result.append(JSONChange(operation: .add, path: member, old: nil, new: new[ExactKey(key)]))
             }
         }
     }
@@ -183,12 +183,12 @@ public struct JSONStructuralDiff {
     }
 
     /// The key of each element when every element is an object holding `key` with a unique value.
-    private func keyedElements(_ items: [JSONValue], _ key: String) -> [String]? {
-        var keys: [String] = []
-        var seen = Set<String>()
+    private func keyedElements(_ items: [JSONValue], _ key: String) -> [ExactKey]? {
+        var keys: [ExactKey] = []
+        var seen = Set<ExactKey>()
         for item in items {
-            guard case let .object(members) = item, let value = members.lastByKey[key] else { return nil }
-            let text = value.canonicalText
+            guard case let .object(members) = item, let value = members.lastByKey[ExactKey(key)] else { return nil }
+            let text = ExactKey(value.canonicalText)
             guard seen.insert(text).inserted else { return nil }
             keys.append(text)
         }
@@ -199,7 +199,7 @@ public struct JSONStructuralDiff {
     /// array, matched ones diffed inside. A matched element that changed place is removed and added
     /// again (only those outside the longest run kept in order), so the patch yields the new array
     /// exactly. Two passes: removals left to right, then the new array's order.
-    private func diffKeyedArrays(_ a: [JSONValue], _ b: [JSONValue], keys: ([String], [String]), path: String,
+    private func diffKeyedArrays(_ a: [JSONValue], _ b: [JSONValue], keys: ([ExactKey], [ExactKey]), path: String,
                                  into result: inout [JSONChange]) {
         let oldPosition = Dictionary(uniqueKeysWithValues: keys.0.enumerated().map { ($1, $0) })
         let newPosition = Dictionary(uniqueKeysWithValues: keys.1.enumerated().map { ($1, $0) })

@@ -16,10 +16,10 @@ public indirect enum JSONValue: Sendable, Equatable {
         case (.null, .null): return true
         case let (.bool(a), .bool(b)): return a == b
         case let (.number(a), .number(b)): return a == b
-        case let (.string(a), .string(b)): return a == b
+        case let (.string(a), .string(b)): return a.isIdentical(to: b)
         case let (.array(a), .array(b)): return a == b
         case let (.object(a), .object(b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            return a.count == b.count && zip(a, b).allSatisfy { $0.key.isIdentical(to: $1.key) && $0.value == $1.value }
         default: return false
         }
     }
@@ -27,7 +27,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// The member named `key` of an object (the last one, as most parsers do), else nil.
     public subscript(key: String) -> JSONValue? {
         guard case let .object(members) = self else { return nil }
-        return members.last(where: { $0.key == key })?.value
+        return members.last(where: { $0.key.isIdentical(to: key) })?.value
     }
 
     public var stringValue: String? {

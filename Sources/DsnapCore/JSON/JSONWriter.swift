@@ -1,5 +1,7 @@
 /// Renders `JSONValue`s: compact, or pretty with two-space indentation. Strings are escaped per
-/// RFC 8259; non-ASCII text is written as UTF-8, never as `\u` escapes.
+/// RFC 8259; non-ASCII text is written as UTF-8, except the characters a terminal would act on
+/// (C0 and C1 controls, DEL, U+2028 and U+2029), written as `\u` escapes so that JSON output is
+/// safe to print as it is.
 public enum JSONWriter {
     public static func render(_ value: JSONValue, pretty: Bool = false) -> String {
         var output = ""
@@ -55,7 +57,8 @@ public enum JSONWriter {
             case "\t": output += "\\t"
             case "\u{08}": output += "\\b"
             case "\u{0C}": output += "\\f"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                || scalar.value == 0x2028 || scalar.value == 0x2029:
                 let hex = String(scalar.value, radix: 16)
                 output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: output.unicodeScalars.append(scalar)
