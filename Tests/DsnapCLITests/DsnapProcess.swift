@@ -41,8 +41,8 @@ enum DsnapProcess {
 
     /// Runs `dsnap ARGS` in `directory` and waits for it.
     @discardableResult
-    static func run(_ arguments: [String], in directory: String, environment: [String: String]? = nil,
-                    stdin: String? = nil) throws -> ProcessResult {
+    static func run(_ arguments: [String], in directory: String, environment: [String: String]? = nil)
+        throws -> ProcessResult {
         try execute(binary, arguments, in: directory, environment: environment ?? Self.environment())
     }
 

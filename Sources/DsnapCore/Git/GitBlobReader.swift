@@ -1,21 +1,8 @@
 import Clibgit2
 import Foundation
 
-/// A blob's content, read in bounded memory: loose objects are inflated through a stream, so a
-/// 2 GiB video never sits in memory whole (libgit2's own checkout loads each blob whole).
+/// Blobs read in bounded memory, and the objects a tree reaches (for clone).
 extension GitRepository {
-    /// The size of an object, read from its header without inflating it.
-    func objectSize(_ id: GitOID) throws -> Int64 {
-        var odb: OpaquePointer?
-        try check(git_repository_odb(&odb, pointer), "git_repository_odb")
-        defer { git_odb_free(odb) }
-        var oid = id.raw
-        var size = 0
-        var type = GIT_OBJECT_ANY
-        try check(git_odb_read_header(&size, &type, odb, &oid), "git_odb_read_header")
-        return Int64(size)
-    }
-
     /// Calls `consume` with the blob's bytes in order, in chunks of at most 1 MiB, and returns the size.
     /// Loose objects (all that dsnap writes) stream in bounded memory; packed ones, which appear
     /// only after a user runs `git gc`, are read whole.

@@ -81,22 +81,8 @@ final class GitIndex {
         }
     }
 
-    /// Removes every entry.
-    func clear() throws {
-        try check(git_index_clear(pointer), "git_index_clear")
-    }
-
     func remove(path: String) throws {
         try check(git_index_remove_bypath(pointer, path), "git_index_remove_bypath")
-    }
-
-    /// Replaces the index's content with a tree (stat data is lost, so the next status rehashes).
-    func read(tree: GitOID) throws {
-        var oid = tree.raw
-        var handle: OpaquePointer?
-        try check(git_tree_lookup(&handle, repository.pointer, &oid), "git_tree_lookup")
-        defer { git_tree_free(handle) }
-        try check(git_index_read_tree(pointer, handle), "git_index_read_tree")
     }
 
     /// Writes the index file atomically (through `index.lock`).

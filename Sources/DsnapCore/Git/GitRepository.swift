@@ -45,11 +45,6 @@ final class GitRepository {
         return GitRepository(pointer: handle!)
     }
 
-    /// The work tree path, with a trailing slash, or nil for a bare repository.
-    var workdir: String? {
-        git_repository_workdir(pointer).map { String(cString: $0) }
-    }
-
     // MARK: Config
 
     private func withConfig<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
@@ -136,14 +131,6 @@ final class GitRepository {
     }
 
     // MARK: Objects
-
-    func objectExists(_ id: GitOID) throws -> Bool {
-        var odb: OpaquePointer?
-        try check(git_repository_odb(&odb, pointer), "git_repository_odb")
-        defer { git_odb_free(odb) }
-        var oid = id.raw
-        return git_odb_exists(odb, &oid) != 0
-    }
 
     /// Writes a commit and returns its id. With `updateReference`, the ref (e.g. `HEAD`) moves to it,
     /// and libgit2 refuses if the ref no longer points at `parents.first`.
@@ -259,12 +246,6 @@ final class GitRepository {
     /// Adds in-memory ignore rules (gitignore syntax) for this handle's lifetime.
     func addIgnoreRules(_ rules: String) throws {
         try check(git_ignore_add_rule(pointer, rules), "git_ignore_add_rule")
-    }
-
-    func isIgnored(_ path: String) throws -> Bool {
-        var ignored: Int32 = 0
-        try check(git_ignore_path_is_ignored(&ignored, pointer, path), "git_ignore_path_is_ignored")
-        return ignored != 0
     }
 
     private func makeSignature(_ value: GitSignature) throws -> UnsafeMutablePointer<git_signature> {

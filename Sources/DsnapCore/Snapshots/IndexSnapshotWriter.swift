@@ -1,5 +1,7 @@
 /// The snapshot writer on libgit2's index: `add_all` + `update_all` + `write_tree`. It hashes only
-/// files whose stat changed since the last snapshot, and compresses every new blob with zlib.
+/// files whose stat changed since the last snapshot, and compresses every new blob with zlib's
+/// default level (~30-46 MB/s on media). Commands use `FastSnapshotWriter`; this one stays as the
+/// reference its trees are tested against.
 public struct IndexSnapshotWriter: SnapshotWriter {
     public init() {}
 
