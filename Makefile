@@ -5,7 +5,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := .build/release/dsnap
 
-.PHONY: all deps build release demo test install uninstall lint-man clean
+.PHONY: all deps build release demo test install uninstall lint-man bench-quick clean
 
 all: build
 
@@ -28,6 +28,10 @@ demo: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-swift-testing
+
+# Proves the benchmark script works (tiny sizes, no timing assertions); `bench/run` is the real one.
+bench-quick: release
+	bench/run --quick
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

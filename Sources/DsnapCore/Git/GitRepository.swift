@@ -223,6 +223,21 @@ final class GitRepository {
         return git_note_message(note).map { String(cString: $0) }
     }
 
+    /// Every note under `notesRef`, as annotated object -> note blob, read in one pass over the
+    /// notes tree (a look-up per snapshot would re-read that tree each time).
+    func noteIndex(notesRef: String) throws -> [GitOID: GitOID] {
+        final class Collector { var notes: [GitOID: GitOID] = [:] }
+        let collector = Collector()
+        let result = git_note_foreach(pointer, notesRef, { blob, annotated, payload in
+            let collector = Unmanaged<Collector>.fromOpaque(payload!).takeUnretainedValue()
+            collector.notes[GitOID(annotated!)] = GitOID(blob!)
+            return 0
+        }, Unmanaged.passUnretained(collector).toOpaque())
+        if result == GIT_ENOTFOUND.rawValue { return [:] }
+        try check(result, "git_note_foreach")
+        return collector.notes
+    }
+
     /// Writes (or rewrites) the note on `target`. Each write is a commit on `notesRef`, so the
     /// record's earlier versions stay in that ref's history.
     func setNote(on target: GitOID, notesRef: String, text: String, signature: GitSignature) throws {

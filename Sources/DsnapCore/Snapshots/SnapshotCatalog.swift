@@ -48,6 +48,7 @@ public struct SnapshotCatalog {
         let deleted = try deletedIDs()
         let current = try currentID()
         let restoring = RestoreMarker.runningTarget(in: dataset)
+        let notes = try dataset.wrapGit { try dataset.repository.noteIndex(notesRef: Self.notesRef) }
         var result: [Snapshot] = []
         for id in try allIDs() {
             let isDeleted = deleted.contains(id)
@@ -55,7 +56,8 @@ public struct SnapshotCatalog {
             case .live, .liveWithAutosaves: if isDeleted { continue }
             case .deleted: if !isDeleted { continue }
             }
-            let snapshot = try load(id, current: current, restoring: restoring, isDeleted: isDeleted)
+            let snapshot = try load(id, current: current, restoring: restoring, isDeleted: isDeleted,
+                                    note: .known(notes[id]))
             if visibility == .live && snapshot.record.reason == .autosave { continue }
             result.append(snapshot)
         }
@@ -100,9 +102,16 @@ public struct SnapshotCatalog {
         throw SnapshotError.notFound(reference: reference)
     }
 
-    private func load(_ id: GitOID, current: GitOID?, restoring: GitOID?, isDeleted: Bool) throws -> Snapshot {
+    /// Where a snapshot's record is: looked up, or already known from a note index.
+    private enum NoteLocation {
+        case lookUp
+        case known(GitOID?)
+    }
+
+    private func load(_ id: GitOID, current: GitOID?, restoring: GitOID?, isDeleted: Bool,
+                      note: NoteLocation = .lookUp) throws -> Snapshot {
         let commit = try dataset.wrapGit { try dataset.repository.commit(id) }
-        let record = try self.record(for: commit)
+        let record = try self.record(for: commit, note: note)
         return Snapshot(id: id, record: record, parent: commit.parents.first, tree: commit.tree,
                         datasetName: dataset.name, isCurrent: id == current, isRestoring: id == restoring,
                         isDeleted: isDeleted)
@@ -110,8 +119,19 @@ public struct SnapshotCatalog {
 
     /// The snapshot's note, or a record rebuilt from the commit when the note is missing (a commit
     /// made by plain git, say): it is still a snapshot, just one nobody described.
-    private func record(for commit: GitCommitInfo) throws -> SnapshotRecord {
-        if let text = try dataset.wrapGit({ try dataset.repository.note(on: commit.id, notesRef: Self.notesRef) }) {
+    private func record(for commit: GitCommitInfo, note: NoteLocation) throws -> SnapshotRecord {
+        let text: String?
+        switch note {
+        case .lookUp:
+            text = try dataset.wrapGit { try dataset.repository.note(on: commit.id, notesRef: Self.notesRef) }
+        case let .known(blob?):
+            var bytes: [UInt8] = []
+            try dataset.wrapGit { _ = try dataset.repository.readBlob(blob) { bytes.append(contentsOf: $0) } }
+            text = String(decoding: bytes, as: UTF8.self)
+        case .known(nil):
+            text = nil
+        }
+        if let text {
             guard let json = try? JSONParser.parse(text), let record = SnapshotRecord(json: json) else {
                 throw StorageError.corrupt(detail: "the record of snapshot '\(commit.id.hex)' is not valid JSON")
             }
