@@ -1,53 +1,75 @@
 import Foundation
 
 /// Writes one work tree file from a blob: parents made (never through a symlink), content streamed
-/// into a temporary file beside the target, then renamed over it.
-struct AtomicFileWriter {
+/// from the loose object. A file that exists is replaced atomically (written beside it under a
+/// temporary name, then renamed over it); a new file is written in place, since there is nothing to
+/// tear and an interrupted run rewrites it. One per worker thread; it touches no libgit2 state.
+final class AtomicFileWriter {
     let root: String
-    private var counter = 0
+    let objectsDirectory: String
+    private nonisolated(unsafe) static var counter = 0
+    private static let counterLock = NSLock()
+    private static let pid = getpid()
 
-    init(root: String) {
+    init(root: String, gitDir: String) {
         self.root = root
+        self.objectsDirectory = gitDir + "/objects"
     }
 
-    /// Writes `path` and returns its stat after the rename (for the index).
-    mutating func write(path: String, blob: GitOID, mode: UInt32, from dataset: Dataset,
-                        onBytes: (Int) -> Void) throws -> stat {
+    /// Writes `path` and returns its stat (for the index), or nil when the blob is not a loose
+    /// object (packed by `git gc`): the caller writes those through libgit2 with `write(path:bytes:)`.
+    func write(path: String, blob: GitOID, mode: UInt32, onBytes: (Int) -> Void) throws -> stat? {
+        let objectPath = objectsDirectory + "/" + blob.hex.prefix(2) + "/" + blob.hex.dropFirst(2)
+        guard access(objectPath, F_OK) == 0 else { return nil }
+        return try write(path: path, mode: mode) { sink in
+            _ = try LooseObjectReader.read(path: objectPath, id: blob) { chunk in
+                try sink(chunk)
+                onBytes(chunk.count)
+            }
+        }
+    }
+
+    /// Writes `path` from bytes in memory (packed objects, read by the caller).
+    func write(path: String, bytes: [UInt8], mode: UInt32) throws -> stat {
+        try write(path: path, mode: mode) { sink in try bytes.withUnsafeBytes { try sink($0) } }
+    }
+
+    /// Writes `path` with the content `produce` feeds to its sink.
+    private func write(path: String, mode: UInt32,
+                       _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> stat {
         try makeParents(of: path)
         let full = root + "/" + path
-        let directory = (full as NSString).deletingLastPathComponent
-        counter += 1
-        let temporary = directory + "/" + Dataset.temporaryFilePrefix + "\(getpid())-\(counter)"
+        var existing = stat()
+        let exists = lstat(full, &existing) == 0
+        let destination = exists ? temporaryName(beside: full) : full
         do {
             if mode == GitFileMode.symlink {
                 var target = [UInt8]()
-                _ = try dataset.wrapGit { try dataset.repository.readBlob(blob) { target.append(contentsOf: $0) } }
-                let text = String(decoding: target, as: UTF8.self)
-                guard symlink(text, temporary) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+                try produce { target.append(contentsOf: $0) }
+                guard symlink(String(decoding: target, as: UTF8.self), destination) == 0 else {
+                    throw StorageError.fromErrno(errno, path: full)
+                }
             } else {
                 // As git does: 0666 or 0777, less the umask.
                 let permissions: mode_t = mode == GitFileMode.executable ? 0o777 : 0o666
-                let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+                let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
                 guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: full) }
                 defer { close(descriptor) }
-                _ = try dataset.wrapGit {
-                    try dataset.repository.readBlob(blob) { chunk in
-                        var offset = 0
-                        while offset < chunk.count {
-                            let count = Glibc.write(descriptor, chunk.baseAddress! + offset, chunk.count - offset)
-                            if count < 0 {
-                                if errno == EINTR { continue }
-                                throw StorageError.fromErrno(errno, path: full)
-                            }
-                            offset += count
+                try produce { chunk in
+                    var offset = 0
+                    while offset < chunk.count {
+                        let count = Glibc.write(descriptor, chunk.baseAddress! + offset, chunk.count - offset)
+                        if count < 0 {
+                            if errno == EINTR { continue }
+                            throw StorageError.fromErrno(errno, path: full)
                         }
-                        onBytes(chunk.count)
+                        offset += count
                     }
                 }
             }
-            try replace(full, with: temporary, path: path)
+            if exists { try replace(full, with: destination, existing: existing, path: path) }
         } catch {
-            unlink(temporary)
+            unlink(destination)
             throw error
         }
         var info = stat()
@@ -55,10 +77,17 @@ struct AtomicFileWriter {
         return info
     }
 
+    private func temporaryName(beside full: String) -> String {
+        Self.counterLock.lock()
+        Self.counter += 1
+        let number = Self.counter
+        Self.counterLock.unlock()
+        return (full as NSString).deletingLastPathComponent + "/" + Dataset.temporaryFilePrefix + "\(Self.pid)-\(number)"
+    }
+
     /// rename(2) replaces a file or a link atomically; a directory in the way is removed only when empty.
-    private func replace(_ full: String, with temporary: String, path: String) throws {
-        var info = stat()
-        if lstat(full, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+    private func replace(_ full: String, with temporary: String, existing: stat, path: String) throws {
+        if (existing.st_mode & S_IFMT) == S_IFDIR {
             guard rmdir(full) == 0 else { throw CheckoutError.directoryInTheWay(path) }
         }
         guard rename(temporary, full) == 0 else { throw StorageError.fromErrno(errno, path: full) }
@@ -66,6 +95,7 @@ struct AtomicFileWriter {
 
     /// Creates the parent directories of `path`. A file or symlink standing where the tree has a
     /// directory is removed first, so nothing is ever written through a link out of the work tree.
+    /// Safe when several workers make the same folders at once.
     private func makeParents(of path: String) throws {
         let components = path.split(separator: "/").dropLast()
         var current = root
@@ -74,7 +104,7 @@ struct AtomicFileWriter {
             var info = stat()
             if lstat(current, &info) == 0 {
                 if (info.st_mode & S_IFMT) == S_IFDIR { continue }
-                guard unlink(current) == 0 else { throw StorageError.fromErrno(errno, path: current) }
+                guard unlink(current) == 0 || errno == ENOENT else { throw StorageError.fromErrno(errno, path: current) }
             }
             guard mkdir(current, 0o777) == 0 || errno == EEXIST else {
                 throw StorageError.fromErrno(errno, path: current)

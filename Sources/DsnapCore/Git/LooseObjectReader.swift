@@ -24,9 +24,15 @@ struct LooseObjectReader {
         defer { stream.deallocate() }
         guard dsnap_inflate_init(stream) == Z_OK else { throw failure("cannot start zlib for object \(id.hex)") }
         defer { inflateEnd(stream) }
-        let input = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
+        // Buffers sized to the object: most sidecars are a few hundred bytes, and two 1 MiB
+        // buffers per object cost more (allocation, page faults) than inflating it.
+        var info = stat()
+        let fileSize = fstat(descriptor, &info) == 0 ? Int(info.st_size) : chunkSize
+        let inputSize = max(1, min(chunkSize, fileSize))
+        let outputSize = min(chunkSize, max(64 * 1024, fileSize * 4))
+        let input = UnsafeMutablePointer<UInt8>.allocate(capacity: inputSize)
         defer { input.deallocate() }
-        let output = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
+        let output = UnsafeMutablePointer<UInt8>.allocate(capacity: outputSize)
         defer { output.deallocate() }
 
         var header: [UInt8] = []
@@ -35,7 +41,7 @@ struct LooseObjectReader {
         var finished = false
         while !finished {
             if stream.pointee.avail_in == 0 {
-                let count = Glibc.read(descriptor, input, chunkSize)
+                let count = Glibc.read(descriptor, input, inputSize)
                 if count < 0 {
                     if errno == EINTR { continue }
                     throw failure("cannot read loose object \(id.hex): \(String(cString: strerror(errno)))")
@@ -45,13 +51,13 @@ struct LooseObjectReader {
                 stream.pointee.avail_in = UInt32(count)
             }
             stream.pointee.next_out = output
-            stream.pointee.avail_out = UInt32(chunkSize)
+            stream.pointee.avail_out = UInt32(outputSize)
             let status = inflate(stream, Z_NO_FLUSH)
             guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
                 throw failure("object \(id.hex) is corrupt (zlib status \(status))")
             }
             finished = status == Z_STREAM_END
-            var produced = UnsafeRawBufferPointer(start: output, count: chunkSize - Int(stream.pointee.avail_out))
+            var produced = UnsafeRawBufferPointer(start: output, count: outputSize - Int(stream.pointee.avail_out))
             if declaredSize == nil {
                 // The header `blob 12345\0` comes first; it may span chunks in theory.
                 guard let end = produced.firstIndex(of: 0) else {

@@ -30,8 +30,16 @@ public struct FastSnapshotWriter: SnapshotWriter {
             }
         }
 
-        let written = try ParallelObjectWriter(gitDir: dataset.gitDir, root: dataset.root)
-            .write(toWrite, progress: progress)
+        let writer = LooseObjectWriter(gitDir: dataset.gitDir)
+        let root = dataset.root
+        let paths = toWrite
+        let written: [LooseObjectWriter.Written?] = try ParallelWork.run(
+            paths.count, phase: "writing objects", progress: progress, makeState: { Workspace() }
+        ) { position, workspace in
+            let result = try writer.write(fileAt: root + "/" + paths[position], relativePath: paths[position],
+                                          workspace: workspace)
+            return (result, result?.bytes ?? 0)
+        }
         for (path, result) in zip(toWrite, written) {
             guard let result else {
                 // Not a regular file or a link any more (it vanished, or is a fifo): not content.
@@ -48,80 +56,5 @@ public struct FastSnapshotWriter: SnapshotWriter {
         try dataset.wrapGit { try index.write() }
         return WrittenTree(tree: tree, counts: MediaCounts(paths: index.regularFilePaths),
                            fileCount: index.entryCount, skippedRepositories: skipped)
-    }
-}
-
-/// Writes many files as objects on all cores; results come back in the order of the paths.
-struct ParallelObjectWriter {
-    let writer: LooseObjectWriter
-    let root: String
-
-    init(gitDir: String, root: String) {
-        writer = LooseObjectWriter(gitDir: gitDir)
-        self.root = root
-    }
-
-    /// Shared between the workers: the next path to take, the results, the first error.
-    private final class Work: @unchecked Sendable {
-        let lock = NSLock()
-        var next = 0
-        var results: [LooseObjectWriter.Written?]
-        var error: Error?
-        var done = 0
-        var bytes: Int64 = 0
-        init(count: Int) { results = Array(repeating: nil, count: count) }
-    }
-
-    func write(_ paths: [String], progress: ProgressSink?) throws -> [LooseObjectWriter.Written?] {
-        let work = Work(count: paths.count)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, paths.count))
-        let writer = self.writer
-        let root = self.root
-        // Workers only count; this thread reports progress (sinks are not thread-safe) while it waits.
-        let group = DispatchGroup()
-        for _ in 0..<workers {
-            DispatchQueue.global(qos: .userInitiated).async(group: group) {
-                Self.drain(paths, work: work, writer: writer, root: root)
-            }
-        }
-        while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-            work.lock.lock()
-            let (done, bytes) = (work.done, work.bytes)
-            work.lock.unlock()
-            progress?.report(OperationProgress(phase: "writing objects", filesDone: done, filesTotal: paths.count,
-                                               bytesDone: bytes))
-        }
-        if let error = work.error { throw error }
-        progress?.report(OperationProgress(phase: "writing objects", filesDone: paths.count, filesTotal: paths.count,
-                                           bytesDone: work.bytes))
-        return work.results
-    }
-
-    /// One worker: takes paths until none is left or one failed.
-    private static func drain(_ paths: [String], work: Work, writer: LooseObjectWriter, root: String) {
-        let workspace = Workspace()
-        while true {
-            work.lock.lock()
-            if work.error != nil || work.next >= paths.count {
-                work.lock.unlock()
-                return
-            }
-            let position = work.next
-            work.next += 1
-            work.lock.unlock()
-            do {
-                let result = try writer.write(fileAt: root + "/" + paths[position], relativePath: paths[position],
-                                              workspace: workspace)
-                work.lock.lock()
-                work.results[position] = result
-                work.done += 1
-                work.bytes += result?.bytes ?? 0
-                work.lock.unlock()
-            } catch {
-                work.lock.lock()
-                if work.error == nil { work.error = error }
-                work.lock.unlock()
-            }
-        }
     }
 }
