@@ -20,6 +20,12 @@ static inline int dsnap_set_strict_object_creation(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, enabled);
 }
 
+/// Turns libgit2's SHA-1 check of every object it reads on or off
+/// (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION).
+static inline int dsnap_set_strict_hash_verification(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
+}
+
 /// syncfs(2) is a GNU extension that Swift's Glibc module does not export: one sync of the file
 /// system holding `fd`, instead of one fsync per file written. Declared here rather than through
 /// _GNU_SOURCE, which would change the system headers under the Glibc and Dispatch modules.

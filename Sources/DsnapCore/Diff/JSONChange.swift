@@ -15,7 +15,17 @@ public struct JSONChange: Sendable, Equatable {
 public enum JSONPointer {
     /// Escapes one reference token: `~` as `~0`, `/` as `~1`.
     public static func escape(_ token: String) -> String {
-        token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        // Almost every key has neither character: return it untouched without building a new string.
+        guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return token }
+        var escaped = ""
+        for character in token.unicodeScalars {
+            switch character {
+            case "~": escaped += "~0"
+            case "/": escaped += "~1"
+            default: escaped.unicodeScalars.append(character)
+            }
+        }
+        return escaped
     }
 
     public static func unescape(_ token: Substring) -> String {

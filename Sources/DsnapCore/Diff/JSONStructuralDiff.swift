@@ -49,11 +49,20 @@ public struct JSONStructuralDiff {
                                      old: old[ExactKey(key)], new: nil))
         }
         for key in b.orderedKeys {
-            let member = path + "/" + JSONPointer.escape(key)
+            let after = new[ExactKey(key)]!
             if let before = old[ExactKey(key)] {
-                diff(before, new[ExactKey(key)]!, path: member, into: &result)
+                // Most members are unchanged: the path is built only for those that differ.
+                if case .object = before, case .object = after {
+                    diff(before, after, path: path + "/" + JSONPointer.escape(key), into: &result)
+                } else if case .array = before, case .array = after {
+                    diff(before, after, path: path + "/" + JSONPointer.escape(key), into: &result)
+                } else if !before.isEquivalent(to: after) {
+                    result.append(JSONChange(operation: .replace, path: path + "/" + JSONPointer.escape(key),
+                                             old: before, new: after))
+                }
             } else {
-                result.append(JSONChange(operation: .add, path: member, old: nil, new: new[ExactKey(key)]))
+                result.append(JSONChange(operation: .add, path: path + "/" + JSONPointer.escape(key), old: nil,
+                                         new: after))
             }
         }
     }

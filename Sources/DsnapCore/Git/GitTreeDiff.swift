@@ -105,8 +105,23 @@ extension GitRepository {
         }
     }
 
+    /// A rename pairs a deleted file with an added one: without both, there is nothing to find.
+    private func hasAddedAndDeleted(_ diff: OpaquePointer) -> Bool {
+        var added = false
+        var deleted = false
+        for position in 0..<git_diff_num_deltas(diff) {
+            switch git_diff_get_delta(diff, position)?.pointee.status {
+            case GIT_DELTA_ADDED?, GIT_DELTA_UNTRACKED?: added = true
+            case GIT_DELTA_DELETED?: deleted = true
+            default: break
+            }
+            if added && deleted { return true }
+        }
+        return false
+    }
+
     private func collectDeltas(_ diff: OpaquePointer, workTree: Bool, detectRenames: Bool) throws -> [GitFileDelta] {
-        if detectRenames {
+        if detectRenames && hasAddedAndDeleted(diff) {
             var find = git_diff_find_options()
             try check(git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)),
                       "git_diff_find_options_init")

@@ -13,7 +13,11 @@ public struct ExactKey: Hashable, Sendable {
     }
 
     public func hash(into hasher: inout Hasher) {
-        for byte in string.utf8 { hasher.combine(byte) }
+        // One call over the contiguous UTF-8 bytes (native strings), byte by byte otherwise.
+        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil {
+            for byte in string.utf8 { hasher.combine(byte) }
+        }
     }
 }
 

@@ -146,8 +146,23 @@ public struct JSONParser {
 
     private mutating func parseString() throws -> String {
         position += 1
+        let start = position
+        // Fast path: most strings have no escapes and become a String straight from their bytes.
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+            if byte < 0x20 { throw error("control character in a string") }
+            position += 1
+        }
+        guard let stop = current else { throw error("unterminated string") }
+        if stop == UInt8(ascii: "\"") {
+            guard let text = String(validating: bytes[start..<position], as: UTF8.self) else {
+                throw error("invalid UTF-8 in a string")
+            }
+            position += 1
+            return text
+        }
+        // Escapes: collect scalars from here on.
         var scalars = String.UnicodeScalarView()
-        var runStart = position
+        var runStart = start
         func flushRun(_ end: Int, into scalars: inout String.UnicodeScalarView) throws {
             guard runStart < end else { return }
             guard let text = String(validating: bytes[runStart..<end], as: UTF8.self) else {
