@@ -63,8 +63,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
             var info = result.info
             stats.bytesWritten += result.bytes
             if info == nil {
-                var bytes: [UInt8] = []
-                try dataset.wrapGit { _ = try dataset.repository.readBlob(write.id) { bytes.append(contentsOf: $0) } }
+                let bytes = try dataset.blobBytes(write.id)
                 info = try serialWriter.write(path: write.path, bytes: bytes, mode: write.mode)
                 stats.bytesWritten += Int64(bytes.count)
             }

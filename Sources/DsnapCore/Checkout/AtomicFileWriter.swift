@@ -19,7 +19,7 @@ final class AtomicFileWriter {
     /// Writes `path` and returns its stat (for the index), or nil when the blob is not a loose
     /// object (packed by `git gc`): the caller writes those through libgit2 with `write(path:bytes:)`.
     func write(path: String, blob: GitOID, mode: UInt32, onBytes: (Int) -> Void) throws -> stat? {
-        let objectPath = objectsDirectory + "/" + blob.hex.prefix(2) + "/" + blob.hex.dropFirst(2)
+        let objectPath = blob.looseObjectPath(in: objectsDirectory).file
         guard access(objectPath, F_OK) == 0 else { return nil }
         return try write(path: path, mode: mode) { sink in
             _ = try LooseObjectReader.read(path: objectPath, id: blob) { chunk in

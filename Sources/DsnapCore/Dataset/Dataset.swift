@@ -89,6 +89,14 @@ public final class Dataset {
         return false
     }
 
+    /// A blob's whole content. For blobs known to be small (records, JSON sidecars) or that libgit2
+    /// must read whole anyway (packed objects); large files are streamed with `readBlob` instead.
+    func blobBytes(_ id: GitOID) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try wrapGit { _ = try repository.readBlob(id) { bytes.append(contentsOf: $0) } }
+        return bytes
+    }
+
     /// Runs libgit2 work, turning its failures into errors a user can act on.
     func wrapGit<T>(_ body: () throws -> T) throws -> T {
         do {

@@ -61,7 +61,7 @@ public enum DiffDatasets {
             // Renames are exact matches: the content, and so its fields, did not change.
             if isJSON && status != .renamed && (tally != nil || status == .modified) {
                 let oldDocument = status == .added || !oldIsFile ? nil
-                    : parse(try blobBytes(delta.oldID, dataset: dataset), path: delta.oldPath, side: "old", into: &result)
+                    : parse(try dataset.blobBytes(delta.oldID), path: delta.oldPath, side: "old", into: &result)
                 let newDocument = status == .removed || !newIsFile ? nil
                     : parse(try newBytes(delta, to: to, dataset: dataset), path: delta.newPath, side: "new", into: &result)
                 if status == .modified, let oldDocument, let newDocument {
@@ -76,15 +76,9 @@ public enum DiffDatasets {
         return result
     }
 
-    private static func blobBytes(_ id: GitOID, dataset: Dataset) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        try dataset.wrapGit { _ = try dataset.repository.readBlob(id) { bytes.append(contentsOf: $0) } }
-        return bytes
-    }
-
     /// The new side's bytes: the blob, or the work tree file.
     private static func newBytes(_ delta: GitFileDelta, to: DiffEndpoint, dataset: Dataset) throws -> [UInt8] {
-        guard case let .workTree(root) = to else { return try blobBytes(delta.newID, dataset: dataset) }
+        guard case let .workTree(root) = to else { return try dataset.blobBytes(delta.newID) }
         let path = root + "/" + delta.newPath
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StorageError.fromErrno(access(path, R_OK) == 0 ? EIO : EACCES, path: path)

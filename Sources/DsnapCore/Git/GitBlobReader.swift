@@ -8,9 +8,20 @@ extension GitRepository {
     /// only after a user runs `git gc`, are read whole.
     @discardableResult
     func readBlob(_ id: GitOID, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
-        let gitDir = String(cString: git_repository_path(pointer))
-        let loosePath = gitDir + "objects/" + id.hex.prefix(2) + "/" + id.hex.dropFirst(2)
-        if let size = try LooseObjectReader.read(path: loosePath, id: id, consume) { return size }
+        // git_repository_path ends with a slash.
+        let objects = String(cString: git_repository_path(pointer)) + "objects"
+        if let size = try LooseObjectReader.read(path: id.looseObjectPath(in: objects).file, id: id, consume) {
+            return size
+        }
+        return try withWholeObject(id) { object in
+            let size = git_odb_object_size(object)
+            try consume(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: size))
+            return Int64(size)
+        }
+    }
+
+    /// Reads an object whole through libgit2's object database (which finds packed objects too).
+    private func withWholeObject<T>(_ id: GitOID, _ body: (OpaquePointer) throws -> T) throws -> T {
         var odb: OpaquePointer?
         try check(git_repository_odb(&odb, pointer), "git_repository_odb")
         defer { git_odb_free(odb) }
@@ -18,9 +29,7 @@ extension GitRepository {
         var object: OpaquePointer?
         try check(git_odb_read(&object, odb, &oid), "git_odb_read")
         defer { git_odb_object_free(object) }
-        let size = git_odb_object_size(object)
-        try consume(UnsafeRawBufferPointer(start: git_odb_object_data(object), count: size))
-        return Int64(size)
+        return try body(object!)
     }
 
     /// Every tree and blob reachable from `tree` (itself included), each once.
@@ -48,18 +57,13 @@ extension GitRepository {
     /// Copies one object from `source`'s object database into this one (read whole, written whole);
     /// used only for objects that are packed in the source.
     func copyObject(_ id: GitOID, from source: GitRepository) throws {
-        var sourceODB: OpaquePointer?
-        try check(git_repository_odb(&sourceODB, source.pointer), "git_repository_odb")
-        defer { git_odb_free(sourceODB) }
         var targetODB: OpaquePointer?
         try check(git_repository_odb(&targetODB, pointer), "git_repository_odb")
         defer { git_odb_free(targetODB) }
-        var oid = id.raw
-        var object: OpaquePointer?
-        try check(git_odb_read(&object, sourceODB, &oid), "git_odb_read")
-        defer { git_odb_object_free(object) }
-        var written = git_oid()
-        try check(git_odb_write(&written, targetODB, git_odb_object_data(object), git_odb_object_size(object),
-                                git_odb_object_type(object)), "git_odb_write")
+        try source.withWholeObject(id) { object in
+            var written = git_oid()
+            try check(git_odb_write(&written, targetODB, git_odb_object_data(object), git_odb_object_size(object),
+                                    git_odb_object_type(object)), "git_odb_write")
+        }
     }
 }

@@ -28,6 +28,12 @@ public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public var description: String { hex }
+
+    /// Where git keeps this object loose: `OBJECTS/xx/yyyy…` (the first two hex digits name the folder).
+    func looseObjectPath(in objectsDirectory: String) -> (folder: String, file: String) {
+        let folder = objectsDirectory + "/" + hex.prefix(2)
+        return (folder, folder + "/" + hex.dropFirst(2))
+    }
     public static func < (lhs: GitOID, rhs: GitOID) -> Bool { lhs.hex < rhs.hex }
 }
 

@@ -68,8 +68,7 @@ struct LooseObjectWriter: Sendable {
     // MARK: Writing objects
 
     private func objectPath(_ id: GitOID) -> (folder: String, file: String) {
-        let folder = objectsDirectory + "/" + id.hex.prefix(2)
-        return (folder, folder + "/" + id.hex.dropFirst(2))
+        id.looseObjectPath(in: objectsDirectory)
     }
 
     /// A whole buffer: hashed first, compressed only when the object is new.

@@ -13,13 +13,7 @@ enum MetadataLock {
             guard errno == EINTR else { throw StorageError.fromErrno(errno, path: path) }
         }
         // Holding the lock, any libgit2 lock file on the notes ref is a leftover of a killed writer.
-        removeStaleLockFile(dataset.gitDir + "/" + SnapshotCatalog.notesRef + ".lock")
+        StaleGitLock.remove(dataset.gitDir + "/" + SnapshotCatalog.notesRef + ".lock")
         return try body()
-    }
-
-    /// Removes a git `.lock` file left by a killed process. Only call while holding the dsnap lock
-    /// that guards the file's ref, so no live dsnap writer can own it.
-    static func removeStaleLockFile(_ path: String) {
-        unlink(path)
     }
 }

@@ -93,12 +93,10 @@ public enum CloneDataset {
         var packed: [GitOID] = []
         var madeFolders = Set<String>()
         for id in objects {
-            let folder = String(id.hex.prefix(2))
-            let relative = "/objects/\(folder)/\(id.hex.dropFirst(2))"
-            let from = source.gitDir + relative
-            let to = gitDir + relative
+            let from = id.looseObjectPath(in: source.gitDir + "/objects").file
+            let (folder, to) = id.looseObjectPath(in: gitDir + "/objects")
             if madeFolders.insert(folder).inserted {
-                mkdir(gitDir + "/objects/" + folder, 0o777)
+                mkdir(folder, 0o777)
             }
             if link(from, to) == 0 || errno == EEXIST {
                 linked += 1

@@ -42,16 +42,21 @@ public enum ReadStatus {
         let current = try catalog.currentID().map { try catalog.snapshot($0) }
         return DatasetStatus(datasetName: dataset.name, root: dataset.root,
                              state: state(in: dataset, running: running), running: running, current: current,
-                             changes: try changes(in: dataset))
+                             changes: try changes(in: dataset, since: current?.tree))
     }
 
     /// Paths that differ between the current snapshot and the work tree (ignored files aside).
     /// The index serves as a stat cache: only files whose stat changed are hashed.
     public static func changes(in dataset: Dataset) throws -> [WorkTreeChange] {
-        let catalog = SnapshotCatalog(dataset: dataset)
-        let repository = dataset.repository
-        let tree = try catalog.currentID().map { id in try dataset.wrapGit { try repository.commit(id).tree } }
-        let deltas = try dataset.wrapGit { try repository.diffTreeToWorkTree(tree) }
+        let current = try SnapshotCatalog(dataset: dataset).currentID()
+        return try changes(in: dataset, since: try current.map { id in
+            try dataset.wrapGit { try dataset.repository.commit(id).tree }
+        })
+    }
+
+    /// Paths that differ between `tree` (the current snapshot's, known to the caller) and the work tree.
+    static func changes(in dataset: Dataset, since tree: GitOID?) throws -> [WorkTreeChange] {
+        let deltas = try dataset.wrapGit { try dataset.repository.diffTreeToWorkTree(tree) }
         return deltas.compactMap { delta in
             let path = delta.status == .deleted ? delta.oldPath : delta.newPath
             // A trailing slash marks a folder that is a git repository of its own: never snapshotted.

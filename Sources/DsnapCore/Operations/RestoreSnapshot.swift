@@ -80,7 +80,7 @@ public enum RestoreSnapshot {
         // The autosave read the work tree but changed none of it: the plan still holds.
         let stats = try checkout.apply(plan.checkout, in: dataset, progress: progress)
         try dataset.wrapGit {
-            MetadataLock.removeStaleLockFile(dataset.gitDir + "/" + Dataset.branch + ".lock")
+            StaleGitLock.remove(dataset.gitDir + "/" + Dataset.branch + ".lock")
             try dataset.repository.setReference(Dataset.branch, to: snapshot.id,
                                                 message: "dsnap: restore \(snapshot.id.hex)")
         }

@@ -38,7 +38,7 @@ public enum TakeSnapshot {
                            context: OperationContext, progress: ProgressSink? = nil) throws -> SnapshotResult {
         try validate(request, in: dataset)
         // Holding the exclusive lock, lock files on our refs are leftovers of a killed dsnap.
-        for ref in ["HEAD", Dataset.branch] { MetadataLock.removeStaleLockFile(dataset.gitDir + "/" + ref + ".lock") }
+        for ref in ["HEAD", Dataset.branch] { StaleGitLock.remove(dataset.gitDir + "/" + ref + ".lock") }
         let written = try writer.writeTree(of: dataset, progress: progress)
         var result = try record(tree: written.tree, counts: written.counts, request: request, in: dataset,
                                 context: context)
@@ -63,13 +63,14 @@ public enum TakeSnapshot {
         throws -> SnapshotResult {
         let catalog = SnapshotCatalog(dataset: dataset)
         let repository = dataset.repository
-        let previous = try catalog.currentID()
-        let previousTree = try previous.map { id in try dataset.wrapGit { try repository.commit(id).tree } }
+        // The parent, loaded once: its tree says whether anything changed, its date bounds ours.
+        let parent = try catalog.currentID().map { try catalog.snapshot($0) }
+        let previous = parent?.id
         let identity = Identity.resolve(explicit: request.author, repository: repository,
                                         environment: context.environment)
         // A snapshot is never older than its parent, even with a fixed or skewed clock, so
         // "newest first" always agrees with the order snapshots were taken in.
-        let parentCreated = try previous.map { try catalog.snapshot($0).record.createdAt }
+        let parentCreated = parent?.record.createdAt
         let createdAt = max(context.now(), parentCreated.map { Timestamp(microseconds: $0.microseconds + 1) }
                                 ?? context.now())
         let signature = GitSignature(name: identity.name, email: identity.email, time: createdAt.seconds)
@@ -105,6 +106,6 @@ public enum TakeSnapshot {
             try repository.setReference(Dataset.branch, to: id, message: "dsnap: \(request.reason.rawValue)")
         }
         return SnapshotResult(snapshot: try catalog.snapshot(id), previous: previous,
-                              unchanged: previousTree == tree)
+                              unchanged: parent?.tree == tree)
     }
 }

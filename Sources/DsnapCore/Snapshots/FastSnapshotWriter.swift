@@ -8,7 +8,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
     public init() {}
 
     public func writeTree(of dataset: Dataset, progress: ProgressSink?) throws -> WrittenTree {
-        MetadataLock.removeStaleLockFile(dataset.gitDir + "/index.lock")
+        StaleGitLock.remove(dataset.gitDir + "/index.lock")
         let repository = dataset.repository
         let index = try dataset.wrapGit { try repository.index() }
         let deltas = try dataset.wrapGit { try repository.diffIndexToWorkTree(index) }

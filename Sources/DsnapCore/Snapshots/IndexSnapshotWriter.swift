@@ -8,7 +8,7 @@ public struct IndexSnapshotWriter: SnapshotWriter {
     public func writeTree(of dataset: Dataset, progress: ProgressSink?) throws -> WrittenTree {
         try dataset.wrapGit {
             // Holding the dataset lock, an index.lock can only be a killed writer's leftover.
-            MetadataLock.removeStaleLockFile(dataset.gitDir + "/index.lock")
+            StaleGitLock.remove(dataset.gitDir + "/index.lock")
             let index = try dataset.repository.index()
             var skipped: [String] = []
             try index.addAll(filter: { path in

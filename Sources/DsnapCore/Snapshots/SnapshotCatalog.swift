@@ -125,9 +125,7 @@ public struct SnapshotCatalog {
         case .lookUp:
             text = try dataset.wrapGit { try dataset.repository.note(on: commit.id, notesRef: Self.notesRef) }
         case let .known(blob?):
-            var bytes: [UInt8] = []
-            try dataset.wrapGit { _ = try dataset.repository.readBlob(blob) { bytes.append(contentsOf: $0) } }
-            text = String(decoding: bytes, as: UTF8.self)
+            text = String(decoding: try dataset.blobBytes(blob), as: UTF8.self)
         case .known(nil):
             text = nil
         }
