@@ -73,6 +73,9 @@ public struct AtomicCheckout: WorkTreeCheckout {
         // One sync for all the files, before the caller moves HEAD: the snapshot is current only
         // once its bytes are durable.
         FileSystemSync.sync(containing: dataset.root)
+        // Writing the tree (its objects exist already) refreshes the index's tree cache, so the
+        // next status or commit can tell from the index alone that it holds this snapshot.
+        _ = try dataset.wrapGit { try index.writeTree() }
         try dataset.wrapGit { try index.write() }
         return stats
     }

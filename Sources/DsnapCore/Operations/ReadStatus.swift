@@ -56,6 +56,9 @@ public enum ReadStatus {
 
     /// Paths that differ between `tree` (the current snapshot's, known to the caller) and the work tree.
     static func changes(in dataset: Dataset, since tree: GitOID?) throws -> [WorkTreeChange] {
+        // The common case, answered by stat alone on every core: nothing changed since the index
+        // was written, and the index holds the current snapshot's tree.
+        if let tree, StatCacheCheck.clean(dataset)?.cachedRootTree == tree { return [] }
         let deltas = try dataset.wrapGit { try dataset.repository.diffTreeToWorkTree(tree) }
         return deltas.compactMap { delta in
             let path = delta.status == .deleted ? delta.oldPath : delta.newPath
@@ -77,14 +80,15 @@ public enum ReadStatus {
     /// and then restore need not read the work tree again.
     static func workTreeMatchesIndexAndCurrent(in dataset: Dataset) throws -> Bool {
         let repository = dataset.repository
+        let current = try SnapshotCatalog(dataset: dataset).currentID().map { id in
+            try dataset.wrapGit { try repository.commit(id).tree }
+        }
+        if let current, StatCacheCheck.clean(dataset)?.cachedRootTree == current { return true }
         let index = try dataset.wrapGit { try repository.index() }
         guard try dataset.wrapGit({ try repository.diffIndexToWorkTree(index) }).allSatisfy({ delta in
             Dataset.isInternalPath(delta.newPath) || delta.newPath.hasSuffix("/")
         }) else { return false }
-        let tree = try SnapshotCatalog(dataset: dataset).currentID().map { id in
-            try dataset.wrapGit { try repository.commit(id).tree }
-        }
-        return try dataset.wrapGit { try repository.diffTreeToIndex(tree, index) }.isEmpty
+        return try dataset.wrapGit { try repository.diffTreeToIndex(current, index) }.isEmpty
     }
 
     /// Ready; Read Only while a restore runs; Error when a restore was interrupted.

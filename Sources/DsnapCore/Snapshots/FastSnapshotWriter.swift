@@ -9,6 +9,16 @@ public struct FastSnapshotWriter: SnapshotWriter {
 
     public func writeTree(of dataset: Dataset, progress: ProgressSink?) throws -> WrittenTree {
         StaleGitLock.remove(dataset.gitDir + "/index.lock")
+        // Nothing changed since the index was written (a named checkpoint, or a commit right after
+        // a restore): its cached tree is the snapshot, and libgit2 need not load the index at all.
+        if let index = StatCacheCheck.clean(dataset), let tree = index.cachedRootTree {
+            let files = (0..<index.count).filter { entry in
+                let mode = index.field(.mode, of: entry)
+                return mode == 0o100644 || mode == 0o100755
+            }
+            return WrittenTree(tree: tree, counts: MediaCounts(paths: files.lazy.map(index.path)),
+                               fileCount: index.count, skippedRepositories: [])
+        }
         let repository = dataset.repository
         let index = try dataset.wrapGit { try repository.index() }
         let deltas = try dataset.wrapGit { try repository.diffIndexToWorkTree(index) }
@@ -53,8 +63,9 @@ public struct FastSnapshotWriter: SnapshotWriter {
             try dataset.wrapGit { try index.remove(path: path) }
         }
         let tree = try dataset.wrapGit { try index.writeTree() }
-        // Nothing changed: the index on disk is already right (20,000 files: 2 MB not rewritten).
-        if !deltas.isEmpty { try dataset.wrapGit { try index.write() } }
+        // Written even when nothing changed: the write stores the tree cache the fast path above
+        // needs (a restore or an older dsnap may have left it invalid).
+        try dataset.wrapGit { try index.write() }
         return WrittenTree(tree: tree, counts: MediaCounts(paths: index.regularFilePaths),
                            fileCount: index.entryCount, skippedRepositories: skipped)
     }
