@@ -42,6 +42,18 @@ struct IndexFile: Sendable {
         return String(decoding: bytes[start..<start + pathLengths[entry]], as: UTF8.self)
     }
 
+    /// The images and videos among the regular files (links and submodules are not media).
+    var mediaCounts: MediaCounts {
+        var counts = MediaCounts()
+        for entry in 0..<count {
+            let mode = field(.mode, of: entry)
+            guard mode == 0o100644 || mode == 0o100755 else { continue }
+            let start = entryOffsets[entry] + Self.pathOffset
+            counts.add(FileClass(utf8: bytes[start..<start + pathLengths[entry]]))
+        }
+        return counts
+    }
+
     static func read(path: String) -> IndexFile? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }

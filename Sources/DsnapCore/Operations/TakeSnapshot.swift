@@ -96,7 +96,13 @@ public enum TakeSnapshot {
         // Order matters for crashes: objects durable first, then the record and the snapshot's own
         // ref, HEAD last, so a process killed (or a machine losing power) half-way leaves either
         // the old current snapshot or the new one, complete.
-        FileSystemSync.sync(containing: dataset.gitDir)
+        if let parent, parent.tree == tree {
+            // The content is the parent's, durable since the parent was taken: only the commit is new.
+            let path = id.looseObjectPath(in: dataset.gitDir + "/objects")
+            FileSystemSync.sync(paths: [path.file, path.folder])
+        } else {
+            FileSystemSync.sync(containing: dataset.gitDir)
+        }
         try MetadataLock.withLock(on: dataset) {
             try catalog.writeRecord(record, for: id, identity: identity, context: context)
         }

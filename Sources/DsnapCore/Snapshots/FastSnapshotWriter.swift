@@ -12,12 +12,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
         // Nothing changed since the index was written (a named checkpoint, or a commit right after
         // a restore): its cached tree is the snapshot, and libgit2 need not load the index at all.
         if let index = StatCacheCheck.clean(dataset), let tree = index.cachedRootTree {
-            let files = (0..<index.count).filter { entry in
-                let mode = index.field(.mode, of: entry)
-                return mode == 0o100644 || mode == 0o100755
-            }
-            return WrittenTree(tree: tree, counts: MediaCounts(paths: files.lazy.map(index.path)),
-                               fileCount: index.count, skippedRepositories: [])
+            return WrittenTree(tree: tree, counts: index.mediaCounts, fileCount: index.count, skippedRepositories: [])
         }
         let repository = dataset.repository
         let index = try dataset.wrapGit { try repository.index() }

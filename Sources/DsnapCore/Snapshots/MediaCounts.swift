@@ -3,13 +3,17 @@ public struct MediaCounts: Sendable, Equatable {
     public var images = 0
     public var videos = 0
 
+    public init() {}
+
     public init<S: Sequence>(paths: S) where S.Element == String {
-        for path in paths {
-            switch FileClass(path: path) {
-            case .image: images += 1
-            case .video: videos += 1
-            case .json, .other: break
-            }
+        for path in paths { add(FileClass(path: path)) }
+    }
+
+    mutating func add(_ fileClass: FileClass) {
+        switch fileClass {
+        case .image: images += 1
+        case .video: videos += 1
+        case .json, .other: break
         }
     }
 
