@@ -9,6 +9,9 @@ import Foundation
 /// and compresses text at level 1.
 struct LooseObjectWriter: Sendable {
     let objectsDirectory: String
+    /// Where new objects up to `smallFileLimit` go when a snapshot has many (nil: loose files),
+    /// and which objects packs already hold.
+    let packing: ObjectPacking
     static let chunkSize = 1 << 20
     /// Files up to this size are read whole and hashed before compressing, so an object that
     /// already exists is never compressed again.
@@ -22,8 +25,9 @@ struct LooseObjectWriter: Sendable {
         let bytes: Int64
     }
 
-    init(gitDir: String) {
+    init(gitDir: String, packNewObjects: Bool = false) {
         objectsDirectory = gitDir + "/objects"
+        packing = ObjectPacking(objectsDirectory: objectsDirectory, packNewObjects: packNewObjects)
     }
 
     /// Writes the file at `path` (`relativePath` decides the compression) and returns its blob id,
@@ -78,6 +82,14 @@ struct LooseObjectWriter: Sendable {
         let id = hasher.finish()
         let target = objectPath(id)
         if access(target.file, F_OK) == 0 { return id }
+        guard packing.claim(id) else { return id }   // in a pack already, or being written by another worker
+        if packing.packNewObjects {
+            let pack = try workspace.pack(for: packing)
+            try pack.beginBlob(id: id.rawBytes, objectSize: bytes.count)
+            try workspace.compressor(level: level).feed(bytes, finish: true) { try pack.appendEntryBytes($0) }
+            pack.endEntry()
+            return id
+        }
         let temporary = try TemporaryObject(directory: objectsDirectory)
         let compressor = try workspace.compressor(level: level)
         let header = Array("blob \(bytes.count)\0".utf8)
@@ -111,7 +123,7 @@ struct LooseObjectWriter: Sendable {
         if size == 0 { try compressor.feed(UnsafeRawBufferPointer(start: nil, count: 0), to: temporary, finish: true) }
         let id = hasher.finish()
         let target = objectPath(id)
-        if access(target.file, F_OK) == 0 {
+        if access(target.file, F_OK) == 0 || packing.inExistingPack(id) {
             temporary.discard()
         } else {
             try temporary.install(at: target, workspace: workspace)
@@ -127,6 +139,16 @@ final class Workspace {
     let output = UnsafeMutableRawBufferPointer.allocate(byteCount: LooseObjectWriter.chunkSize + 4096, alignment: 16)
     private var compressors: [Int32: Compressor] = [:]
     var madeFolders = Set<String>()
+    /// This worker's pack, made on first use when the snapshot packs its new objects.
+    private var packWriter: PackWriter?
+
+    func pack(for packing: ObjectPacking) throws -> PackWriter {
+        if let packWriter { return packWriter }
+        let made = try PackWriter(objectsDirectory: packing.objectsDirectory)
+        packing.register(made)
+        packWriter = made
+        return made
+    }
 
     deinit {
         input.deallocate()
@@ -182,7 +204,8 @@ struct ObjectHasher {
         var digest = [UInt8](repeating: 0, count: 20)
         _ = mbedtls_sha1_finish_ret(&context, &digest)
         mbedtls_sha1_free(&context)
-        return GitOID(hex: digest.map { String(format: "%02x", $0) }.joined())!
+        // Not String(format:): at 20 calls per object it cost more than hashing a small file.
+        return GitOID(rawBytes: digest)
     }
 }
 
@@ -212,6 +235,12 @@ final class Compressor {
     }
 
     func feed(_ input: UnsafeRawBufferPointer, to file: TemporaryObject, finish: Bool) throws {
+        try feed(input, finish: finish, path: file.path) { try file.append($0) }
+    }
+
+    /// Compresses `input`, handing each piece of output to `sink`.
+    func feed(_ input: UnsafeRawBufferPointer, finish: Bool, path: String = "pack",
+              sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
         stream.pointee.avail_in = UInt32(input.count)
         var status = Z_OK
@@ -221,9 +250,9 @@ final class Compressor {
             stream.pointee.avail_out = UInt32(output.count)
             status = deflate(stream, finish ? Z_FINISH : Z_NO_FLUSH)
             guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
-                throw StorageError.io(path: file.path, reason: "compression failed (zlib status \(status))")
+                throw StorageError.io(path: path, reason: "compression failed (zlib status \(status))")
             }
-            try file.append(UnsafeRawBufferPointer(rebasing: output[0..<(output.count - Int(stream.pointee.avail_out))]))
+            try sink(UnsafeRawBufferPointer(rebasing: output[0..<(output.count - Int(stream.pointee.avail_out))]))
         } while finish ? status != Z_STREAM_END : (stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0)
         stream.pointee.next_in = nil
     }
@@ -286,5 +315,22 @@ final class TemporaryObject {
 
     func discard() {
         unlink(path)
+    }
+
+    /// Removes the temporary objects and packs of a dsnap that was killed while writing. Only
+    /// a caller holding the dataset's exclusive lock may call it: no other writer is running.
+    static func removeLeftovers(in objectsDirectory: String) {
+        for (folder, prefix) in [(objectsDirectory, "tmp_dsnap_"), (objectsDirectory + "/pack", PackWriter.temporaryPrefix)] {
+            guard let stream = opendir(folder) else { continue }
+            var names: [String] = []
+            while let item = readdir(stream) {
+                let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                    String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+                }
+                if name.hasPrefix(prefix) { names.append(name) }
+            }
+            closedir(stream)
+            for name in names { unlink(folder + "/" + name) }
+        }
     }
 }

@@ -7,6 +7,10 @@ import Foundation
 public struct FastSnapshotWriter: SnapshotWriter {
     public init() {}
 
+    /// From this many new or changed files on, new objects are packed. Measured on D3 (200,000
+    /// small files): loose objects cost one file creation each, the dominant cost on slow disks.
+    static let packThreshold = 1000
+
     public func writeTree(of dataset: Dataset, progress: ProgressSink?) throws -> WrittenTree {
         StaleGitLock.remove(dataset.gitDir + "/index.lock")
         // Nothing changed since the index was written (a named checkpoint, or a commit right after
@@ -35,15 +39,24 @@ public struct FastSnapshotWriter: SnapshotWriter {
             }
         }
 
-        let writer = LooseObjectWriter(gitDir: dataset.gitDir)
+        // Many new files: their objects go into packs (one per core) rather than one file each.
+        let writer = LooseObjectWriter(gitDir: dataset.gitDir, packNewObjects: toWrite.count >= Self.packThreshold)
+        TemporaryObject.removeLeftovers(in: writer.objectsDirectory)
         let root = dataset.root
         let paths = toWrite
-        let written: [LooseObjectWriter.Written?] = try ParallelWork.run(
-            paths.count, phase: "writing objects", progress: progress, makeState: { Workspace() }
-        ) { position, workspace in
-            let result = try writer.write(fileAt: root + "/" + paths[position], relativePath: paths[position],
-                                          workspace: workspace)
-            return (result, result?.bytes ?? 0)
+        let written: [LooseObjectWriter.Written?]
+        do {
+            written = try ParallelWork.run(
+                paths.count, phase: "writing objects", progress: progress, makeState: { Workspace() }
+            ) { position, workspace in
+                let result = try writer.write(fileAt: root + "/" + paths[position], relativePath: paths[position],
+                                              workspace: workspace)
+                return (result, result?.bytes ?? 0)
+            }
+            try writer.packing.finishAll()
+        } catch {
+            writer.packing.discardAll()
+            throw error
         }
         for (path, result) in zip(toWrite, written) {
             guard let result else {

@@ -1,0 +1,135 @@
+import Glibc
+
+/// A pack's index file (`objects/pack/pack-*.idx`, version 2), read whole: which objects the pack
+/// holds, where each starts in the pack, and the CRC-32 of its packed bytes. dsnap reads it to
+/// skip objects a pack already holds when writing, and to copy packed objects into a clone
+/// without decompressing them.
+///
+/// Version 2 layout: magic `\377tOc`, version, 256-entry fan-out table (cumulative counts by
+/// first id byte), sorted ids (20 bytes each), CRC-32s, 31-bit offsets (high bit set: an index
+/// into the 64-bit offset table that follows), then the pack's and the index's checksums.
+struct PackIndex: Sendable {
+    /// The pack file this index describes.
+    let packPath: String
+    let count: Int
+    private let bytes: [UInt8]
+    private let idsStart = 8 + 256 * 4
+    private var crcsStart: Int { idsStart + count * 20 }
+    private var offsetsStart: Int { crcsStart + count * 4 }
+    private var largeOffsetsStart: Int { offsetsStart + count * 4 }
+
+    init?(indexPath: String) {
+        guard indexPath.hasSuffix(".idx"), let bytes = Self.readWhole(indexPath), bytes.count >= 8 + 1024 + 40,
+              bytes[0] == 0xFF, bytes[1] == 0x74, bytes[2] == 0x4F, bytes[3] == 0x63,   // "\377tOc"
+              Self.word(bytes, 4) == 2 else { return nil }
+        let count = Int(Self.word(bytes, 8 + 255 * 4))
+        guard bytes.count >= 8 + 1024 + count * 28 + 40 else { return nil }
+        self.bytes = bytes
+        self.count = count
+        packPath = String(indexPath.dropLast(4)) + ".pack"
+    }
+
+    /// Every readable pack index in `objectsDirectory/pack`.
+    static func all(in objectsDirectory: String) -> [PackIndex] {
+        let folder = objectsDirectory + "/pack"
+        guard let stream = opendir(folder) else { return [] }
+        defer { closedir(stream) }
+        var indexes: [PackIndex] = []
+        while let item = readdir(stream) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            guard name.hasPrefix("pack-"), name.hasSuffix(".idx"),
+                  let index = PackIndex(indexPath: folder + "/" + name) else { continue }
+            indexes.append(index)
+        }
+        return indexes
+    }
+
+    /// The position of `id` (20 raw bytes) in the sorted table, or nil when the pack lacks it.
+    func position(of id: [UInt8]) -> Int? {
+        let first = Int(id[0])
+        var low = first == 0 ? 0 : Int(Self.word(bytes, 8 + (first - 1) * 4))
+        var high = Int(Self.word(bytes, 8 + first * 4))
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            id.withUnsafeBufferPointer { wanted -> Int? in
+                while low < high {
+                    let middle = (low + high) / 2
+                    let order = memcmp(buffer.baseAddress! + idsStart + middle * 20, wanted.baseAddress!, 20)
+                    if order == 0 { return middle }
+                    if order < 0 { low = middle + 1 } else { high = middle }
+                }
+                return nil
+            }
+        }
+    }
+
+    func contains(_ id: [UInt8]) -> Bool { position(of: id) != nil }
+
+    /// The raw id at `position` of the sorted table.
+    func id(at position: Int) -> [UInt8] {
+        Array(bytes[idsStart + position * 20 ..< idsStart + position * 20 + 20])
+    }
+
+    func crc(at position: Int) -> UInt32 { Self.word(bytes, crcsStart + position * 4) }
+
+    /// Where the object at `position` starts in the pack.
+    func offset(at position: Int) -> Int {
+        let small = Self.word(bytes, offsetsStart + position * 4)
+        guard small & 0x8000_0000 != 0 else { return Int(small) }
+        let large = largeOffsetsStart + Int(small & 0x7FFF_FFFF) * 8
+        return Int(Self.word(bytes, large)) << 32 | Int(Self.word(bytes, large + 4))
+    }
+
+    static func word(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+            | UInt32(bytes[offset + 3])
+    }
+
+    static func readWhole(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var filled = 0
+        while filled < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return nil }
+            filled += count
+        }
+        return bytes
+    }
+}
+
+extension GitOID {
+    /// The id's 20 raw bytes, as packs and their indexes store it.
+    var rawBytes: [UInt8] {
+        var result = [UInt8](repeating: 0, count: 20)
+        var position = 0
+        var high: UInt8 = 0
+        for (index, character) in hex.utf8.enumerated() {
+            let value = character <= 0x39 ? character - 0x30 : character - 0x61 + 10
+            if index % 2 == 0 {
+                high = value
+            } else {
+                result[position] = high << 4 | value
+                position += 1
+            }
+        }
+        return result
+    }
+
+    init(rawBytes: [UInt8]) {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(40)
+        for byte in rawBytes {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        self.init(hex: String(decoding: hex, as: UTF8.self))!
+    }
+}
