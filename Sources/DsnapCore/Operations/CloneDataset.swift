@@ -85,7 +85,7 @@ public enum CloneDataset {
     }
 
     /// Hard-links the snapshot's objects (immutable files, so sharing them is safe and the clone
-    /// stays independent); copies them across file systems; rewrites packed ones as loose objects.
+    /// stays independent); copies them across file systems; packed ones travel as packs.
     private static func copyObjects(of tree: GitOID, from source: Dataset, toGitDir gitDir: String) throws -> (Int, Int) {
         let objects = try source.wrapGit { try source.repository.reachableObjects(fromTree: tree) }
         var linked = 0
@@ -113,10 +113,17 @@ public enum CloneDataset {
             }
         }
         if !packed.isEmpty {
-            let clone = try GitRepository.open(gitDir: gitDir)
-            for id in packed {
-                try source.wrapGit { try clone.copyObject(id, from: source.repository) }
-                copied += 1
+            // Packed objects travel as packs: linked whole when every object is wanted, else
+            // their entries copied as they are. Only deltas (a pack made by `git gc`) go one by one.
+            let outcome = try PackCopy.copy(packed, from: source.gitDir + "/objects", to: gitDir + "/objects")
+            linked += outcome.objectsLinked
+            copied += outcome.objectsCopied
+            if !outcome.left.isEmpty {
+                let clone = try GitRepository.open(gitDir: gitDir)
+                for id in outcome.left {
+                    try source.wrapGit { try clone.copyObject(id, from: source.repository) }
+                    copied += 1
+                }
             }
         }
         return (linked, copied)

@@ -1,0 +1,126 @@
+@testable import DsnapCore
+import Foundation
+import XCTest
+
+/// Snapshots of many new files write packs instead of loose objects; plain git must read them,
+/// and restore and clone must work from them.
+final class PackTests: XCTestCase {
+    private func git(_ arguments: [String], gitDir: String) throws -> (status: Int32, output: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "--git-dir=" + gitDir] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    /// The fixture plus `count` small files (random "images" and JSON sidecars) in 10 folders,
+    /// two of them with the same content (one object).
+    private func manyFiles(_ count: Int, seed: UInt64 = 7) throws -> ScratchDataset {
+        let scratch = try ScratchDataset()
+        var state = seed
+        func next() -> UInt8 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        for number in 0..<count / 2 {
+            let folder = scratch.path + "/many/f\(number % 10)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data((0..<2048).map { _ in next() }).write(to: URL(fileURLWithPath: folder + "/img\(number).jpg"))
+            try Data("{\"id\": \(number), \"labels\": [\"a\"]}".utf8)
+                .write(to: URL(fileURLWithPath: folder + "/img\(number).json"))
+        }
+        try scratch.write("same", to: "many/twin1.txt")
+        try scratch.write("same", to: "many/twin2.txt")
+        return scratch
+    }
+
+    private func packs(_ gitDir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: gitDir + "/objects/pack")) ?? []).sorted()
+    }
+
+    private func assertGitReadsEverything(_ dataset: Dataset, file: StaticString = #filePath, line: UInt = #line) throws {
+        let fsck = try git(["fsck", "--full", "--strict"], gitDir: dataset.gitDir)
+        XCTAssertEqual(fsck.status, 0, String(decoding: fsck.output, as: UTF8.self), file: file, line: line)
+        XCTAssertEqual(String(decoding: fsck.output, as: UTF8.self), "", file: file, line: line)
+        for index in packs(dataset.gitDir) where index.hasSuffix(".idx") {
+            let verify = try git(["verify-pack", dataset.gitDir + "/objects/pack/" + index], gitDir: dataset.gitDir)
+            XCTAssertEqual(verify.status, 0, String(decoding: verify.output, as: UTF8.self), file: file, line: line)
+        }
+        XCTAssertFalse(packs(dataset.gitDir).contains { $0.hasPrefix("tmp_") }, "temporary pack left", file: file, line: line)
+    }
+
+    func testManyNewFilesArePackedAndPlainGitReadsThem() throws {
+        let scratch = try manyFiles(1200)
+        let (dataset, _) = try CreateDataset.run(at: scratch.path, name: "Packed", author: nil,
+                                                 writer: FastSnapshotWriter(), context: testContext())
+        XCTAssertFalse(packs(dataset.gitDir).filter { $0.hasSuffix(".pack") }.isEmpty)
+        try assertGitReadsEverything(dataset)
+        for path in ["many/f3/img13.jpg", "many/f3/img13.json", "images/cats/a.jpg", "many/twin2.txt"] {
+            let content = try git(["cat-file", "blob", "HEAD:" + path], gitDir: dataset.gitDir)
+            XCTAssertEqual(content.output, try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/" + path)), path)
+        }
+        // Every distinct blob is in a pack, once: the twins are one object.
+        let listing = String(decoding: try git(["ls-tree", "-r", "HEAD"], gitDir: dataset.gitDir).output, as: UTF8.self)
+        let blobs = Set(listing.split(separator: "\n").map { $0.split(separator: " ")[2].prefix(40) })
+        XCTAssertGreaterThan(blobs.count, 1200)
+        let count = String(decoding: try git(["count-objects", "-v"], gitDir: dataset.gitDir).output, as: UTF8.self)
+        XCTAssertTrue(count.contains("in-pack: \(blobs.count)\n"), count)
+        XCTAssertEqual(try ReadStatus.changes(in: dataset), [])
+    }
+
+    func testRestoreAndCloneWorkFromPacks() throws {
+        let scratch = try manyFiles(1200)
+        let context = testContext()
+        let (dataset, created) = try CreateDataset.run(at: scratch.path, name: "Packed", author: nil,
+                                                       writer: FastSnapshotWriter(), context: context)
+        // Change every sidecar: the second snapshot packs its new objects too.
+        for number in 0..<600 {
+            try scratch.write("{\"id\": \(number), \"labels\": [\"b\"]}", to: "many/f\(number % 10)/img\(number).json")
+        }
+        let second = try TakeSnapshot.run(SnapshotRequest(name: "second"), in: dataset, writer: FastSnapshotWriter(),
+                                          context: context).snapshot
+        try assertGitReadsEverything(dataset)
+
+        let plan = try RestoreSnapshot.plan(.snapshot(created.snapshot.id.hex), discard: false, in: dataset,
+                                            checkout: AtomicCheckout())
+        _ = try RestoreSnapshot.execute(plan, in: dataset, writer: FastSnapshotWriter(), checkout: AtomicCheckout(),
+                                        context: context)
+        XCTAssertEqual(try String(contentsOfFile: scratch.path + "/many/f4/img4.json", encoding: .utf8),
+                       "{\"id\": 4, \"labels\": [\"a\"]}")
+
+        // A clone of the second snapshot needs part of the first pack (copied entry by entry)
+        // and all of the second's (linked).
+        let parent = (scratch.path as NSString).deletingLastPathComponent
+        let result = try CloneDataset.run(second.id.hex, from: dataset, to: parent + "/clone", name: nil,
+                                          checkout: AtomicCheckout(), context: context)
+        let clone = try Dataset.open(root: result.path)
+        try assertGitReadsEverything(clone)
+        XCTAssertEqual(try String(contentsOfFile: result.path + "/many/f4/img4.json", encoding: .utf8),
+                       "{\"id\": 4, \"labels\": [\"b\"]}")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: result.path + "/many/f7/img17.jpg")),
+                       try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/many/f7/img17.jpg")))
+        XCTAssertEqual(try ReadStatus.changes(in: clone), [])
+        // Only the snapshot's objects travelled: the first snapshot's old sidecars did not.
+        let old = try git(["cat-file", "-e", "\(created.snapshot.tree.hex):many/f4/img4.json"], gitDir: clone.gitDir)
+        XCTAssertNotEqual(old.status, 0)
+    }
+
+    func testALeftoverTemporaryPackIsRemovedByTheNextSnapshot() throws {
+        let scratch = try manyFiles(20)
+        let context = testContext()
+        let (dataset, _) = try CreateDataset.run(at: scratch.path, name: "Packed", author: nil,
+                                                 writer: FastSnapshotWriter(), context: context)
+        let leftover = dataset.gitDir + "/objects/pack/" + PackWriter.temporaryPrefix + "99999_1"
+        try FileManager.default.createDirectory(atPath: dataset.gitDir + "/objects/pack", withIntermediateDirectories: true)
+        try Data("PACK".utf8).write(to: URL(fileURLWithPath: leftover))
+        try scratch.write("new", to: "new.txt")
+        _ = try TakeSnapshot.run(SnapshotRequest(), in: dataset, writer: FastSnapshotWriter(), context: context)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
+        try assertGitReadsEverything(dataset)
+    }
+}
