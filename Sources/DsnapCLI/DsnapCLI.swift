@@ -1,5 +1,6 @@
 import DsnapCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The dsnap program, callable in-process: parses global options, dispatches to the command from
 /// `CommandTable`, and turns every error into a message, a hint and an exit code.
@@ -40,9 +41,8 @@ public enum DsnapCLI {
                 guard position < arguments.count else { throw UsageError(message: "option '-C' needs a value (PATH)") }
                 let path = arguments[position]
                 directory = path.hasPrefix("/") ? path : directory + "/" + path
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
-                      isDirectory.boolValue else {
+                var info = stat()
+                guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
                     throw UsageError(message: "cannot change to '\(path)': no such directory")
                 }
             case "-q", "--quiet":

@@ -12,7 +12,7 @@ enum HelpText {
         text += "Commands:\n"
         let width = (CommandTable.all.map(\.name.count).max() ?? 8) + 2
         for command in CommandTable.all {
-            text += "  " + command.name.padding(toLength: width, withPad: " ", startingAt: 0) + command.summary + "\n"
+            text += "  " + command.name.padded(toLength: width) + command.summary + "\n"
         }
         text += "\nGlobal options:\n"
         text += "  -C PATH        run as if dsnap was started in PATH\n"
@@ -36,7 +36,7 @@ enum HelpText {
         let width = (rows.map(\.0.count).max() ?? 0) + 2
         text += "\nOperands and options:\n"
         for (name, help) in rows {
-            text += "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + help + "\n"
+            text += "  " + name.padded(toLength: width) + help + "\n"
         }
         text += "\nSee 'man dsnap-\(command.name)' for details and examples.\n"
         return text

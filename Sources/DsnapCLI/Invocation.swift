@@ -1,5 +1,6 @@
 import DsnapCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Everything a command needs besides its arguments: where it runs, how to print, the clock.
 final class Invocation: @unchecked Sendable {

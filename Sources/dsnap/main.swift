@@ -1,4 +1,5 @@
 import DsnapCLI
-import Foundation
+import FoundationEssentials
+import Glibc
 
 exit(DsnapCLI.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))

@@ -20,6 +20,17 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(FileClass(path: "labels.csv"), .other)
         XCTAssertEqual(FileClass(path: ".jpg"), .other, "a dot file has no extension")
         XCTAssertEqual(FileClass(path: "dir.jpg/readme"), .other)
+        XCTAssertEqual(FileClass(path: "a/.jpg"), .other, "a dot file in a folder has no extension either")
+        XCTAssertEqual(FileClass(path: "a/b.JPEG"), .image)
+        XCTAssertEqual(FileClass(path: "a/b.jpegs"), .other)
+        XCTAssertEqual(FileClass(path: "a/b.tiffff"), .other, "longer than any known extension")
+        XCTAssertEqual(FileClass(path: "trailing."), .other)
+        XCTAssertEqual(FileClass(path: "x.Json"), .json)
+        XCTAssertEqual(FileClass(path: "x.ts"), .video)
+        XCTAssertEqual(FileClass(path: "café/crème.jpg"), .image)
+        XCTAssertEqual(FileClass(path: "x.jpé"), .other)
+        for ext in FileClass.imageExtensions { XCTAssertEqual(FileClass(path: "f." + ext.uppercased()), .image, ext) }
+        for ext in FileClass.videoExtensions { XCTAssertEqual(FileClass(path: "d/f." + ext), .video, ext) }
         XCTAssertEqual(MediaCounts(paths: ["a.jpg", "b.JPEG", "c.mov", "d.json", "e"]), {
             var counts = MediaCounts(paths: [])
             counts.images = 2

@@ -1,5 +1,6 @@
 import DsnapCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `dsnap diff [A [B]] [-- PATH...]`: files added, removed, modified and renamed, and for JSON
 /// files the changes field by field. No operand: current snapshot -> work tree; one: A -> work

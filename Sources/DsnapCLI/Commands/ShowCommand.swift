@@ -35,7 +35,7 @@ enum ShowCommand {
             console.out("Files:       \(files.count)")
             for file in files {
                 let suffix = file.kind == "file" ? "" : " (\(file.kind))"
-                console.out("  " + file.fileClass.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+                console.out("  " + file.fileClass.rawValue.padded(toLength: 6)
                     + " " + TerminalText.escape(file.path) + suffix)
             }
         }

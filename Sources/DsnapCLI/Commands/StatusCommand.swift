@@ -91,7 +91,7 @@ enum StatusCommand {
         for change in status.changes {
             let label = (change.kind == .typeChanged ? "typechange" : change.kind.rawValue) + ":"
             let style: Style = change.kind == .added ? .green : change.kind == .deleted ? .red : .yellow
-            console.out("  " + console.paint(label.padding(toLength: 11, withPad: " ", startingAt: 0), style)
+            console.out("  " + console.paint(label.padded(toLength: 11), style)
                 + TerminalText.escape(change.path) + "  (" + Self.group(change.fileClass) + ")")
         }
     }

@@ -24,10 +24,10 @@ enum TasksCommand {
         }
         for task in tasks {
             let style: Style = task.status == .completed ? .green : task.status == .failed ? .red : .yellow
-            var line = task.type.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
-                + console.paint(task.status.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0), style)
-                + task.startedAt.iso8601.prefix(19).replacingOccurrences(of: "T", with: " ")
-            line += "  " + (task.snapshotID.map { String($0.prefix(12)) } ?? "-".padding(toLength: 12, withPad: " ", startingAt: 0))
+            var line = task.type.rawValue.padded(toLength: 17)
+                + console.paint(task.status.rawValue.padded(toLength: 10), style)
+                + task.startedAt.iso8601.prefix(19).replacing("T", with: " ")
+            line += "  " + (task.snapshotID.map { String($0.prefix(12)) } ?? "-".padded(toLength: 12))
             line += "  \(task.filesDone)" + (task.filesTotal.map { "/\($0)" } ?? "")
                 + ((task.filesTotal ?? task.filesDone) == 1 ? " file" : " files")
             if task.bytesDone > 0 { line += ", \(task.bytesDone) bytes" }

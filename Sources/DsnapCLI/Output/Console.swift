@@ -1,5 +1,5 @@
 import DsnapCore
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Where the CLI writes: stdout for data, stderr for status, progress and errors. The binary uses
@@ -26,8 +26,8 @@ final class Console: @unchecked Sendable {
 
     /// The process's own streams.
     static func standard(environment: [String: String]) -> Console {
-        Console(writeOut: { FileHandle.standardOutput.writeAll($0) },
-                writeErr: { FileHandle.standardError.writeAll($0) },
+        Console(writeOut: { writeAll($0, to: STDOUT_FILENO) },
+                writeErr: { writeAll($0, to: STDERR_FILENO) },
                 stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1,
                 environment: environment)
     }
@@ -60,20 +60,18 @@ enum Style: String {
     func apply(_ text: String) -> String { "\u{1B}[\(rawValue)m\(text)\u{1B}[0m" }
 }
 
-extension FileHandle {
-    /// Writes everything; a closed pipe (EPIPE) ends quietly, as `head` users expect.
-    func writeAll(_ text: String) {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
+/// Writes everything; a closed pipe (EPIPE) ends quietly, as `head` users expect.
+func writeAll(_ text: String, to fileDescriptor: Int32) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { buffer in
+            Glibc.write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
         }
+        if written < 0 {
+            if errno == EINTR { continue }
+            return
+        }
+        offset += written
     }
 }

@@ -75,9 +75,10 @@ enum DiffRendering {
     private static func tallyLines(_ tally: [ValueTally], console: Console) -> [String] {
         let rendered = tally.map { JSONWriter.render($0.value) }
         let width = min(40, rendered.map(\.count).max() ?? 0)
-        return zip(tally, rendered).map { entry, text in
-            text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) + "  "
-                + console.paint("+\(entry.addedIn)", .green) + " " + console.paint("-\(entry.removedIn)", .red)
+        return zip(tally, rendered).map { entry, text -> String in
+            let added: String = console.paint("+\(entry.addedIn)", .green)
+            let removed: String = console.paint("-\(entry.removedIn)", .red)
+            return text.padded(toLength: max(width, text.count)) + "  " + added + " " + removed
         }
     }
 

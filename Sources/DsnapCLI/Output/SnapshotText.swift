@@ -8,8 +8,8 @@ enum SnapshotText {
     /// `1a2b3c4d5e6f  2026-03-29 12:21  manual     5 img   1 vid  name  (current)`
     static func line(_ snapshot: Snapshot, console: Console) -> String {
         let record = snapshot.record
-        let date = record.createdAt.iso8601.prefix(16).replacingOccurrences(of: "T", with: " ")
-        let reason = record.reason.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+        let date = record.createdAt.iso8601.prefix(16).replacing("T", with: " ")
+        let reason = record.reason.rawValue.padded(toLength: 8)
         let counts = pad(record.nImages, 6) + " img " + pad(record.nVideos, 5) + " vid"
         var text = console.paint(shortID(snapshot), .yellow) + "  \(date)  \(reason) \(counts)  "
             + TerminalText.escape(record.name)

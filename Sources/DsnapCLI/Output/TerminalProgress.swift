@@ -1,5 +1,6 @@
 import DsnapCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Draws one self-overwriting progress line on stderr, at most ten times a second.
 final class TerminalProgress: ProgressSink {
@@ -25,15 +26,16 @@ final class TerminalProgress: ProgressSink {
                 + String(repeating: "-", count: width - filled) + "] \(progress.filesDone)/\(total) files"
             let elapsed = now.timeIntervalSince(started)
             if fraction > 0.01 && fraction < 1 && elapsed > 1 {
-                line += String(format: ", ETA %.0fs", elapsed / fraction - elapsed)
+                line += ", ETA " + Int.decimal(elapsed / fraction - elapsed, places: 0) + "s"
             }
         } else {
             line += " files"
         }
         if progress.bytesDone > 0 {
             let seconds = max(now.timeIntervalSince(started), 0.001)
-            line += String(format: ", %.1f MB (%.1f MB/s)", Double(progress.bytesDone) / 1e6,
-                           Double(progress.bytesDone) / 1e6 / seconds)
+            let megabytes = Double(progress.bytesDone) / 1e6
+            line += ", " + Int.decimal(megabytes, places: 1) + " MB (" + Int.decimal(megabytes / seconds, places: 1)
+                + " MB/s)"
         }
         console.errRaw("\r\u{1B}[K" + line)
         drawn = true

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// dsnap's own checkout. Unlike libgit2's, it
 /// - replaces each file atomically: written beside it under a temporary name, then renamed over it,
@@ -24,7 +25,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
         // Work tree files to remove: never dsnap's own, except temporary files an interrupted
         // checkout left behind.
         let removals = deltas.filter { $0.status == .added || $0.status == .typeChanged }.map(\.newPath).filter { path in
-            (path as NSString).lastPathComponent.hasPrefix(Dataset.temporaryFilePrefix) || !Dataset.isInternalPath(path)
+            path.lastPathComponent.hasPrefix(Dataset.temporaryFilePrefix) || !Dataset.isInternalPath(path)
         }
         return CheckoutPlan(tree: tree, removals: removals, writes: writes)
     }
@@ -59,6 +60,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
             return ((info, bytes), bytes)
         }
         let serialWriter = AtomicFileWriter(root: root, gitDir: gitDir)
+        var newest = timespec(tv_sec: 0, tv_nsec: 0)
         for (write, result) in zip(writes, written) {
             var info = result.info
             stats.bytesWritten += result.bytes
@@ -67,6 +69,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
                 info = try serialWriter.write(path: write.path, bytes: bytes, mode: write.mode)
                 stats.bytesWritten += Int64(bytes.count)
             }
+            if (info!.st_mtim.tv_sec, info!.st_mtim.tv_nsec) > (newest.tv_sec, newest.tv_nsec) { newest = info!.st_mtim }
             try dataset.wrapGit { try index.add(path: write.path, id: write.id, mode: write.mode, stat: info!) }
             stats.filesWritten += 1
         }
@@ -76,6 +79,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
         // Writing the tree (its objects exist already) refreshes the index's tree cache, so the
         // next status or commit can tell from the index alone that it holds this snapshot.
         _ = try dataset.wrapGit { try index.writeTree() }
+        StatCacheCheck.waitForClock(toPass: newest)
         try dataset.wrapGit { try index.write() }
         return stats
     }
@@ -103,10 +107,10 @@ public struct AtomicCheckout: WorkTreeCheckout {
     private func pruneEmptyDirectories(after removals: [String], root: String) throws {
         var directories = Set<String>()
         for path in removals {
-            var parent = (path as NSString).deletingLastPathComponent
+            var parent = path.parentPath
             while !parent.isEmpty {
                 directories.insert(parent)
-                parent = (parent as NSString).deletingLastPathComponent
+                parent = parent.parentPath
             }
         }
         for directory in directories.sorted(by: { $0.count > $1.count }) {

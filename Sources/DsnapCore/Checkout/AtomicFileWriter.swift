@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes one work tree file from a blob: parents made (never through a symlink), content streamed
 /// from the loose object. A file that exists is replaced atomically (written beside it under a
@@ -8,7 +9,7 @@ final class AtomicFileWriter {
     let root: String
     let objectsDirectory: String
     private nonisolated(unsafe) static var counter = 0
-    private static let counterLock = NSLock()
+    private static let counterLock = Lock()
     private static let pid = getpid()
 
     init(root: String, gitDir: String) {
@@ -82,7 +83,7 @@ final class AtomicFileWriter {
         Self.counter += 1
         let number = Self.counter
         Self.counterLock.unlock()
-        return (full as NSString).deletingLastPathComponent + "/" + Dataset.temporaryFilePrefix + "\(Self.pid)-\(number)"
+        return full.parentPath + "/" + Dataset.temporaryFilePrefix + "\(Self.pid)-\(number)"
     }
 
     /// rename(2) replaces a file or a link atomically; a directory in the way is removed only when empty.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An open dataset: a folder whose git directory is `ROOT/.dsnap` and whose work tree is `ROOT`.
 public final class Dataset {
@@ -57,7 +58,7 @@ public final class Dataset {
                 return try open(root: candidate)
             }
             guard candidate != "/" && !candidate.isEmpty else { break }
-            candidate = (candidate as NSString).deletingLastPathComponent
+            candidate = candidate.parentPath
         }
         throw DatasetError.notADataset(path: start)
     }

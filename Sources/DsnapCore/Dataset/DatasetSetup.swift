@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Creates the `.dsnap` repository of a new dataset: shared by `init` and `clone`.
 enum DatasetSetup {
@@ -28,7 +29,7 @@ enum DatasetSetup {
             try FileManager.default.createDirectory(atPath: gitDir + "/info", withIntermediateDirectories: true)
             try (existing + Dataset.builtInIgnoreRules).write(toFile: exclude, atomically: true, encoding: .utf8)
         } catch {
-            throw StorageError.io(path: exclude, reason: "\(error.localizedDescription)")
+            throw StorageError.io(path: exclude, reason: "\(String(describing: error))")
         }
         return repository
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Who takes a snapshot: the commit's author, and the API's `created_by` (the email).
 public struct Identity: Sendable, Equatable {
@@ -12,11 +13,11 @@ public struct Identity: Sendable, Equatable {
 
     /// Parses `Name <email>`; a bare `email` serves as both name and email.
     public init?(author text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmed()
         guard !trimmed.isEmpty, !trimmed.contains("\0"), !trimmed.contains("\n") else { return nil }
         if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
             let email = String(trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)])
-            let name = trimmed[..<open].trimmingCharacters(in: .whitespaces)
+            let name = String(trimmed[..<open]).trimmed()
             guard !email.isEmpty, !email.contains("<"), !email.contains(">") else { return nil }
             self.init(name: name.isEmpty ? email : name, email: email)
         } else {
@@ -41,7 +42,7 @@ public struct Identity: Sendable, Equatable {
 
     /// `$USER@hostname`, when neither the environment nor git's config names an email.
     private static func fallbackEmail(_ environment: [String: String]) -> String {
-        let user = environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? NSUserName()
+        let user = environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? (getpwuid(geteuid())?.pointee.pw_name.map { String(cString: $0) } ?? "user")
         var host = [CChar](repeating: 0, count: 256)
         let hostname = gethostname(&host, host.count) == 0
             ? host.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } : "localhost"

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What an operation needs from the outside world besides the dataset: the environment and a clock.
 /// Tests fix both (`DSNAP_NOW`, author variables) so snapshot ids repeat.

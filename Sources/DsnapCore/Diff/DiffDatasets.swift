@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What to compare and how.
 public struct DiffOptions: Sendable {

@@ -29,7 +29,7 @@ public enum JSONPointer {
     }
 
     public static func unescape(_ token: Substring) -> String {
-        token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        String(token).replacing("~1", with: "/").replacing("~0", with: "~")
     }
 
     /// The reference tokens of a pointer (`/a/0` -> ["a", "0"]); nil when it is not a pointer.

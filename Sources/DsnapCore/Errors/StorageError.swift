@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The file system or the object store failed us: full disk, I/O error, permissions, corruption.
 public enum StorageError: DsnapError, Equatable {

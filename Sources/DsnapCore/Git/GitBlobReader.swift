@@ -1,5 +1,6 @@
 import Clibgit2
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Blobs read in bounded memory, and the objects a tree reaches (for clone).
 extension GitRepository {

@@ -1,5 +1,6 @@
 import Clibgit2
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Owns one `git_repository` handle; every other Git/ wrapper keeps its repository alive.
 final class GitRepository {

@@ -1,5 +1,6 @@
 import Clibgit2
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes work tree files as loose blob objects (`objects/xx/yyyy…`, zlib of `blob SIZE\0DATA`),
 /// hashing and compressing in one streaming pass. Thread-safe: it touches no libgit2 state.
@@ -264,7 +265,7 @@ final class TemporaryObject {
     private let descriptor: Int32
     private nonisolated(unsafe) static var counter = 0
     private static let pid = getpid()
-    private static let counterLock = NSLock()
+    private static let counterLock = Lock()
 
     init(directory: String) throws {
         Self.counterLock.lock()

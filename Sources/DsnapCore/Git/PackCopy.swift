@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Copies packed objects into another repository as packs, without decompressing them: a pack
 /// whose every object is wanted is hard-linked whole (with its index); from any other pack, the
@@ -44,7 +45,7 @@ enum PackCopy {
         if mkdir(folder, 0o777) != 0 && errno != EEXIST { throw StorageError.fromErrno(errno, path: folder) }
         let indexPath = String(pack.packPath.dropLast(5)) + ".idx"
         for source in [pack.packPath, indexPath] {
-            let target = folder + "/" + (source as NSString).lastPathComponent
+            let target = folder + "/" + source.lastPathComponent
             if Glibc.link(source, target) == 0 || errno == EEXIST { continue }
             if errno == EXDEV || errno == EPERM || errno == EMLINK { return false }
             throw StorageError.fromErrno(errno, path: target)

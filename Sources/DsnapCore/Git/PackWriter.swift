@@ -1,5 +1,6 @@
 import Clibgit2
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Writes one pack of whole (never delta) objects, with its version 2 index. A snapshot of many
 /// small files writes its new objects into packs, one per worker, instead of one loose file per
@@ -26,7 +27,7 @@ final class PackWriter: @unchecked Sendable {
     /// CRC-32 of the entry being written.
     private var entryCRC: UInt32 = 0
     private nonisolated(unsafe) static var counter = 0
-    private static let counterLock = NSLock()
+    private static let counterLock = Lock()
 
     init(objectsDirectory: String) throws {
         packDirectory = objectsDirectory + "/pack"
@@ -224,7 +225,7 @@ final class ObjectPacking: @unchecked Sendable {
     /// True: new small objects go into packs; false: loose files.
     let packNewObjects: Bool
     private let existing: [PackIndex]
-    private let lock = NSLock()
+    private let lock = Lock()
     private var claimed = Set<GitOID>()
     private var writers: [PackWriter] = []
 

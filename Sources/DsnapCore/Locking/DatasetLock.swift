@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The dataset's operation lock: an `flock` on `.dsnap/dsnap.lock`, which the kernel releases when
 /// its process dies, so a killed dsnap never leaves a stale lock.

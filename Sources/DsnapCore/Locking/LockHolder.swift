@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Who holds a dataset's operation lock, as written into the lock file by the holder.
 public struct LockHolder: Sendable, Equatable {

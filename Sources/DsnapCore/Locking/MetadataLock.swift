@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Serializes writes to the notes ref (`refs/notes/dsnap`): each note write reads the ref's tip and
 /// moves it, so two concurrent writers would lose one update. Holders wait for each other; each

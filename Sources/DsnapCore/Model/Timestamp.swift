@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A UTC instant with microsecond precision, written as `2026-03-29T12:21:33.090247Z`.
 public struct Timestamp: Sendable, Hashable, Comparable {
@@ -21,9 +22,11 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         var parts = tm()
         gmtime_r(&time, &parts)
         let fraction = microseconds - seconds * 1_000_000
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", Int(parts.tm_year) + 1900,
-                      Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min),
-                      Int(parts.tm_sec), Int(fraction))
+        let date = (Int(parts.tm_year) + 1900).zeroPadded(4) + "-" + (Int(parts.tm_mon) + 1).zeroPadded(2) + "-"
+            + Int(parts.tm_mday).zeroPadded(2)
+        let clock = Int(parts.tm_hour).zeroPadded(2) + ":" + Int(parts.tm_min).zeroPadded(2) + ":"
+            + Int(parts.tm_sec).zeroPadded(2)
+        return date + "T" + clock + "." + Int(fraction).zeroPadded(6) + "Z"
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.ffffff][Z]` (UTC; a missing `Z` still means UTC, as in the API).

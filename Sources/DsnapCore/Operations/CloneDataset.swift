@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What a clone made.
 public struct CloneResult: Sendable {
@@ -23,8 +24,8 @@ public enum CloneDataset {
         let datasetName = name ?? "\(source.name) (cloned)"
         guard !datasetName.isEmpty else { throw DatasetError.invalidName("the name is empty") }
 
-        let parent = (target as NSString).deletingLastPathComponent
-        let base = (target as NSString).lastPathComponent
+        let parent = target.parentPath
+        let base = target.lastPathComponent
         removeAbandonedTemporaries(in: parent, for: base)
         let temporary = parent + "/.\(base).dsnap-clone-\(getpid())"
         do {
@@ -66,10 +67,10 @@ public enum CloneDataset {
     /// A destination the user named: absent, or an empty directory.
     private static func checkedDestination(_ path: String) throws -> String {
         let target = URL(fileURLWithPath: path).standardizedFileURL.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) else { return target }
+        var info = stat()
+        guard lstat(target, &info) == 0 else { return target }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? ["?"]
-        guard isDirectory.boolValue, contents.isEmpty else { throw CloneError.destinationExists(path: target) }
+        guard info.st_mode & S_IFMT == S_IFDIR, contents.isEmpty else { throw CloneError.destinationExists(path: target) }
         return target
     }
 
@@ -133,7 +134,7 @@ public enum CloneDataset {
         do {
             try FileManager.default.copyItem(atPath: from, toPath: to)
         } catch {
-            throw StorageError.io(path: to, reason: error.localizedDescription)
+            throw StorageError.io(path: to, reason: String(describing: error))
         }
     }
 
@@ -144,7 +145,7 @@ public enum CloneDataset {
             if errno == ENOTEMPTY || errno == EEXIST { throw CloneError.destinationExists(path: target) }
             throw StorageError.fromErrno(errno, path: target)
         }
-        FileSystemSync.sync(containing: (target as NSString).deletingLastPathComponent)
+        FileSystemSync.sync(containing: target.parentPath)
     }
 
     /// A killed clone leaves its hidden temporary folder: remove those whose process is gone.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `dsnap init`: makes a folder a dataset and takes its `creation` snapshot.
 public enum CreateDataset {
@@ -11,16 +12,16 @@ public enum CreateDataset {
         guard !datasetName.isEmpty, !datasetName.contains("\0") else {
             throw DatasetError.invalidName("the name is empty")
         }
-        var isDirectory: ObjCBool = false
-        let folderExisted = fileManager.fileExists(atPath: root, isDirectory: &isDirectory)
+        var info = stat()
+        let folderExisted = stat(root, &info) == 0
         if folderExisted {
-            guard isDirectory.boolValue else { throw DatasetError.notADirectory(path: root) }
+            guard info.st_mode & S_IFMT == S_IFDIR else { throw DatasetError.notADirectory(path: root) }
         } else {
             do {
                 try fileManager.createDirectory(atPath: root, withIntermediateDirectories: true)
             } catch {
-                throw StorageError.fromErrno((error as NSError).code == NSFileWriteNoPermissionError ? EACCES : EIO,
-                                             path: root)
+                throw StorageError.fromErrno(access(root.parentPath.isEmpty ? "." : root.parentPath, W_OK) == 0
+                                             ? EIO : EACCES, path: root)
             }
         }
         let gitDir = root + "/" + Dataset.gitDirName

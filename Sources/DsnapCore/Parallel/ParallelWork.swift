@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 
 /// Runs `count` independent jobs on every core and returns their results in job order. Each worker
 /// builds its own state once (`makeState`: buffers, streams) and reuses it. The calling thread only
@@ -8,7 +10,7 @@ enum ParallelWork {
     typealias JobResult<T> = (value: T, bytes: Int64)
 
     private final class Shared<T>: @unchecked Sendable {
-        let lock = NSLock()
+        let lock = Lock()
         var next = 0
         var results: [T?]
         var error: Error?

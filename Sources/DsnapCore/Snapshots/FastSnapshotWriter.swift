@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// dsnap's own snapshot writer. libgit2's index diff finds what changed (the index is a stat
 /// cache, so unchanged files are not read, and ignore rules apply); the changed files are then
@@ -72,7 +73,10 @@ public struct FastSnapshotWriter: SnapshotWriter {
         }
         let tree = try dataset.wrapGit { try index.writeTree() }
         // Written even when nothing changed: the write stores the tree cache the fast path above
-        // needs (a restore or an older dsnap may have left it invalid).
+        // needs (a restore or an older dsnap may have left it invalid). Written after the clock
+        // passed the files just read, so none of them is "racy" for the next status.
+        let newest = written.compactMap { $0?.info.st_mtim }.max { ($0.tv_sec, $0.tv_nsec) < ($1.tv_sec, $1.tv_nsec) }
+        if let newest { StatCacheCheck.waitForClock(toPass: newest) }
         try dataset.wrapGit { try index.write() }
         return WrittenTree(tree: tree, counts: MediaCounts(paths: index.regularFilePaths),
                            fileCount: index.entryCount, skippedRepositories: skipped)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The marker a restore leaves in `.dsnap/RESTORE_TARGET` while it runs: the snapshot id it is
 /// restoring to. Written (durably) before the first file changes and removed after HEAD moves, so
@@ -10,7 +11,7 @@ enum RestoreMarker {
     /// The snapshot a restore (running or interrupted) is moving to, if any.
     static func target(in dataset: Dataset) -> GitOID? {
         guard let text = try? String(contentsOfFile: path(in: dataset), encoding: .utf8) else { return nil }
-        return GitOID(hex: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        return GitOID(hex: text.trimmed(newlines: true))
     }
 
     /// The target of the restore running right now (not of an interrupted one): `is_restoring`.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Records one task in the journal while forwarding progress to another sink (the terminal's).
 public final class TaskRecorder: ProgressSink {
@@ -11,8 +12,8 @@ public final class TaskRecorder: ProgressSink {
     public init(type: TaskRecord.TaskType, snapshotID: String?, datasetName: String, gitDir: String,
                 context: OperationContext, forward: ProgressSink?) {
         let started = context.now()
-        let id = String(format: "%020lld", started.microseconds) + "-\(getpid())-"
-            + type.rawValue.lowercased().replacingOccurrences(of: "snapshot_", with: "")
+        let id = Int(started.microseconds).zeroPadded(20) + "-\(getpid())-"
+            + type.rawValue.lowercased().replacing("snapshot_", with: "")
         self.record = TaskRecord(id: id, type: type, snapshotID: snapshotID, datasetName: datasetName,
                                  startedAt: started, pid: getpid())
         self.gitDir = gitDir

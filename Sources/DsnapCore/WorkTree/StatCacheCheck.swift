@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The fast answer to "has anything in the work tree changed since the index was written?",
 /// the question behind a no-op `status`, a no-op `commit` and a restore's plan.
@@ -166,6 +167,20 @@ enum StatCacheCheck {
             unknown.append(folder.path.isEmpty ? name : folder.path + "/" + name)
         }
         return unknown
+    }
+
+    /// Waits (a few milliseconds at most) until the file system's clock has passed `newest`, the
+    /// latest modification time of the files about to be recorded in the index, so the index
+    /// written next is strictly newer than all of them. Files modified in the same clock tick as
+    /// the index is written are "racy", and every later status would leave them to libgit2.
+    static func waitForClock(toPass newest: timespec) {
+        for _ in 0..<100 {
+            var now = timespec()
+            // File timestamps come from the kernel's coarse clock.
+            clock_gettime(CLOCK_REALTIME_COARSE, &now)
+            if (newest.tv_sec, newest.tv_nsec) < (now.tv_sec, now.tv_nsec) { return }
+            usleep(1_000)
+        }
     }
 
     /// True when `info` shows the file as entry `entry` recorded it, and the entry is not racy
