@@ -110,6 +110,41 @@ final class PackTests: XCTestCase {
         XCTAssertNotEqual(old.status, 0)
     }
 
+    func testAfterAUsersGitGcDeltasAreRestoredAndClonedThroughLibgit2() throws {
+        let scratch = try manyFiles(40)
+        let context = testContext()
+        // Long, alike sidecars: git stores all but one of them as deltas.
+        func sidecar(_ number: Int, _ label: String) -> String {
+            "{\"id\": \(number), \"labels\": [\"\(label)\"], \"description\": \""
+                + String(repeating: "a description long enough for git to store a delta ", count: 4) + "\"}"
+        }
+        for number in 0..<20 { try scratch.write(sidecar(number, "a"), to: "many/f\(number % 10)/img\(number).json") }
+        let (dataset, created) = try CreateDataset.run(at: scratch.path, name: "Packed", author: nil,
+                                                       writer: FastSnapshotWriter(), context: context)
+        for number in 0..<20 { try scratch.write(sidecar(number, "b"), to: "many/f\(number % 10)/img\(number).json") }
+        _ = try TakeSnapshot.run(SnapshotRequest(name: "second"), in: dataset, writer: FastSnapshotWriter(),
+                                 context: context)
+        // Similar sidecars become deltas of one another in git's pack.
+        XCTAssertEqual(try git(["gc", "--quiet", "--aggressive", "--prune=now"], gitDir: dataset.gitDir).status, 0)
+        let packs = self.packs(dataset.gitDir).filter { $0.hasSuffix(".idx") }
+        let verbose = try git(["verify-pack", "-v", dataset.gitDir + "/objects/pack/" + packs[0]], gitDir: dataset.gitDir)
+        let deltas = String(decoding: verbose.output, as: UTF8.self).split(separator: "\n")
+            .filter { $0.split(separator: " ", omittingEmptySubsequences: true).count == 7 }
+        XCTAssertGreaterThan(deltas.count, 10)
+        let plan = try RestoreSnapshot.plan(.snapshot(created.snapshot.id.hex), discard: false, in: dataset,
+                                            checkout: AtomicCheckout())
+        _ = try RestoreSnapshot.execute(plan, in: dataset, writer: FastSnapshotWriter(), checkout: AtomicCheckout(),
+                                        context: context)
+        XCTAssertEqual(try String(contentsOfFile: scratch.path + "/many/f3/img13.json", encoding: .utf8),
+                       sidecar(13, "a"))
+        let parent = (scratch.path as NSString).deletingLastPathComponent
+        let result = try CloneDataset.run("current", from: dataset, to: parent + "/clone", name: nil,
+                                          checkout: AtomicCheckout(), context: context)
+        try assertGitReadsEverything(try Dataset.open(root: result.path))
+        XCTAssertEqual(try String(contentsOfFile: result.path + "/many/f3/img13.json", encoding: .utf8),
+                       sidecar(13, "a"))
+    }
+
     func testALeftoverTemporaryPackIsRemovedByTheNextSnapshot() throws {
         let scratch = try manyFiles(20)
         let context = testContext()

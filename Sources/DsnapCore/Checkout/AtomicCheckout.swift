@@ -50,9 +50,10 @@ public struct AtomicCheckout: WorkTreeCheckout {
         let writes = plan.writes
         let root = dataset.root
         let gitDir = dataset.gitDir
+        let packs = PackIndex.all(in: gitDir + "/objects")
         let written: [(info: stat?, bytes: Int64)] = try ParallelWork.run(
             writes.count, phase: "restoring", progress: progress,
-            makeState: { AtomicFileWriter(root: root, gitDir: gitDir) }
+            makeState: { AtomicFileWriter(root: root, gitDir: gitDir, packs: packs) }
         ) { position, writer in
             let write = writes[position]
             var bytes: Int64 = 0

@@ -8,20 +8,32 @@ import Glibc
 final class AtomicFileWriter {
     let root: String
     let objectsDirectory: String
+    /// The repository's packs, read once per checkout: blobs stored whole in them are streamed here.
+    let packs: [PackIndex]
     private nonisolated(unsafe) static var counter = 0
     private static let counterLock = Lock()
     private static let pid = getpid()
 
-    init(root: String, gitDir: String) {
+    init(root: String, gitDir: String, packs: [PackIndex] = []) {
         self.root = root
         self.objectsDirectory = gitDir + "/objects"
+        self.packs = packs
     }
 
     /// Writes `path` and returns its stat (for the index), or nil when the blob is not a loose
     /// object (packed by `git gc`): the caller writes those through libgit2 with `write(path:bytes:)`.
     func write(path: String, blob: GitOID, mode: UInt32, onBytes: (Int) -> Void) throws -> stat? {
         let objectPath = blob.looseObjectPath(in: objectsDirectory).file
-        guard access(objectPath, F_OK) == 0 else { return nil }
+        guard access(objectPath, F_OK) == 0 else {
+            // Packed whole (dsnap's own packs): streamed from the pack. A delta: the caller's.
+            guard LooseObjectReader.isPackedWhole(blob, packs: packs) else { return nil }
+            return try write(path: path, mode: mode) { sink in
+                guard try LooseObjectReader.readPacked(blob, packs: packs, { chunk in
+                    try sink(chunk)
+                    onBytes(chunk.count)
+                }) != nil else { throw LooseObjectReader.failure("object \(blob.hex) left its pack") }
+            }
+        }
         return try write(path: path, mode: mode) { sink in
             _ = try LooseObjectReader.read(path: objectPath, id: blob) { chunk in
                 try sink(chunk)

@@ -1,7 +1,8 @@
 import Clibgit2
 import Glibc
 
-/// Streams a loose object (`objects/xx/yyyy…`, zlib of `TYPE SIZE\0CONTENT`) in bounded memory.
+/// Streams a loose object (`objects/xx/yyyy…`, zlib of `TYPE SIZE\0CONTENT`), or a whole blob
+/// stored in a pack, in bounded memory.
 ///
 /// libgit2 1.5's own read stream maps the whole object file into memory, so reading a 2 GiB video
 /// through it grows the process to 2 GiB; this reads the file and inflates it 1 MiB at a time.
@@ -18,6 +19,19 @@ struct LooseObjectReader {
         }
         defer { close(descriptor) }
 
+        var info = stat()
+        let fileSize = fstat(descriptor, &info) == 0 ? Int(info.st_size) : chunkSize
+        return try inflateStream(id: id, compressedSize: fileSize, expectedSize: nil, consume) { buffer, count in
+            Glibc.read(descriptor, buffer, count)
+        }
+    }
+
+    /// Inflates one zlib stream that `readInput` supplies, and hands its content to `consume`.
+    /// A loose object's stream starts with `blob SIZE\0` (`expectedSize` nil: the header says);
+    /// a pack entry's holds the content alone (`expectedSize`: the entry's header said).
+    static func inflateStream(id: GitOID, compressedSize: Int, expectedSize: Int64?,
+                        _ consume: (UnsafeRawBufferPointer) throws -> Void,
+                        readInput: (UnsafeMutablePointer<UInt8>, Int) -> Int) throws -> Int64 {
         // At a fixed heap address: zlib keeps a pointer back to its stream and refuses one that moved.
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
@@ -26,25 +40,23 @@ struct LooseObjectReader {
         defer { inflateEnd(stream) }
         // Buffers sized to the object: most sidecars are a few hundred bytes, and two 1 MiB
         // buffers per object cost more (allocation, page faults) than inflating it.
-        var info = stat()
-        let fileSize = fstat(descriptor, &info) == 0 ? Int(info.st_size) : chunkSize
-        let inputSize = max(1, min(chunkSize, fileSize))
-        let outputSize = min(chunkSize, max(64 * 1024, fileSize * 4))
+        let inputSize = max(1, min(chunkSize, compressedSize))
+        let outputSize = min(chunkSize, max(64 * 1024, compressedSize * 4))
         let input = UnsafeMutablePointer<UInt8>.allocate(capacity: inputSize)
         defer { input.deallocate() }
         let output = UnsafeMutablePointer<UInt8>.allocate(capacity: outputSize)
         defer { output.deallocate() }
 
         var header: [UInt8] = []
-        var declaredSize: Int64?
+        var declaredSize: Int64? = expectedSize
         var total: Int64 = 0
         var finished = false
         while !finished {
             if stream.pointee.avail_in == 0 {
-                let count = Glibc.read(descriptor, input, inputSize)
+                let count = readInput(input, inputSize)
                 if count < 0 {
                     if errno == EINTR { continue }
-                    throw failure("cannot read loose object \(id.hex): \(String(cString: strerror(errno)))")
+                    throw failure("cannot read object \(id.hex): \(String(cString: strerror(errno)))")
                 }
                 if count == 0 { throw failure("object \(id.hex) is truncated") }
                 stream.pointee.next_in = input
@@ -84,8 +96,71 @@ struct LooseObjectReader {
         return total
     }
 
-    private static func failure(_ message: String) -> GitFailure {
+    static func failure(_ message: String) -> GitFailure {
         GitFailure(function: "LooseObjectReader.read", code: -1, errorClass: Int32(GIT_ERROR_ODB.rawValue),
                    message: message)
+    }
+}
+
+extension LooseObjectReader {
+    /// Streams the blob `id` from whichever of `packs` holds it, when it is stored whole (not as
+    /// a delta): its content, 1 MiB at a time, without libgit2, so workers can read in parallel.
+    /// Nil when no pack holds it whole; the caller then asks libgit2.
+    static func readPacked(_ id: GitOID, packs: [PackIndex],
+                           _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64? {
+        try withPackedEntry(id, packs: packs) { descriptor, offset, header in
+            try readEntry(id, descriptor: descriptor, offset: offset, header: header, consume)
+        } ?? nil
+    }
+
+    /// True when one of `packs` holds blob `id` whole (not as a delta).
+    static func isPackedWhole(_ id: GitOID, packs: [PackIndex]) -> Bool {
+        ((try? withPackedEntry(id, packs: packs) { _, _, _ in true }) ?? nil) ?? false
+    }
+
+    /// Finds `id` in `packs` and, when its entry is a whole blob, calls `body` with the open pack,
+    /// the entry's offset and its first bytes.
+    private static func withPackedEntry<T>(_ id: GitOID, packs: [PackIndex],
+                                           _ body: (Int32, Int, [UInt8]) throws -> T) throws -> T? {
+        let raw = id.rawBytes
+        for pack in packs {
+            guard let position = pack.position(of: raw) else { continue }
+            let descriptor = open(pack.packPath, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            defer { close(descriptor) }
+            let offset = pack.offset(at: position)
+            var header = [UInt8](repeating: 0, count: 16)
+            guard pread(descriptor, &header, 16, off_t(offset)) > 0 else { return nil }
+            // Type 3 is a blob stored whole; 6 and 7 are deltas.
+            guard (header[0] >> 4) & 0x07 == 3 else { return nil }
+            return try body(descriptor, offset, header)
+        }
+        return nil
+    }
+
+    /// Inflates the whole-blob entry at `offset` (`header`: its first bytes).
+    private static func readEntry(_ id: GitOID, descriptor: Int32, offset start: Int, header: [UInt8],
+                                  _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        // The entry's header: type in bits 4-6 of the first byte, then the size, 7 bits a byte.
+        var size = Int64(header[0] & 0x0F)
+        var shift: Int64 = 4
+        var used = 1
+        var byte = header[0]
+        while byte & 0x80 != 0 && used < header.count {
+            byte = header[used]
+            size |= Int64(byte & 0x7F) << shift
+            shift += 7
+            used += 1
+        }
+        var offset = start + used
+        var info = stat()
+        let remaining = fstat(descriptor, &info) == 0 ? Int(info.st_size) - offset : chunkSize
+        // A stored (uncompressed) stream is slightly larger than its content: size the buffer for it.
+        return try inflateStream(id: id, compressedSize: min(remaining, Int(size) + 1024), expectedSize: size, consume) {
+            buffer, count in
+            let read = pread(descriptor, buffer, count, off_t(offset))
+            if read > 0 { offset += read }
+            return read
+        }
     }
 }
