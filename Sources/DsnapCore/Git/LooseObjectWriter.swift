@@ -10,9 +10,14 @@ import Glibc
 /// and compresses text at level 1.
 struct LooseObjectWriter: Sendable {
     let objectsDirectory: String
-    /// Where new objects up to `smallFileLimit` go when a snapshot has many (nil: loose files),
-    /// and which objects packs already hold.
+    /// Whether new objects up to `packedObjectLimit` go into packs (a snapshot of many files), and
+    /// which objects packs already hold.
     let packing: ObjectPacking
+    /// The largest object packed. Larger ones stay loose even in a packing snapshot: a clone
+    /// hard-links loose objects for free, but must copy the bytes of packed ones it needs when it
+    /// does not need the whole pack. Measured on D1 (1 GB, 100 KiB images) after one incremental
+    /// snapshot: clone 21.9 s with the images packed, against ~9 s with them loose.
+    static let packedObjectLimit = 64 << 10
     static let chunkSize = 1 << 20
     /// Files up to this size are read whole and hashed before compressing, so an object that
     /// already exists is never compressed again.
@@ -84,7 +89,7 @@ struct LooseObjectWriter: Sendable {
         let target = objectPath(id)
         if access(target.file, F_OK) == 0 { return id }
         guard packing.claim(id) else { return id }   // in a pack already, or being written by another worker
-        if packing.packNewObjects {
+        if packing.packNewObjects && bytes.count <= Self.packedObjectLimit {
             let pack = try workspace.pack(for: packing)
             try pack.beginBlob(id: id.rawBytes, objectSize: bytes.count)
             try workspace.compressor(level: level).feed(bytes, finish: true) { try pack.appendEntryBytes($0) }
