@@ -74,8 +74,7 @@ struct IndexFile: Sendable {
     }
 
     private static func word(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
-            | UInt32(bytes[offset + 3])
+        PackIndex.word(bytes, offset)
     }
 
     private static func parse(_ bytes: [UInt8], modified: timespec) -> IndexFile? {
@@ -128,14 +127,7 @@ struct IndexFile: Sendable {
                 while cursor < data + size && bytes[cursor] != 0x0A { cursor += 1 }
                 cursor += 1
                 guard cursor + 20 <= data + size else { return nil }
-                let digits = Array("0123456789abcdef".utf8)
-                var hex: [UInt8] = []
-                hex.reserveCapacity(40)
-                for byte in bytes[cursor..<cursor + 20] {
-                    hex.append(digits[Int(byte >> 4)])
-                    hex.append(digits[Int(byte & 0x0F)])
-                }
-                return GitOID(hex: String(decoding: hex, as: UTF8.self))
+                return GitOID(rawBytes: Array(bytes[cursor..<cursor + 20]))
             }
             offset = data + size
         }

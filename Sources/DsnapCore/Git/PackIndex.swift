@@ -81,6 +81,7 @@ struct PackIndex: Sendable {
         return Int(Self.word(bytes, large)) << 32 | Int(Self.word(bytes, large + 4))
     }
 
+    /// The 32-bit big-endian number at `offset` (git's index and pack index formats use them).
     static func word(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
         UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
             | UInt32(bytes[offset + 3])
