@@ -55,21 +55,7 @@ struct IndexFile: Sendable {
     }
 
     static func read(path: String) -> IndexFile? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_size >= 12 + 20, info.st_size < 1 << 31 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
-            }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return nil }
-            filled += count
-        }
+        guard let (bytes, info) = WholeFile.read(path), bytes.count >= 12 + 20 else { return nil }
         return parse(bytes, modified: info.st_mtim)
     }
 

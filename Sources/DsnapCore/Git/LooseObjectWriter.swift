@@ -327,16 +327,7 @@ final class TemporaryObject {
     /// a caller holding the dataset's exclusive lock may call it: no other writer is running.
     static func removeLeftovers(in objectsDirectory: String) {
         for (folder, prefix) in [(objectsDirectory, "tmp_dsnap_"), (objectsDirectory + "/pack", PackWriter.temporaryPrefix)] {
-            guard let stream = opendir(folder) else { continue }
-            var names: [String] = []
-            while let item = readdir(stream) {
-                let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
-                    String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-                }
-                if name.hasPrefix(prefix) { names.append(name) }
-            }
-            closedir(stream)
-            for name in names { unlink(folder + "/" + name) }
+            for name in DirectoryNames.list(folder) where name.hasPrefix(prefix) { unlink(folder + "/" + name) }
         }
     }
 }

@@ -19,7 +19,7 @@ struct PackIndex: Sendable {
     private var largeOffsetsStart: Int { offsetsStart + count * 4 }
 
     init?(indexPath: String) {
-        guard indexPath.hasSuffix(".idx"), let bytes = Self.readWhole(indexPath), bytes.count >= 8 + 1024 + 40,
+        guard indexPath.hasSuffix(".idx"), let bytes = WholeFile.read(indexPath)?.bytes, bytes.count >= 8 + 1024 + 40,
               bytes[0] == 0xFF, bytes[1] == 0x74, bytes[2] == 0x4F, bytes[3] == 0x63,   // "\377tOc"
               Self.word(bytes, 4) == 2 else { return nil }
         let count = Int(Self.word(bytes, 8 + 255 * 4))
@@ -32,18 +32,8 @@ struct PackIndex: Sendable {
     /// Every readable pack index in `objectsDirectory/pack`.
     static func all(in objectsDirectory: String) -> [PackIndex] {
         let folder = objectsDirectory + "/pack"
-        guard let stream = opendir(folder) else { return [] }
-        defer { closedir(stream) }
-        var indexes: [PackIndex] = []
-        while let item = readdir(stream) {
-            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            guard name.hasPrefix("pack-"), name.hasSuffix(".idx"),
-                  let index = PackIndex(indexPath: folder + "/" + name) else { continue }
-            indexes.append(index)
-        }
-        return indexes
+        return DirectoryNames.list(folder).filter { $0.hasPrefix("pack-") && $0.hasSuffix(".idx") }
+            .compactMap { PackIndex(indexPath: folder + "/" + $0) }
     }
 
     /// The position of `id` (20 raw bytes) in the sorted table, or nil when the pack lacks it.
@@ -85,23 +75,6 @@ struct PackIndex: Sendable {
     static func word(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
         UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
             | UInt32(bytes[offset + 3])
-    }
-
-    static func readWhole(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return nil }
-            filled += count
-        }
-        return bytes
     }
 }
 

@@ -154,9 +154,7 @@ enum StatCacheCheck {
         var unknown: [String] = []
         rewinddir(stream)
         while let item = readdir(stream) {
-            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+            let name = DirectoryNames.name(of: item)
             if name == "." || name == ".." || known.contains(name) { continue }
             if name == Dataset.gitDirName {
                 var info = stat()
