@@ -17,10 +17,15 @@ enum CommandTable {
         HelpCommand.spec,
     ]
 
+    /// Commands dsnap runs itself, never listed or documented for users.
+    static let internalCommands: [CommandSpec] = [
+        FlushWorkTreeCommand.spec,
+    ]
+
     /// Commands that work without a dataset; every other one exits 3 outside a dataset.
-    static let datasetFree: Set<String> = ["init", "help"]
+    static let datasetFree: Set<String> = ["init", "help", FlushWorkTreeCommand.name]
 
     static func command(named name: String) -> CommandSpec? {
-        all.first { $0.name == name }
+        all.first { $0.name == name } ?? internalCommands.first { $0.name == name }
     }
 }

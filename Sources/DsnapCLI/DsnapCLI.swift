@@ -8,7 +8,8 @@ public enum DsnapCLI {
     /// Runs dsnap with the process's stdout, stderr and working directory.
     public static func run(arguments: [String], environment: [String: String]) -> Int32 {
         run(arguments: arguments, environment: environment, console: Console.standard(environment: environment),
-            workingDirectory: FileManager.default.currentDirectoryPath)
+            workingDirectory: FileManager.default.currentDirectoryPath,
+            workTreeFlush: .background(executable: "/proc/self/exe", arguments: [FlushWorkTreeCommand.name]))
     }
 
     static let commonOptions = [
@@ -16,10 +17,13 @@ public enum DsnapCLI {
         OptionSpec("quiet", short: "q", help: "print only data and errors"),
     ]
 
+    /// `workTreeFlush`: how restore and clone flush what they wrote when `--sync` is not given; in
+    /// a process of its own dsnap hands that to a background copy of itself, in-process it waits.
     static func run(arguments: [String], environment: [String: String], console: Console,
-                    workingDirectory: String) -> Int32 {
+                    workingDirectory: String, workTreeFlush: WorkTreeFlush = .wait) -> Int32 {
         do {
-            try dispatch(arguments, environment: environment, console: console, workingDirectory: workingDirectory)
+            try dispatch(arguments, environment: environment, console: console, workingDirectory: workingDirectory,
+                         workTreeFlush: workTreeFlush)
             return ExitCode.success.rawValue
         } catch {
             report(error, console: console)
@@ -28,7 +32,7 @@ public enum DsnapCLI {
     }
 
     private static func dispatch(_ arguments: [String], environment: [String: String], console: Console,
-                                 workingDirectory: String) throws {
+                                 workingDirectory: String, workTreeFlush: WorkTreeFlush) throws {
         var directory = workingDirectory
         var quiet = false
         var position = 0
@@ -75,7 +79,8 @@ public enum DsnapCLI {
         try parsed.checkOperands(for: command)
         let invocation = Invocation(console: console, environment: environment,
                                     workingDirectory: URL(fileURLWithPath: directory).standardizedFileURL.path,
-                                    quiet: quiet || parsed.flag("quiet"))
+                                    quiet: quiet || parsed.flag("quiet"),
+                                    workTreeFlush: parsed.flag("sync") ? .wait : workTreeFlush)
         try command.run(parsed, invocation)
     }
 

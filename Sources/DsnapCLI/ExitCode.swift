@@ -38,7 +38,7 @@ enum ExitCode: Int32 {
             return .conflict
         case let error as RestoreError:
             switch error {
-            case .uncommittedChanges, .interrupted: return .conflict
+            case .uncommittedChanges, .interrupted, .unsyncedBeforeRestart: return .conflict
             case .nothingToContinue: return .notFound
             }
         case let error as CheckoutError:

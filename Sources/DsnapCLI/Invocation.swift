@@ -11,12 +11,15 @@ final class Invocation: @unchecked Sendable {
     let quiet: Bool
     let context: OperationContext
 
-    init(console: Console, environment: [String: String], workingDirectory: String, quiet: Bool) {
+    init(console: Console, environment: [String: String], workingDirectory: String, quiet: Bool,
+         workTreeFlush: WorkTreeFlush = .wait) {
         self.console = console
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.quiet = quiet
-        self.context = OperationContext(environment: environment)
+        var context = OperationContext(environment: environment)
+        context.workTreeFlush = workTreeFlush
+        self.context = context
         if let fixed = environment["DSNAP_NOW"], !fixed.isEmpty, Timestamp(iso8601: fixed) == nil {
             console.warning("ignoring DSNAP_NOW='\(fixed)': not a time like 2026-03-01T10:00:00Z")
         }

@@ -218,4 +218,44 @@ final class RestoreCloneE2ETests: XCTestCase {
         XCTAssertTrue(tasks.contains { $0["task_type"] as? String == "SNAPSHOT_CREATE" })
         XCTAssertEqual(try dsnap(["tasks", "-n", "1", "--json"], in: data.path).stdout.components(separatedBy: "task_id").count, 2)
     }
+
+    /// Restore and clone return before their files are flushed; a background dsnap flushes them
+    /// and removes the marker. `--sync` waits instead. After a restart (a marker of another
+    /// boot), status says Error, commit is refused and `restore current` repairs.
+    func testTheFlushAfterRestoreAndCloneHappensInTheBackgroundOrWithSync() throws {
+        let (data, creation, second) = try twoSnapshots()
+        let unsynced = data.path + "/.dsnap/unsynced"
+        func markers(_ folder: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] }
+
+        let synced = try dsnap(["restore", "--sync", creation], in: data.path)
+        XCTAssertEqual(synced.status, 0, synced.stderr)
+        XCTAssertEqual(markers(unsynced), [], "--sync left its marker")
+
+        // The run returns while its background flush may still be going: the marker goes soon.
+        XCTAssertEqual(try dsnap(["restore", second], in: data.path).status, 0)
+        let deadline = Date().addingTimeInterval(30)
+        while !markers(unsynced).isEmpty && Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(markers(unsynced), [], "the background flush did not remove its marker")
+
+        let cloned = try dsnap(["clone", "--sync", creation, "copy"], in: data.path)
+        XCTAssertEqual(cloned.status, 0, cloned.stderr)
+        XCTAssertEqual(markers(data.path + "/copy/.dsnap/unsynced"), [])
+
+        // A power cut before the flush: a marker from another boot, a file the disk lost.
+        try FileManager.default.createDirectory(atPath: unsynced, withIntermediateDirectories: true)
+        try "boot 00000000-0000-0000-0000-000000000000\nrestore \(second)\n"
+            .write(toFile: unsynced + "/1-1", atomically: false, encoding: .utf8)
+        try data.write("", to: "extra/notes.txt")
+        let status = try dsnap(["status", "--json"], in: data.path)
+        XCTAssertTrue(status.stdout.contains("\"Error\""), status.stdout)
+        XCTAssertTrue(status.stdout.contains("extra/notes.txt"), status.stdout)
+        let commit = try dsnap(["commit", "-m", "lost"], in: data.path)
+        XCTAssertEqual(commit.status, 4, commit.stderr)
+        XCTAssertTrue(commit.stderr.contains("hint: run 'dsnap restore current'"), commit.stderr)
+        let repaired = try dsnap(["restore", "--sync", "current"], in: data.path)
+        XCTAssertEqual(repaired.status, 0, repaired.stderr)
+        XCTAssertEqual(try data.read("extra/notes.txt"), "new")
+        XCTAssertEqual(markers(unsynced), [])
+        XCTAssertTrue(try dsnap(["status", "--json"], in: data.path).stdout.contains("\"clean\": true"))
+    }
 }

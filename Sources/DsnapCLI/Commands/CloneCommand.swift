@@ -11,6 +11,7 @@ enum CloneCommand {
         ],
         options: [
             OptionSpec("name", value: "NAME", help: "the new dataset's name (default: 'SOURCE NAME (cloned)')"),
+            OptionSpec("sync", help: "return only once the files written are on disk, not while they are being flushed"),
             .json,
         ],
         run: run)

@@ -11,6 +11,7 @@ enum RestoreCommand {
         options: [
             OptionSpec("discard", help: "restore even with uncommitted changes, after saving them as an autosave snapshot"),
             OptionSpec("continue", help: "finish a restore that was interrupted"),
+            OptionSpec("sync", help: "return only once the files written are on disk, not while they are being flushed"),
             .json,
         ],
         run: run)

@@ -74,9 +74,8 @@ public struct AtomicCheckout: WorkTreeCheckout {
             try dataset.wrapGit { try index.add(path: write.path, id: write.id, mode: write.mode, stat: info!) }
             stats.filesWritten += 1
         }
-        // One sync for all the files, before the caller moves HEAD: the snapshot is current only
-        // once its bytes are durable.
-        FileSystemSync.sync(containing: dataset.root)
+        // No flush here: the caller left an `UnsyncedWorkTree` marker and flushes after (or has
+        // the flush done in the background); every byte written is a copy of a durable object.
         // Writing the tree (its objects exist already) refreshes the index's tree cache, so the
         // next status or commit can tell from the index alone that it holds this snapshot.
         _ = try dataset.wrapGit { try index.writeTree() }

@@ -1,3 +1,4 @@
+import Clibgit2
 import FoundationEssentials
 import Glibc
 
@@ -98,10 +99,20 @@ final class AtomicFileWriter {
         return full.parentPath + "/" + Dataset.temporaryFilePrefix + "\(Self.pid)-\(number)"
     }
 
-    /// rename(2) replaces a file or a link atomically; a directory in the way is removed only when empty.
+    /// Puts the new file in place atomically; a directory in the way is removed only when empty.
+    /// A file or link is swapped with the new one (renameat2 RENAME_EXCHANGE) and the old one,
+    /// now under the temporary name, unlinked: ext4 makes a plain rename over an existing file
+    /// wait until the new file's data is on disk (0.2-0.3 s for a 256 MiB video), a swap does not.
+    /// A process killed between the two steps leaves the old file under a temporary name, which
+    /// the next restore removes like any leftover. Where swapping is unsupported, rename(2).
     private func replace(_ full: String, with temporary: String, existing: stat, path: String) throws {
         if (existing.st_mode & S_IFMT) == S_IFDIR {
             guard rmdir(full) == 0 else { throw CheckoutError.directoryInTheWay(path) }
+        } else if dsnap_rename_exchange(temporary, full) == 0 {
+            unlink(temporary)
+            return
+        } else if errno != EINVAL && errno != ENOSYS && errno != ENOTSUP {
+            throw StorageError.fromErrno(errno, path: full)
         }
         guard rename(temporary, full) == 0 else { throw StorageError.fromErrno(errno, path: full) }
     }

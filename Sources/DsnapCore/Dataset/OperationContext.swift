@@ -6,6 +6,9 @@ import Glibc
 public struct OperationContext: Sendable {
     public var environment: [String: String]
     public var now: @Sendable () -> Timestamp
+    /// How restore and clone get the files they wrote to disk: waiting (the default), or in the
+    /// background (the CLI, unless `--sync`).
+    public var workTreeFlush: WorkTreeFlush = .wait
 
     public init(environment: [String: String], now: (@Sendable () -> Timestamp)? = nil) {
         self.environment = environment

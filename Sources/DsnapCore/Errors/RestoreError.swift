@@ -6,6 +6,8 @@ public enum RestoreError: DsnapError, Equatable {
     case interrupted(target: String)
     /// `restore --continue` with no interrupted restore.
     case nothingToContinue
+    /// The machine restarted before files a restore or clone wrote were flushed: they may be damaged.
+    case unsyncedBeforeRestart(operation: String)
 
     public var message: String {
         switch self {
@@ -15,6 +17,8 @@ public enum RestoreError: DsnapError, Equatable {
             return "a restore to snapshot '\(target)' was interrupted and is not finished"
         case .nothingToContinue:
             return "no interrupted restore to continue"
+        case let .unsyncedBeforeRestart(operation):
+            return "the machine restarted before the files written by '\(operation)' were safely on disk"
         }
     }
 
@@ -29,6 +33,8 @@ public enum RestoreError: DsnapError, Equatable {
             return "run 'dsnap restore --continue' to finish it"
         case .nothingToContinue:
             return "run 'dsnap status' to see the dataset's state"
+        case .unsyncedBeforeRestart:
+            return "run 'dsnap restore current' to check every file's content and rewrite damaged ones (changes are autosaved first)"
         }
     }
 }

@@ -90,6 +90,17 @@ final class GitIndex {
         try check(git_index_write(pointer), "git_index_write")
     }
 
+    /// Makes the index hold `tree` (nil: nothing) with no stat data, so the next comparison with
+    /// the work tree reads every file. (`git_index_read_tree` alone would keep the stat data of
+    /// entries whose blob did not change: the index is emptied first.)
+    func reset(to tree: GitOID?) throws {
+        try check(git_index_clear(pointer), "git_index_clear")
+        guard let tree else { return }
+        let object = try repository.lookupTree(tree)
+        defer { git_tree_free(object) }
+        try check(git_index_read_tree(pointer, object), "git_index_read_tree")
+    }
+
     /// Writes the tree objects for the index's content and returns the root tree.
     func writeTree() throws -> GitOID {
         var oid = git_oid()

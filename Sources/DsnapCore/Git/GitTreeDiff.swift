@@ -33,14 +33,20 @@ extension GitRepository {
 
     /// Files that differ from `old` (nil: the empty tree) to the work tree, using the index as a
     /// stat cache so only files whose stat changed are hashed; untracked files count as added and
-    /// ignored ones are left out. Limited to `paths` (empty: everything).
-    func diffTreeToWorkTree(_ old: GitOID?, paths: [String] = [], detectRenames: Bool = false) throws -> [GitFileDelta] {
+    /// ignored ones are left out. Limited to `paths` (empty: everything). `trustingIndex` false
+    /// leaves the index out: every file is read and hashed (when its stat data may lie).
+    func diffTreeToWorkTree(_ old: GitOID?, paths: [String] = [], detectRenames: Bool = false,
+                            trustingIndex: Bool = true) throws -> [GitFileDelta] {
         let oldTree = try old.map(lookupTree)
         defer { git_tree_free(oldTree) }
         return try withDiffOptions(paths: paths, workTree: true) { options in
             var diff: OpaquePointer?
-            try check(git_diff_tree_to_workdir_with_index(&diff, pointer, oldTree, &options),
-                      "git_diff_tree_to_workdir_with_index")
+            if trustingIndex {
+                try check(git_diff_tree_to_workdir_with_index(&diff, pointer, oldTree, &options),
+                          "git_diff_tree_to_workdir_with_index")
+            } else {
+                try check(git_diff_tree_to_workdir(&diff, pointer, oldTree, &options), "git_diff_tree_to_workdir")
+            }
             defer { git_diff_free(diff) }
             return try collectDeltas(diff!, workTree: true, detectRenames: detectRenames)
         }
@@ -80,7 +86,8 @@ extension GitRepository {
         try check(git_odb_add_disk_alternate(odb, otherGitDir + "/objects"), "git_odb_add_disk_alternate")
     }
 
-    private func lookupTree(_ id: GitOID) throws -> OpaquePointer {
+    /// The tree object `id`; the caller frees it.
+    func lookupTree(_ id: GitOID) throws -> OpaquePointer {
         var oid = id.raw
         var tree: OpaquePointer?
         try check(git_tree_lookup(&tree, pointer, &oid), "git_tree_lookup")

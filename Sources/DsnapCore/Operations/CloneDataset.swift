@@ -38,25 +38,34 @@ public enum CloneDataset {
                                         gitDir: temporary + "/" + Dataset.gitDirName, context: context,
                                         forward: progress)
             _ = try DatasetSetup.createRepository(root: temporary, name: datasetName)
+            var unsynced: String?
             let result = try recorder.run(context: context) { () throws -> CloneResult in
-                let (linked, copied) = try copyObjects(of: snapshot.tree, from: source, toGitDir: temporary + "/" + Dataset.gitDirName)
+                let gitDir = temporary + "/" + Dataset.gitDirName
+                let (linked, copied) = try copyObjects(of: snapshot.tree, from: source, toGitDir: gitDir)
                 // Opened after the objects arrived, so libgit2 sees them.
                 let clone = try Dataset.open(root: temporary)
                 // A new dataset: empty index, empty work tree, so the tree is compared with the index alone.
-                let stats = try checkout.checkout(snapshot.tree, in: clone, workTreeMatchesIndex: true,
-                                                  progress: recorder)
-                let index = try clone.wrapGit { try clone.repository.index() }
-                let counts = MediaCounts(paths: index.regularFilePaths)
+                let plan = try checkout.plan(snapshot.tree, in: clone, workTreeMatchesIndex: true)
+                // The snapshot is recorded (and its objects flushed) before the work tree is
+                // written, so that flush has only the repository to write, not a copy of the data.
+                let counts = MediaCounts(paths: plan.writes.filter {
+                    $0.mode == GitFileMode.regular || $0.mode == GitFileMode.executable
+                }.map(\.path))
                 let recorded = try TakeSnapshot.record(
                     tree: snapshot.tree, counts: counts, request: SnapshotRequest(reason: .clone), in: clone,
                     context: context, clonedFrom: (source.name, snapshot.id))
                 recorder.setSnapshot(recorded.snapshot.id)
+                unsynced = try UnsyncedWorkTree.begin(gitDir: gitDir, operation: "clone \(snapshot.id.hex)")
+                let stats = try checkout.apply(plan, in: clone, progress: recorder)
                 return CloneResult(path: target, datasetName: datasetName, snapshot: recorded.snapshot, stats: stats,
                                    objectsLinked: linked, objectsCopied: copied)
             }
             recorder.finish()
-            FileSystemSync.sync(containing: temporary)
             try moveIntoPlace(temporary, target)
+            if let unsynced {
+                UnsyncedWorkTree.finish(token: unsynced, root: target, gitDir: target + "/" + Dataset.gitDirName,
+                                        flush: context.workTreeFlush)
+            }
             return result
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
@@ -145,7 +154,8 @@ public enum CloneDataset {
             if errno == ENOTEMPTY || errno == EEXIST { throw CloneError.destinationExists(path: target) }
             throw StorageError.fromErrno(errno, path: target)
         }
-        FileSystemSync.sync(containing: target.parentPath)
+        // The rename itself made durable: the folder is flushed, not the whole file system.
+        FileSystemSync.sync(paths: [target.parentPath])
     }
 
     /// A killed clone leaves its hidden temporary folder: remove those whose process is gone.

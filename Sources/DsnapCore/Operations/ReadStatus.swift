@@ -58,8 +58,12 @@ public enum ReadStatus {
     static func changes(in dataset: Dataset, since tree: GitOID?) throws -> [WorkTreeChange] {
         // The common case, answered by stat alone on every core: nothing changed since the index
         // was written, and the index holds the current snapshot's tree.
-        if let tree, StatCacheCheck.clean(dataset)?.cachedRootTree == tree { return [] }
-        let deltas = try dataset.wrapGit { try dataset.repository.diffTreeToWorkTree(tree) }
+        // After a restart that may have lost restored files, stat data proves nothing: every file is read.
+        let statDataTrusted = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).isEmpty
+        if statDataTrusted, let tree, StatCacheCheck.clean(dataset)?.cachedRootTree == tree { return [] }
+        let deltas = try dataset.wrapGit {
+            try dataset.repository.diffTreeToWorkTree(tree, trustingIndex: statDataTrusted)
+        }
         return deltas.compactMap { delta in
             let path = delta.status == .deleted ? delta.oldPath : delta.newPath
             // A trailing slash marks a folder that is a git repository of its own: never snapshotted.
@@ -91,9 +95,14 @@ public enum ReadStatus {
         return try dataset.wrapGit { try repository.diffTreeToIndex(current, index) }.isEmpty
     }
 
-    /// Ready; Read Only while a restore runs; Error when a restore was interrupted.
+    /// Ready; Read Only while a restore runs; Error when a restore was interrupted, or when the
+    /// machine restarted before files a restore or clone wrote were on disk.
     static func state(in dataset: Dataset, running: LockHolder?) -> DatasetState {
-        guard let target = RestoreMarker.target(in: dataset) else { return .ready }
+        guard let target = RestoreMarker.target(in: dataset) else {
+            guard let lost = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).first else { return .ready }
+            return .error(problem: "the machine restarted before the files written by '\(lost.operation)' were safely on disk",
+                          fix: "run 'dsnap restore current' to check every file's content and rewrite damaged ones (changes are autosaved first)")
+        }
         if running != nil { return .readOnly(restoring: target) }
         return .error(problem: "a restore to snapshot '\(target.hex)' was interrupted",
                       fix: "run 'dsnap restore --continue' to finish it")

@@ -28,10 +28,14 @@ public enum RestoreSnapshot {
         let changes: [WorkTreeChange]
         let continuing: Bool
         let checkout: CheckoutPlan
+        /// Markers of files an earlier boot may have lost: this restore checked every file, and
+        /// removes them when it is done.
+        let unsyncedBeforeRestart: [UnsyncedWorkTree.Marker]
     }
 
     /// Resolves the target and checks that the restore may go ahead, the snapshot's paths included.
-    /// Writes nothing.
+    /// Writes nothing, except, after a restart that may have lost files a restore or clone wrote,
+    /// the index without its stat data, so that every file is compared by content.
     public static func plan(_ target: Target, discard: Bool, in dataset: Dataset,
                             checkout: WorkTreeCheckout) throws -> Plan {
         let catalog = SnapshotCatalog(dataset: dataset)
@@ -44,28 +48,42 @@ public enum RestoreSnapshot {
         case let .snapshot(reference):
             snapshot = try catalog.resolve(reference)
         }
+        let unsynced = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir)
+        if !unsynced.isEmpty {
+            // The stat data describes files as written, not as the disk kept them.
+            let current = try catalog.currentID().map { try catalog.snapshot($0).tree }
+            try dataset.wrapGit {
+                let index = try dataset.repository.index()
+                try index.reset(to: current)
+                try index.write()
+            }
+        }
         // After an interrupted restore the full comparison runs: it also finds the temporary
         // files that restore left behind.
-        let clean = try pending == nil && ReadStatus.workTreeMatchesIndexAndCurrent(in: dataset)
+        let clean = try pending == nil && unsynced.isEmpty && ReadStatus.workTreeMatchesIndexAndCurrent(in: dataset)
         let checkoutPlan = try checkout.plan(snapshot.tree, in: dataset, workTreeMatchesIndex: clean)
         let changes = clean ? [] : try ReadStatus.changes(in: dataset)
         // After an interrupted restore, what differs is mostly its own half-done work, which any
         // restore may replace; but someone may have edited files since, so it is autosaved too.
         guard pending == nil else {
-            return Plan(snapshot: snapshot, changes: changes, continuing: true, checkout: checkoutPlan)
+            return Plan(snapshot: snapshot, changes: changes, continuing: true, checkout: checkoutPlan,
+                        unsyncedBeforeRestart: unsynced)
         }
         if !changes.isEmpty && !discard && target != .snapshot("current") {
             throw RestoreError.uncommittedChanges(paths: changes.prefix(10).map(\.path), total: changes.count)
         }
-        return Plan(snapshot: snapshot, changes: changes, continuing: false, checkout: checkoutPlan)
+        return Plan(snapshot: snapshot, changes: changes, continuing: false, checkout: checkoutPlan,
+                    unsyncedBeforeRestart: unsynced)
     }
 
     /// Autosaves the changes (if any), then writes the marker, the files and HEAD, in that order:
-    /// a process killed anywhere leaves a marker that the next restore finishes from.
+    /// a process killed anywhere leaves a marker that the next restore finishes from. The files
+    /// reach the disk after it returns (`context.workTreeFlush`; see `UnsyncedWorkTree`).
     public static func execute(_ plan: Plan, in dataset: Dataset, writer: SnapshotWriter,
                                checkout: WorkTreeCheckout, context: OperationContext,
                                progress: ProgressSink? = nil) throws -> RestoreResult {
         let snapshot = plan.snapshot
+        UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir)
         var autosave: Snapshot?
         if !plan.changes.isEmpty {
             let count = plan.changes.count
@@ -77,6 +95,8 @@ public enum RestoreSnapshot {
             autosave = try TakeSnapshot.run(request, in: dataset, writer: writer, context: context).snapshot
         }
         try RestoreMarker.set(snapshot.id, in: dataset)
+        let unsynced = plan.checkout.writes.isEmpty ? nil
+            : try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "restore \(snapshot.id.hex)")
         // The autosave read the work tree but changed none of it: the plan still holds.
         let stats = try checkout.apply(plan.checkout, in: dataset, progress: progress)
         try dataset.wrapGit {
@@ -85,6 +105,11 @@ public enum RestoreSnapshot {
                                                 message: "dsnap: restore \(snapshot.id.hex)")
         }
         RestoreMarker.clear(in: dataset)
+        UnsyncedWorkTree.clear(plan.unsyncedBeforeRestart, gitDir: dataset.gitDir)
+        if let unsynced {
+            UnsyncedWorkTree.finish(token: unsynced, root: dataset.root, gitDir: dataset.gitDir,
+                                    flush: context.workTreeFlush)
+        }
         let catalog = SnapshotCatalog(dataset: dataset)
         // Re-read both: the autosave was current when taken, and no longer is.
         return RestoreResult(target: try catalog.snapshot(snapshot.id),

@@ -54,6 +54,9 @@ public enum TakeSnapshot {
         if let pending = RestoreMarker.target(in: dataset), request.reason != .autosave {
             throw RestoreError.interrupted(target: pending.hex)
         }
+        if let lost = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).first, request.reason != .autosave {
+            throw RestoreError.unsyncedBeforeRestart(operation: lost.operation)
+        }
     }
 
     /// Records `tree` (already written, and matching the index) as a new snapshot and makes it
