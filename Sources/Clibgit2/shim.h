@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 #include <mbedtls/sha1.h>
+#include "dsnap_sha1.h"
 
 #include <git2.h>
 #include <git2/sys/repository.h>
@@ -32,6 +33,14 @@ static inline int dsnap_set_strict_hash_verification(int enabled) {
 extern int syncfs(int fd);
 static inline int dsnap_syncfs(int fd) {
     return syncfs(fd);
+}
+
+/// sync_file_range(2) with SYNC_FILE_RANGE_WRITE (GNU-only too): starts writing a finished file's
+/// pages to disk without waiting, so the disk works while the next files are hashed and the
+/// one flush at the end of a snapshot finds little left to do.
+extern int sync_file_range(int fd, long long offset, long long nbytes, unsigned int flags);
+static inline int dsnap_start_writeback(int fd) {
+    return sync_file_range(fd, 0, 0, 2u /* SYNC_FILE_RANGE_WRITE */);
 }
 
 /// renameat2(2) with RENAME_EXCHANGE, also GNU-only: swaps two names atomically. A checkout

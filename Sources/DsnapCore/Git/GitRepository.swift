@@ -243,12 +243,59 @@ final class GitRepository {
 
     /// Writes (or rewrites) the note on `target`. Each write is a commit on `notesRef`, so the
     /// record's earlier versions stay in that ref's history.
-    func setNote(on target: GitOID, notesRef: String, text: String, signature: GitSignature) throws {
+    /// Adds or replaces the note on `target`. The new objects (note blob, notes trees, notes
+    /// commit) are written first and handed to `beforeReferenceMoves`, which makes them durable;
+    /// only then does `notesRef` move, and only if no one moved it meanwhile. (`git_note_create`
+    /// does both at once: a power cut could leave the ref naming objects the disk never got.)
+    func setNote(on target: GitOID, notesRef: String, text: String, signature: GitSignature,
+                 beforeReferenceMoves: ([GitOID]) -> Void) throws {
         let author = try makeSignature(signature)
         defer { git_signature_free(author) }
+        let previous = try resolve(reference: notesRef)
+        var parent: OpaquePointer?
+        if var raw = previous?.raw {
+            try check(git_commit_lookup(&parent, pointer, &raw), "git_commit_lookup")
+        }
+        defer { git_commit_free(parent) }
         var oid = target.raw
-        var noteOID = git_oid()
-        try check(git_note_create(&noteOID, pointer, notesRef, author, author, &oid, text, 1), "git_note_create")
+        var commitOID = git_oid()
+        var blobOID = git_oid()
+        try check(git_note_commit_create(&commitOID, &blobOID, pointer, parent, author, author, &oid, text, 1),
+                  "git_note_commit_create")
+        let commit = GitOID(commitOID)
+        let tree = try self.commit(commit).tree
+        beforeReferenceMoves([GitOID(blobOID), commit, tree] + (try fanoutTrees(in: tree, toward: target)))
+        var reference: OpaquePointer?
+        let message = "notes: dsnap record of \(target.hex)"
+        if var expected = previous?.raw {
+            try check(git_reference_create_matching(&reference, pointer, notesRef, &commitOID, 1, &expected, message),
+                      "git_reference_create_matching")
+        } else {
+            try check(git_reference_create(&reference, pointer, notesRef, &commitOID, 0, message), "git_reference_create")
+        }
+        git_reference_free(reference)
+    }
+
+    /// The subtrees of a notes tree on the way to `target`'s note (`ab/`, `ab/cd/`, ...: git's
+    /// fan-out, used once there are many notes).
+    private func fanoutTrees(in root: GitOID, toward target: GitOID) throws -> [GitOID] {
+        var rootRaw = root.raw
+        var tree: OpaquePointer?
+        try check(git_tree_lookup(&tree, pointer, &rootRaw), "git_tree_lookup")
+        defer { git_tree_free(tree) }
+        var found: [GitOID] = []
+        var path = ""
+        var rest = Substring(target.hex)
+        while rest.count > 2 {
+            path += (path.isEmpty ? "" : "/") + rest.prefix(2)
+            rest = rest.dropFirst(2)
+            var entry: OpaquePointer?
+            guard git_tree_entry_bypath(&entry, tree, path) == 0 else { break }
+            defer { git_tree_entry_free(entry) }
+            guard git_tree_entry_type(entry) == GIT_OBJECT_TREE else { break }
+            found.append(GitOID(git_tree_entry_id(entry)))
+        }
+        return found
     }
 
     // MARK: Index

@@ -190,26 +190,25 @@ final class Workspace {
     }
 }
 
-/// SHA-1 of a git object (`blob SIZE\0` + content), through mbedtls (libgit2-dev brings it).
+/// SHA-1 of a git object (`blob SIZE\0` + content): the CPU's SHA instructions when it has them,
+/// mbedtls (which libgit2-dev brings) otherwise; see `dsnap_sha1.h`.
 struct ObjectHasher {
-    private var context = mbedtls_sha1_context()
+    private var context = dsnap_sha1_context()
 
     init(size: Int) {
-        mbedtls_sha1_init(&context)
-        _ = mbedtls_sha1_starts_ret(&context)
+        dsnap_sha1_init(&context)
         let header = Array("blob \(size)\0".utf8)
         header.withUnsafeBytes { update($0) }
     }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-        _ = mbedtls_sha1_update_ret(&context, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+        dsnap_sha1_update(&context, base, bytes.count)
     }
 
     mutating func finish() -> GitOID {
         var digest = [UInt8](repeating: 0, count: 20)
-        _ = mbedtls_sha1_finish_ret(&context, &digest)
-        mbedtls_sha1_free(&context)
+        dsnap_sha1_finish(&context, &digest)
         // Not String(format:): at 20 calls per object it cost more than hashing a small file.
         return GitOID(rawBytes: digest)
     }
@@ -304,6 +303,8 @@ final class TemporaryObject {
     /// Renames the finished object into `objects/xx/`; an object is immutable, so one that
     /// appeared meanwhile (same id, same bytes) is simply replaced.
     func install(at target: (folder: String, file: String), workspace: Workspace) throws {
+        // The disk starts on this object now, in parallel with the work on the next ones.
+        _ = dsnap_start_writeback(descriptor)
         if !workspace.madeFolders.contains(target.folder) {
             if mkdir(target.folder, 0o777) != 0 && errno != EEXIST {
                 let failure = errno

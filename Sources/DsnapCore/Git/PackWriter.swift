@@ -144,10 +144,8 @@ final class PackWriter: @unchecked Sendable {
 
     /// SHA-1 of the whole file as written so far, read back 1 MiB at a time (from the page cache).
     private func checksumOfFile() throws -> [UInt8] {
-        var context = mbedtls_sha1_context()
-        mbedtls_sha1_init(&context)
-        defer { mbedtls_sha1_free(&context) }
-        _ = mbedtls_sha1_starts_ret(&context)
+        var context = dsnap_sha1_context()
+        dsnap_sha1_init(&context)
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }
@@ -156,11 +154,11 @@ final class PackWriter: @unchecked Sendable {
             let count = pread(descriptor, buffer.baseAddress!, min(chunk, size - position), off_t(position))
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { throw failure(temporaryPath) }
-            _ = mbedtls_sha1_update_ret(&context, buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count)
+            dsnap_sha1_update(&context, buffer.baseAddress!, count)
             position += count
         }
         var digest = [UInt8](repeating: 0, count: 20)
-        _ = mbedtls_sha1_finish_ret(&context, &digest)
+        dsnap_sha1_finish(&context, &digest)
         return digest
     }
 
@@ -196,7 +194,10 @@ final class PackWriter: @unchecked Sendable {
         }
         bytes += packChecksum
         var digest = [UInt8](repeating: 0, count: 20)
-        _ = mbedtls_sha1_ret(bytes, bytes.count, &digest)
+        var context = dsnap_sha1_context()
+        dsnap_sha1_init(&context)
+        dsnap_sha1_update(&context, bytes, bytes.count)
+        dsnap_sha1_finish(&context, &digest)
         bytes += digest
         return bytes
     }

@@ -47,20 +47,21 @@ public enum ReadStatus {
 
     /// Paths that differ between the current snapshot and the work tree (ignored files aside).
     /// The index serves as a stat cache: only files whose stat changed are hashed.
-    public static func changes(in dataset: Dataset) throws -> [WorkTreeChange] {
+    /// `knownChanged`: the caller's own stat check just failed, so it is not run again.
+    public static func changes(in dataset: Dataset, knownChanged: Bool = false) throws -> [WorkTreeChange] {
         let current = try SnapshotCatalog(dataset: dataset).currentID()
         return try changes(in: dataset, since: try current.map { id in
             try dataset.wrapGit { try dataset.repository.commit(id).tree }
-        })
+        }, knownChanged: knownChanged)
     }
 
     /// Paths that differ between `tree` (the current snapshot's, known to the caller) and the work tree.
-    static func changes(in dataset: Dataset, since tree: GitOID?) throws -> [WorkTreeChange] {
+    static func changes(in dataset: Dataset, since tree: GitOID?, knownChanged: Bool = false) throws -> [WorkTreeChange] {
         // The common case, answered by stat alone on every core: nothing changed since the index
         // was written, and the index holds the current snapshot's tree.
         // After a restart that may have lost restored files, stat data proves nothing: every file is read.
         let statDataTrusted = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).isEmpty
-        if statDataTrusted, let tree, StatCacheCheck.clean(dataset)?.cachedRootTree == tree { return [] }
+        if statDataTrusted, !knownChanged, let tree, StatCacheCheck.clean(dataset)?.cachedRootTree == tree { return [] }
         let deltas = try dataset.wrapGit {
             try dataset.repository.diffTreeToWorkTree(tree, trustingIndex: statDataTrusted)
         }

@@ -62,7 +62,7 @@ public enum RestoreSnapshot {
         // files that restore left behind.
         let clean = try pending == nil && unsynced.isEmpty && ReadStatus.workTreeMatchesIndexAndCurrent(in: dataset)
         let checkoutPlan = try checkout.plan(snapshot.tree, in: dataset, workTreeMatchesIndex: clean)
-        let changes = clean ? [] : try ReadStatus.changes(in: dataset)
+        let changes = clean ? [] : try ReadStatus.changes(in: dataset, knownChanged: pending == nil && unsynced.isEmpty)
         // After an interrupted restore, what differs is mostly its own half-done work, which any
         // restore may replace; but someone may have edited files since, so it is autosaved too.
         guard pending == nil else {

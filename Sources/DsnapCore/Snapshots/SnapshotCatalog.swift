@@ -148,7 +148,12 @@ public struct SnapshotCatalog {
         let signature = GitSignature(name: identity.name, email: identity.email, time: context.now().seconds)
         let text = JSONWriter.render(record.json, pretty: true) + "\n"
         try dataset.wrapGit {
-            try dataset.repository.setNote(on: id, notesRef: Self.notesRef, text: text, signature: signature)
+            try dataset.repository.setNote(on: id, notesRef: Self.notesRef, text: text, signature: signature) { objects in
+                // A few small loose objects: flushed one by one (a syncfs would wait for every
+                // other write on the file system, a restored video's included).
+                let paths = objects.map { $0.looseObjectPath(in: dataset.gitDir + "/objects") }
+                FileSystemSync.sync(paths: paths.map(\.file) + Set(paths.map(\.folder)).sorted())
+            }
         }
     }
 }
