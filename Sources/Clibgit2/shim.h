@@ -4,6 +4,7 @@
 #include <zlib.h>
 #include <mbedtls/sha1.h>
 #include "dsnap_sha1.h"
+#include "dsnap_adler32.h"
 
 #include <git2.h>
 #include <git2/sys/repository.h>

@@ -21,6 +21,10 @@ struct LooseObjectReader {
 
         var info = stat()
         let fileSize = fstat(descriptor, &info) == 0 ? Int(info.st_size) : chunkSize
+        // Media as dsnap stores it: no inflating needed.
+        if let segments = StoredObjectReader.segments(descriptor, fileSize: fileSize) {
+            return try StoredObjectReader.read(descriptor, fileSize: fileSize, segments: segments, id: id, consume)
+        }
         return try inflateStream(id: id, compressedSize: fileSize, expectedSize: nil, consume) { buffer, count in
             Glibc.read(descriptor, buffer, count)
         }
