@@ -79,7 +79,7 @@ final class UnsyncedWorkTreeTests: XCTestCase {
         XCTAssertEqual(UnsyncedWorkTree.markers(gitDir: dataset.gitDir), [])
     }
 
-    func testAMarkerOfThisBootWhoseFlushDiedIsSettledByTheNextRestore() throws {
+    func testAMarkerOfThisBootWhoseFlushDiedIsSettledByTheNextRestoreOrCommit() throws {
         let scratch = try ScratchDataset()
         let context = testContext()
         let dataset = try makeDataset(scratch, context: context)
@@ -89,6 +89,12 @@ final class UnsyncedWorkTreeTests: XCTestCase {
         _ = try restore("first", in: dataset, context: context)
         // The old one is settled; a young one may still have its flush running, and stays.
         XCTAssertEqual(UnsyncedWorkTree.markers(gitDir: dataset.gitDir).map(\.token), ["2-2"])
+        // A commit settles old ones too.
+        unlink(young)
+        _ = try plantMarker(boot: UnsyncedWorkTree.currentBootID, in: dataset, age: 120)
+        _ = try TakeSnapshot.run(SnapshotRequest(name: "after"), in: dataset, writer: FastSnapshotWriter(),
+                                 context: context)
+        XCTAssertEqual(UnsyncedWorkTree.markers(gitDir: dataset.gitDir), [])
     }
 
     func testAfterARestartTheDamagedFilesAreFoundByContentAndRestoreCurrentRewritesThem() throws {

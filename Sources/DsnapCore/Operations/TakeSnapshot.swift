@@ -39,6 +39,8 @@ public enum TakeSnapshot {
         try validate(request, in: dataset)
         // Holding the exclusive lock, lock files on our refs are leftovers of a killed dsnap.
         for ref in ["HEAD", Dataset.branch] { StaleGitLock.remove(dataset.gitDir + "/" + ref + ".lock") }
+        // An autosave runs inside a restore, which settled these already.
+        if request.reason != .autosave { UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir) }
         let written = try writer.writeTree(of: dataset, progress: progress)
         var result = try record(tree: written.tree, counts: written.counts, request: request, in: dataset,
                                 context: context)
