@@ -1,6 +1,7 @@
 #ifndef DSNAP_CLIBGIT2_SHIM_H
 #define DSNAP_CLIBGIT2_SHIM_H
 
+#include <sys/types.h>
 #include <zlib.h>
 #include <mbedtls/sha1.h>
 #include "dsnap_sha1.h"
@@ -39,9 +40,20 @@ static inline int dsnap_syncfs(int fd) {
 /// sync_file_range(2) with SYNC_FILE_RANGE_WRITE (GNU-only too): starts writing a finished file's
 /// pages to disk without waiting, so the disk works while the next files are hashed and the
 /// one flush at the end of a snapshot finds little left to do.
-extern int sync_file_range(int fd, long long offset, long long nbytes, unsigned int flags);
+extern int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsigned int flags);
 static inline int dsnap_start_writeback(int fd) {
     return sync_file_range(fd, 0, 0, 2u /* SYNC_FILE_RANGE_WRITE */);
+}
+
+/// copy_file_range(2), GNU-only as well: the kernel copies between two files without the bytes
+/// passing through this process (what `cp` does). Restore copies media content this way.
+extern ssize_t copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t length,
+                               unsigned int flags);
+static inline ssize_t dsnap_copy_file_range(int from, long long *offset, int to, size_t length) {
+    __off64_t position = (__off64_t)*offset;
+    ssize_t copied = copy_file_range(from, &position, to, 0, length, 0);
+    *offset = (long long)position;
+    return copied;
 }
 
 /// renameat2(2) with RENAME_EXCHANGE, also GNU-only: swaps two names atomically. A checkout

@@ -54,6 +54,9 @@ final class StoredObjectTests: XCTestCase {
             let size = try LooseObjectReader.read(path: objectPath, id: entry.id) { read += $0 }
             XCTAssertEqual(size, Int64(contents[entry.path]!.count))
             XCTAssertTrue(read == contents[entry.path]!, "\(entry.path) read back differs")
+            // The kernel copy restore uses gives the same bytes.
+            let copied = try copyStored(objectPath, entry.id, scratch)
+            XCTAssertTrue(copied.bytes == contents[entry.path]!, "\(entry.path) copied differs")
         }
 
         // One flipped content byte: the checksum catches it.
@@ -69,6 +72,22 @@ final class StoredObjectTests: XCTestCase {
         XCTAssertThrowsError(try LooseObjectReader.read(path: objectPath, id: big.id) { _ in }) { error in
             XCTAssertTrue("\(error)".contains("checksum"), "\(error)")
         }
+        // The kernel copy checks first: a damaged object writes nothing at all.
+        XCTAssertThrowsError(try copyStored(objectPath, big.id, scratch)) { error in
+            XCTAssertTrue("\(error)".contains("checksum"), "\(error)")
+        }
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: scratch.path + "-copy")[.size] as? Int, 0)
+    }
+
+    /// Copies an object's content with `LooseObjectReader.copyStored` into a fresh file beside the scratch folder.
+    private func copyStored(_ objectPath: String, _ id: GitOID, _ scratch: ScratchDataset) throws -> (bytes: [UInt8], size: Int64?) {
+        let target = scratch.path + "-copy"
+        unlink(target)
+        let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        XCTAssertGreaterThanOrEqual(descriptor, 0)
+        defer { close(descriptor) }
+        let size = try LooseObjectReader.copyStored(path: objectPath, id: id, to: descriptor, destinationPath: target) { _ in }
+        return ([UInt8](try Data(contentsOf: URL(fileURLWithPath: target))), size)
     }
 
     /// git's own objects are compressed: they are inflated as before.

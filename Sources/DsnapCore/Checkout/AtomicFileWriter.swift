@@ -28,14 +28,19 @@ final class AtomicFileWriter {
         guard access(objectPath, F_OK) == 0 else {
             // Packed whole (dsnap's own packs): streamed from the pack. A delta: the caller's.
             guard LooseObjectReader.isPackedWhole(blob, packs: packs) else { return nil }
-            return try write(path: path, mode: mode) { sink in
+            return try write(path: path, mode: mode) { sink, _ in
                 guard try LooseObjectReader.readPacked(blob, packs: packs, { chunk in
                     try sink(chunk)
                     onBytes(chunk.count)
                 }) != nil else { throw LooseObjectReader.failure("object \(blob.hex) left its pack") }
             }
         }
-        return try write(path: path, mode: mode) { sink in
+        return try write(path: path, mode: mode) { sink, descriptor in
+            // Media: copied by the kernel, as `cp` does. Anything else: inflated here.
+            if let descriptor, try LooseObjectReader.copyStored(path: objectPath, id: blob, to: descriptor,
+                                                                destinationPath: root + "/" + path, onBytes: onBytes) != nil {
+                return
+            }
             _ = try LooseObjectReader.read(path: objectPath, id: blob) { chunk in
                 try sink(chunk)
                 onBytes(chunk.count)
@@ -45,12 +50,13 @@ final class AtomicFileWriter {
 
     /// Writes `path` from bytes in memory (packed objects, read by the caller).
     func write(path: String, bytes: [UInt8], mode: UInt32) throws -> stat {
-        try write(path: path, mode: mode) { sink in try bytes.withUnsafeBytes { try sink($0) } }
+        try write(path: path, mode: mode) { sink, _ in try bytes.withUnsafeBytes { try sink($0) } }
     }
 
-    /// Writes `path` with the content `produce` feeds to its sink.
+    /// Writes `path` with the content `produce` feeds to its sink, or writes itself to the open
+    /// file it is given (nil for a symlink).
     private func write(path: String, mode: UInt32,
-                       _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> stat {
+                       _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws -> stat {
         try makeParents(of: path)
         let full = root + "/" + path
         var existing = stat()
@@ -59,7 +65,7 @@ final class AtomicFileWriter {
         do {
             if mode == GitFileMode.symlink {
                 var target = [UInt8]()
-                try produce { target.append(contentsOf: $0) }
+                try produce({ target.append(contentsOf: $0) }, nil)
                 guard symlink(String(decoding: target, as: UTF8.self), destination) == 0 else {
                     throw StorageError.fromErrno(errno, path: full)
                 }
@@ -69,7 +75,7 @@ final class AtomicFileWriter {
                 let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
                 guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: full) }
                 defer { close(descriptor) }
-                try produce { chunk in
+                try produce({ chunk in
                     var offset = 0
                     while offset < chunk.count {
                         let count = Glibc.write(descriptor, chunk.baseAddress! + offset, chunk.count - offset)
@@ -79,7 +85,7 @@ final class AtomicFileWriter {
                         }
                         offset += count
                     }
-                }
+                }, descriptor)
             }
             if exists { try replace(full, with: destination, existing: existing, path: path) }
         } catch {

@@ -30,6 +30,21 @@ struct LooseObjectReader {
         }
     }
 
+    /// Copies the content of the loose object at `path` to the end of `destination` in the
+    /// kernel when the object is stored blocks only (media as dsnap writes it; see
+    /// `StoredObjectReader.copy`). Nil, having written nothing, for any other object.
+    static func copyStored(path: String, id: GitOID, to destination: Int32, destinationPath: String,
+                           onBytes: (Int) -> Void) throws -> Int64? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0,
+              let segments = StoredObjectReader.segments(descriptor, fileSize: Int(info.st_size)) else { return nil }
+        return try StoredObjectReader.copy(descriptor, fileSize: Int(info.st_size), segments: segments, id: id,
+                                           to: destination, destinationPath: destinationPath, onBytes: onBytes)
+    }
+
     /// Inflates one zlib stream that `readInput` supplies, and hands its content to `consume`.
     /// A loose object's stream starts with `blob SIZE\0` (`expectedSize` nil: the header says);
     /// a pack entry's holds the content alone (`expectedSize`: the entry's header said).

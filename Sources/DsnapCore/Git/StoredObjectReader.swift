@@ -110,3 +110,81 @@ enum StoredObjectReader {
         return total
     }
 }
+
+extension StoredObjectReader {
+    /// Copies the object's content to the end of `destination` the way `cp` does, with
+    /// copy_file_range(2): the kernel moves the bytes, they never pass through this process.
+    /// The header and the Adler-32 are checked first, over a read-only mapping of the object, so
+    /// a damaged object writes nothing. Where the kernel cannot copy between the two files
+    /// (another file system type), the content is written from the mapping.
+    static func copy(_ descriptor: Int32, fileSize: Int, segments: [Segment], id: GitOID, to destination: Int32,
+                     destinationPath: String, onBytes: (Int) -> Void) throws -> Int64 {
+        guard let mapping = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
+              mapping != UnsafeMutableRawPointer(bitPattern: -1) else {
+            throw LooseObjectReader.failure("cannot map object \(id.hex): \(String(cString: strerror(errno)))")
+        }
+        defer { munmap(mapping, fileSize) }
+        let bytes = UnsafeRawBufferPointer(start: mapping, count: fileSize)
+
+        var adler: UInt32 = 1
+        for segment in segments { adler = dsnap_adler32(adler, mapping + segment.offset, segment.length) }
+        let stored = bytes[(fileSize - 4)...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard stored == adler else {
+            throw LooseObjectReader.failure("object \(id.hex) is corrupt (its checksum does not match)")
+        }
+
+        // `blob SIZE\0`, which may in principle span blocks.
+        var header: [UInt8] = []
+        var start: (segment: Int, offset: Int)?
+        search: for (position, segment) in segments.enumerated() {
+            for offset in segment.offset..<(segment.offset + segment.length) {
+                if bytes[offset] == 0 {
+                    start = (position, offset + 1)
+                    break search
+                }
+                header.append(bytes[offset])
+                guard header.count < 64 else { break search }
+            }
+        }
+        let text = String(decoding: header, as: UTF8.self)
+        guard let start, text.hasPrefix("blob "), let declaredSize = Int64(text.dropFirst(5)) else {
+            throw LooseObjectReader.failure("object \(id.hex) has no valid blob header")
+        }
+
+        var total: Int64 = 0
+        var kernelCopies = true
+        for position in start.segment..<segments.count {
+            let segment = segments[position]
+            var offset = Int64(position == start.segment ? start.offset : segment.offset)
+            let end = Int64(segment.offset + segment.length)
+            while offset < end {
+                var count = -1
+                if kernelCopies {
+                    count = dsnap_copy_file_range(descriptor, &offset, destination, Int(end - offset))
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        guard [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) else {
+                            throw StorageError.fromErrno(errno, path: destinationPath)
+                        }
+                        kernelCopies = false
+                        continue
+                    }
+                } else {
+                    count = Glibc.write(destination, mapping + Int(offset), Int(end - offset))
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        throw StorageError.fromErrno(errno, path: destinationPath)
+                    }
+                    offset += Int64(count)
+                }
+                guard count > 0 else { throw LooseObjectReader.failure("object \(id.hex) is truncated") }
+                total += Int64(count)
+                onBytes(count)
+            }
+        }
+        guard total == declaredSize else {
+            throw LooseObjectReader.failure("object \(id.hex) is truncated: \(total) bytes of \(declaredSize)")
+        }
+        return total
+    }
+}
