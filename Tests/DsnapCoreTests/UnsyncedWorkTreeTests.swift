@@ -55,6 +55,7 @@ final class UnsyncedWorkTreeTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: scratch.path + "/images/a.jpg", encoding: .utf8), "first image")
         XCTAssertEqual(try String(contentsOfFile: outside, encoding: .utf8), "second image")
         XCTAssertEqual(UnsyncedWorkTree.markers(gitDir: dataset.gitDir), [])
+        XCTAssertEqual(DirectoryNames.list(ReplacedFiles.folder(gitDir: dataset.gitDir)), [], "replaced files stayed")
         // No temporary file is left beside the swapped ones.
         let names = try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/images")
         XCTAssertEqual(names.filter { $0.hasPrefix(Dataset.temporaryFilePrefix) }, [])
@@ -74,9 +75,12 @@ final class UnsyncedWorkTreeTests: XCTestCase {
         // The same boot: the files are in memory if not on disk, so nothing is wrong.
         XCTAssertEqual(try ReadStatus.run(in: dataset).state, .ready)
         XCTAssertNoThrow(try TakeSnapshot.validate(SnapshotRequest(name: "x"), in: dataset))
+        // The two files it replaced wait to be deleted (their content is in snapshot "second").
+        XCTAssertEqual(DirectoryNames.list(ReplacedFiles.folder(gitDir: dataset.gitDir)).count, 2)
         // What the real background process does.
         UnsyncedWorkTree.flushAndClear(token: markers[0].token, root: dataset.root, gitDir: dataset.gitDir)
         XCTAssertEqual(UnsyncedWorkTree.markers(gitDir: dataset.gitDir), [])
+        XCTAssertEqual(DirectoryNames.list(ReplacedFiles.folder(gitDir: dataset.gitDir)), [])
     }
 
     func testAMarkerOfThisBootWhoseFlushDiedIsSettledByTheNextRestoreOrCommit() throws {

@@ -74,10 +74,11 @@ public enum UnsyncedWorkTree {
         }
     }
 
-    /// Flushes the file system holding the work tree, then removes the marker: what the
-    /// background process does.
+    /// Deletes the files the restore replaced, flushes the file system holding the work tree,
+    /// then removes the marker: what the background process does.
     public static func flushAndClear(token: String, root: String, gitDir: String) {
         guard !token.contains("/"), !token.hasPrefix(".") else { return }
+        ReplacedFiles.delete(gitDir: gitDir)
         FileSystemSync.sync(containing: root)
         unlink(folder(gitDir: gitDir) + "/" + token)
     }
@@ -109,6 +110,7 @@ public enum UnsyncedWorkTree {
         clock_gettime(CLOCK_REALTIME, &now)
         let stale = markers(gitDir: gitDir).filter { $0.bootID == currentBootID && now.tv_sec - $0.written > 60 }
         guard !stale.isEmpty else { return }
+        ReplacedFiles.delete(gitDir: gitDir)
         FileSystemSync.sync(containing: root)
         for marker in stale { unlink(folder(gitDir: gitDir) + "/" + marker.token) }
     }

@@ -1,4 +1,5 @@
 import Clibgit2
+import Dispatch
 import Glibc
 
 /// Reads a loose object whose zlib stream is made of "stored" blocks only, as dsnap writes
@@ -114,24 +115,29 @@ enum StoredObjectReader {
 extension StoredObjectReader {
     /// Copies the object's content to the end of `destination` the way `cp` does, with
     /// copy_file_range(2): the kernel moves the bytes, they never pass through this process.
-    /// The header and the Adler-32 are checked first, over a read-only mapping of the object, so
-    /// a damaged object writes nothing. Where the kernel cannot copy between the two files
-    /// (another file system type), the content is written from the mapping.
+    /// The Adler-32 is checked over a read-only mapping of the object: before the copy for a
+    /// small object, on another thread during the copy for a large one (8 MiB or more), so a
+    /// damaged object throws after writing part of the file, which the caller removes, as with
+    /// any failed write. Where the kernel cannot copy between the two files (another file
+    /// system type), the content is written from the mapping.
     static func copy(_ descriptor: Int32, fileSize: Int, segments: [Segment], id: GitOID, to destination: Int32,
                      destinationPath: String, onBytes: (Int) -> Void) throws -> Int64 {
-        guard let mapping = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0),
+        guard let mapping = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE, descriptor, 0),
               mapping != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw LooseObjectReader.failure("cannot map object \(id.hex): \(String(cString: strerror(errno)))")
         }
         defer { munmap(mapping, fileSize) }
         let bytes = UnsafeRawBufferPointer(start: mapping, count: fileSize)
-
-        var adler: UInt32 = 1
-        for segment in segments { adler = dsnap_adler32(adler, mapping + segment.offset, segment.length) }
         let stored = bytes[(fileSize - 4)...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        guard stored == adler else {
-            throw LooseObjectReader.failure("object \(id.hex) is corrupt (its checksum does not match)")
+        let checksum = AdlerCheck(mapping: mapping, segments: segments, concurrently: fileSize >= 8 << 20)
+        // Runs before the unmapping above, on every way out: the other thread reads the mapping.
+        defer { _ = checksum.result() }
+        func verify() throws {
+            guard checksum.result() == stored else {
+                throw LooseObjectReader.failure("object \(id.hex) is corrupt (its checksum does not match)")
+            }
         }
+        if !checksum.concurrent { try verify() }
 
         // `blob SIZE\0`, which may in principle span blocks.
         var header: [UInt8] = []
@@ -182,9 +188,37 @@ extension StoredObjectReader {
                 onBytes(count)
             }
         }
+        try verify()
         guard total == declaredSize else {
             throw LooseObjectReader.failure("object \(id.hex) is truncated: \(total) bytes of \(declaredSize)")
         }
         return total
+    }
+}
+
+/// The Adler-32 of the stored blocks' content, computed now or on another thread.
+private final class AdlerCheck: @unchecked Sendable {
+    let concurrent: Bool
+    private var value: UInt32 = 1
+    private let done = DispatchSemaphore(value: 0)
+
+    init(mapping: UnsafeMutableRawPointer, segments: [StoredObjectReader.Segment], concurrently: Bool) {
+        concurrent = concurrently
+        let address = UInt(bitPattern: mapping)
+        let work: @Sendable () -> Void = { [self] in
+            let base = UnsafeRawPointer(bitPattern: address)!
+            var adler: UInt32 = 1
+            for segment in segments { adler = dsnap_adler32(adler, base + segment.offset, segment.length) }
+            value = adler
+            done.signal()
+        }
+        if concurrently { DispatchQueue.global(qos: .userInitiated).async(execute: work) } else { work() }
+    }
+
+    /// Waits for the checksum (the mapping must outlive this call).
+    func result() -> UInt32 {
+        done.wait()
+        done.signal()
+        return value
     }
 }
