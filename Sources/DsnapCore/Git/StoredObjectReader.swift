@@ -41,45 +41,17 @@ enum StoredObjectReader {
         return offset == trailer ? segments : nil
     }
 
-    /// Hands the object's content to `consume` (its `TYPE SIZE\0` header checked and left out),
-    /// then checks the Adler-32 at the end; returns the content's size.
-    static func read(_ descriptor: Int32, fileSize: Int, segments: [Segment], id: GitOID,
-                     _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
-        let end = segments.last.map { $0.offset + $0.length } ?? 2
-        let capacity = max(1, min(LooseObjectReader.chunkSize, end))
+    /// Calls `body` with the content of the stored blocks, in order, read 1 MiB at a time (the
+    /// block headers between them are read along and skipped).
+    static func forEachPiece(_ descriptor: Int32, segments: [Segment], id: GitOID,
+                             _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let first = segments.first, let last = segments.last else { return }
+        let end = last.offset + last.length
+        let capacity = max(1, min(LooseObjectReader.chunkSize, end - first.offset))
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         defer { buffer.deallocate() }
-        var adler: UInt32 = 1
-        var header: [UInt8] = []
-        var declaredSize: Int64?
-        var total: Int64 = 0
-        var next = 0            // the segment being handed on
-        var cursor = segments.first?.offset ?? end   // the next content byte's file offset
-
-        /// Content bytes, in order: the object header first, then what the caller gets.
-        func hand(_ bytes: UnsafeRawBufferPointer) throws {
-            adler = dsnap_adler32(adler, bytes.baseAddress, bytes.count)
-            var rest = bytes
-            if declaredSize == nil {
-                guard let nul = rest.firstIndex(of: 0) else {
-                    header += rest
-                    guard header.count < 64 else { throw LooseObjectReader.failure("object \(id.hex) has no valid header") }
-                    return
-                }
-                header += rest[rest.startIndex..<nul]
-                let text = String(decoding: header, as: UTF8.self)
-                guard text.hasPrefix("blob "), let size = Int64(text.dropFirst(5)) else {
-                    throw LooseObjectReader.failure("object \(id.hex) is not a blob")
-                }
-                declaredSize = size
-                rest = UnsafeRawBufferPointer(rebasing: rest[(nul + 1)...])
-            }
-            if !rest.isEmpty {
-                try consume(rest)
-                total += Int64(rest.count)
-            }
-        }
-
+        var next = 0                 // the segment being handed on
+        var cursor = first.offset    // the next content byte's file offset
         while next < segments.count {
             let count = pread(descriptor, buffer.baseAddress!, min(capacity, end - cursor), off_t(cursor))
             if count < 0 && errno == EINTR { continue }
@@ -92,7 +64,7 @@ enum StoredObjectReader {
                 let upTo = min(segment.offset + segment.length, chunkEnd)
                 guard from < chunkEnd else { break }
                 if from < upTo {
-                    try hand(UnsafeRawBufferPointer(rebasing: buffer[(from - chunkStart)..<(upTo - chunkStart)]))
+                    try body(UnsafeRawBufferPointer(rebasing: buffer[(from - chunkStart)..<(upTo - chunkStart)]))
                 }
                 cursor = upTo
                 if upTo < segment.offset + segment.length { break }
@@ -100,71 +72,116 @@ enum StoredObjectReader {
                 if next < segments.count { cursor = segments[next].offset }
             }
         }
+    }
+
+    /// The Adler-32 the stream ends with.
+    static func storedChecksum(_ descriptor: Int32, fileSize: Int, id: GitOID) throws -> UInt32 {
         var stored = [UInt8](repeating: 0, count: 4)
-        guard pread(descriptor, &stored, 4, off_t(fileSize - 4)) == 4,
-              UInt32(stored[0]) << 24 | UInt32(stored[1]) << 16 | UInt32(stored[2]) << 8 | UInt32(stored[3]) == adler else {
+        guard pread(descriptor, &stored, 4, off_t(fileSize - 4)) == 4 else {
+            throw LooseObjectReader.failure("cannot read object \(id.hex): it is truncated")
+        }
+        return stored.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    }
+
+    /// Hands the object's content to `consume` (its `TYPE SIZE\0` header checked and left out),
+    /// then checks the Adler-32 at the end; returns the content's size.
+    static func read(_ descriptor: Int32, fileSize: Int, segments: [Segment], id: GitOID,
+                     _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        var adler: UInt32 = 1
+        var header = BlobHeader(id: id)
+        var total: Int64 = 0
+        try forEachPiece(descriptor, segments: segments, id: id) { piece in
+            adler = dsnap_adler32(adler, piece.baseAddress, piece.count)
+            let rest = try header.take(piece)
+            if !rest.isEmpty {
+                try consume(rest)
+                total += Int64(rest.count)
+            }
+        }
+        guard try storedChecksum(descriptor, fileSize: fileSize, id: id) == adler else {
             throw LooseObjectReader.failure("object \(id.hex) is corrupt (its checksum does not match)")
         }
+        try header.check(total: total)
+        return total
+    }
+}
+
+/// The `blob SIZE\0` that starts an object's content, parsed as the content goes by.
+struct BlobHeader {
+    let id: GitOID
+    private var bytes: [UInt8] = []
+    private(set) var declaredSize: Int64?
+
+    init(id: GitOID) { self.id = id }
+
+    /// Consumes the header's bytes from `piece` and returns the content after them.
+    mutating func take(_ piece: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer {
+        guard declaredSize == nil else { return piece }
+        guard let nul = piece.firstIndex(of: 0) else {
+            bytes += piece
+            guard bytes.count < 64 else { throw LooseObjectReader.failure("object \(id.hex) has no valid header") }
+            return UnsafeRawBufferPointer(rebasing: piece[piece.endIndex...])
+        }
+        bytes += piece[piece.startIndex..<nul]
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard text.hasPrefix("blob "), let size = Int64(text.dropFirst(5)) else {
+            throw LooseObjectReader.failure("object \(id.hex) is not a blob")
+        }
+        declaredSize = size
+        return UnsafeRawBufferPointer(rebasing: piece[(nul + 1)...])
+    }
+
+    func check(total: Int64) throws {
         guard let declaredSize, declaredSize == total else {
             throw LooseObjectReader.failure("object \(id.hex) is truncated: \(total) bytes of \(declaredSize ?? -1)")
         }
-        return total
     }
 }
 
 extension StoredObjectReader {
     /// Copies the object's content to the end of `destination` the way `cp` does, with
     /// copy_file_range(2): the kernel moves the bytes, they never pass through this process.
-    /// The Adler-32 is checked over a read-only mapping of the object: before the copy for a
-    /// small object, on another thread during the copy for a large one (8 MiB or more), so a
-    /// damaged object throws after writing part of the file, which the caller removes, as with
-    /// any failed write. Where the kernel cannot copy between the two files (another file
-    /// system type), the content is written from the mapping.
+    /// The Adler-32 is checked before the copy for a small object, and on another thread during
+    /// the copy for a large one (8 MiB or more), so a damaged large object throws after part of
+    /// the file was written, which the caller removes, as with any failed write. Memory stays
+    /// flat: the checksum reads 1 MiB at a time. Where the kernel cannot copy between the two
+    /// files (another file system type), the content is read and written here.
     static func copy(_ descriptor: Int32, fileSize: Int, segments: [Segment], id: GitOID, to destination: Int32,
                      destinationPath: String, onBytes: (Int) -> Void) throws -> Int64 {
-        guard let mapping = mmap(nil, fileSize, PROT_READ, MAP_PRIVATE, descriptor, 0),
-              mapping != UnsafeMutableRawPointer(bitPattern: -1) else {
-            throw LooseObjectReader.failure("cannot map object \(id.hex): \(String(cString: strerror(errno)))")
+        // Where the content starts, after `blob SIZE\0` (at most 64 bytes, maybe across blocks).
+        var header = BlobHeader(id: id)
+        var start: (segment: Int, offset: Int)?
+        var probe = [UInt8](repeating: 0, count: 64)
+        for (position, segment) in segments.enumerated() where start == nil {
+            let count = min(64, segment.length)
+            guard pread(descriptor, &probe, count, off_t(segment.offset)) == count else {
+                throw LooseObjectReader.failure("cannot read object \(id.hex): it is truncated")
+            }
+            let rest = try probe.withUnsafeBytes { try header.take(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            if header.declaredSize != nil { start = (position, segment.offset + count - rest.count) }
         }
-        defer { munmap(mapping, fileSize) }
-        let bytes = UnsafeRawBufferPointer(start: mapping, count: fileSize)
-        let stored = bytes[(fileSize - 4)...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        let checksum = AdlerCheck(mapping: mapping, segments: segments, concurrently: fileSize >= 8 << 20)
-        // Runs before the unmapping above, on every way out: the other thread reads the mapping.
+        guard let start else { throw LooseObjectReader.failure("object \(id.hex) has no valid header") }
+
+        let stored = try storedChecksum(descriptor, fileSize: fileSize, id: id)
+        let checksum = AdlerCheck(descriptor: descriptor, segments: segments, id: id, concurrently: fileSize >= 8 << 20)
+        // Runs on every way out, before the caller closes the descriptor the other thread reads.
         defer { _ = checksum.result() }
         func verify() throws {
-            guard checksum.result() == stored else {
+            guard try checksum.result().get() == stored else {
                 throw LooseObjectReader.failure("object \(id.hex) is corrupt (its checksum does not match)")
             }
         }
         if !checksum.concurrent { try verify() }
 
-        // `blob SIZE\0`, which may in principle span blocks.
-        var header: [UInt8] = []
-        var start: (segment: Int, offset: Int)?
-        search: for (position, segment) in segments.enumerated() {
-            for offset in segment.offset..<(segment.offset + segment.length) {
-                if bytes[offset] == 0 {
-                    start = (position, offset + 1)
-                    break search
-                }
-                header.append(bytes[offset])
-                guard header.count < 64 else { break search }
-            }
-        }
-        let text = String(decoding: header, as: UTF8.self)
-        guard let start, text.hasPrefix("blob "), let declaredSize = Int64(text.dropFirst(5)) else {
-            throw LooseObjectReader.failure("object \(id.hex) has no valid blob header")
-        }
-
         var total: Int64 = 0
         var kernelCopies = true
+        var buffer: [UInt8] = []
         for position in start.segment..<segments.count {
             let segment = segments[position]
             var offset = Int64(position == start.segment ? start.offset : segment.offset)
             let end = Int64(segment.offset + segment.length)
             while offset < end {
-                var count = -1
+                var count: Int
                 if kernelCopies {
                     count = dsnap_copy_file_range(descriptor, &offset, destination, Int(end - offset))
                     if count < 0 {
@@ -173,15 +190,24 @@ extension StoredObjectReader {
                             throw StorageError.fromErrno(errno, path: destinationPath)
                         }
                         kernelCopies = false
+                        buffer = [UInt8](repeating: 0, count: 1 << 16)
                         continue
                     }
                 } else {
-                    count = Glibc.write(destination, mapping + Int(offset), Int(end - offset))
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        throw StorageError.fromErrno(errno, path: destinationPath)
+                    count = pread(descriptor, &buffer, min(buffer.count, Int(end - offset)), off_t(offset))
+                    if count < 0 && errno == EINTR { continue }
+                    if count > 0 {
+                        var written = 0
+                        while written < count {
+                            let result = buffer.withUnsafeBytes { Glibc.write(destination, $0.baseAddress! + written, count - written) }
+                            if result < 0 {
+                                if errno == EINTR { continue }
+                                throw StorageError.fromErrno(errno, path: destinationPath)
+                            }
+                            written += result
+                        }
+                        offset += Int64(count)
                     }
-                    offset += Int64(count)
                 }
                 guard count > 0 else { throw LooseObjectReader.failure("object \(id.hex) is truncated") }
                 total += Int64(count)
@@ -189,9 +215,7 @@ extension StoredObjectReader {
             }
         }
         try verify()
-        guard total == declaredSize else {
-            throw LooseObjectReader.failure("object \(id.hex) is truncated: \(total) bytes of \(declaredSize)")
-        }
+        try header.check(total: total)
         return total
     }
 }
@@ -199,24 +223,26 @@ extension StoredObjectReader {
 /// The Adler-32 of the stored blocks' content, computed now or on another thread.
 private final class AdlerCheck: @unchecked Sendable {
     let concurrent: Bool
-    private var value: UInt32 = 1
+    private var value: Result<UInt32, Error> = .success(1)
     private let done = DispatchSemaphore(value: 0)
 
-    init(mapping: UnsafeMutableRawPointer, segments: [StoredObjectReader.Segment], concurrently: Bool) {
+    init(descriptor: Int32, segments: [StoredObjectReader.Segment], id: GitOID, concurrently: Bool) {
         concurrent = concurrently
-        let address = UInt(bitPattern: mapping)
         let work: @Sendable () -> Void = { [self] in
-            let base = UnsafeRawPointer(bitPattern: address)!
-            var adler: UInt32 = 1
-            for segment in segments { adler = dsnap_adler32(adler, base + segment.offset, segment.length) }
-            value = adler
+            value = Result {
+                var adler: UInt32 = 1
+                try StoredObjectReader.forEachPiece(descriptor, segments: segments, id: id) { piece in
+                    adler = dsnap_adler32(adler, piece.baseAddress, piece.count)
+                }
+                return adler
+            }
             done.signal()
         }
         if concurrently { DispatchQueue.global(qos: .userInitiated).async(execute: work) } else { work() }
     }
 
-    /// Waits for the checksum (the mapping must outlive this call).
-    func result() -> UInt32 {
+    /// Waits for the checksum.
+    func result() -> Result<UInt32, Error> {
         done.wait()
         done.signal()
         return value
