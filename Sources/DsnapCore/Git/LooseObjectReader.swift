@@ -66,8 +66,7 @@ struct LooseObjectReader {
         let output = UnsafeMutablePointer<UInt8>.allocate(capacity: outputSize)
         defer { output.deallocate() }
 
-        var header: [UInt8] = []
-        var declaredSize: Int64? = expectedSize
+        var header = BlobHeader(id: id, declaredSize: expectedSize)
         var total: Int64 = 0
         var finished = false
         while !finished {
@@ -88,30 +87,15 @@ struct LooseObjectReader {
                 throw failure("object \(id.hex) is corrupt (zlib status \(status))")
             }
             finished = status == Z_STREAM_END
-            var produced = UnsafeRawBufferPointer(start: output, count: outputSize - Int(stream.pointee.avail_out))
-            if declaredSize == nil {
-                // The header `blob 12345\0` comes first; it may span chunks in theory.
-                guard let end = produced.firstIndex(of: 0) else {
-                    header += produced
-                    guard header.count < 64 else { throw failure("object \(id.hex) has no valid header") }
-                    continue
-                }
-                header += produced[..<end]
-                let text = String(decoding: header, as: UTF8.self)
-                guard text.hasPrefix("blob "), let size = Int64(text.dropFirst(5)) else {
-                    throw failure("object \(id.hex) is not a blob")
-                }
-                declaredSize = size
-                produced = UnsafeRawBufferPointer(rebasing: produced[(end + 1)...])
-            }
+            // The header `blob 12345\0` comes first (it may span chunks in theory).
+            let produced = try header.take(UnsafeRawBufferPointer(start: output,
+                                                                  count: outputSize - Int(stream.pointee.avail_out)))
             if !produced.isEmpty {
                 try consume(produced)
                 total += Int64(produced.count)
             }
         }
-        guard let declaredSize, declaredSize == total else {
-            throw failure("object \(id.hex) is truncated: \(total) bytes of \(declaredSize ?? -1)")
-        }
+        try header.check(total: total)
         return total
     }
 

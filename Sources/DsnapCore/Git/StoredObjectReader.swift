@@ -106,13 +106,17 @@ enum StoredObjectReader {
     }
 }
 
-/// The `blob SIZE\0` that starts an object's content, parsed as the content goes by.
+/// The `blob SIZE\0` that starts a loose object's content, parsed as the content goes by. A pack
+/// entry has no such header: its size is known beforehand (`declaredSize`).
 struct BlobHeader {
     let id: GitOID
     private var bytes: [UInt8] = []
     private(set) var declaredSize: Int64?
 
-    init(id: GitOID) { self.id = id }
+    init(id: GitOID, declaredSize: Int64? = nil) {
+        self.id = id
+        self.declaredSize = declaredSize
+    }
 
     /// Consumes the header's bytes from `piece` and returns the content after them.
     mutating func take(_ piece: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer {
