@@ -2,6 +2,7 @@
 #define DSNAP_CLIBGIT2_SHIM_H
 
 #include <sys/types.h>
+#include <fcntl.h>
 #include <zlib.h>
 #include <mbedtls/sha1.h>
 #include "dsnap_sha1.h"
@@ -63,6 +64,20 @@ static inline ssize_t dsnap_copy_file_range(int from, long long *offset, int to,
 extern int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
 static inline int dsnap_rename_exchange(const char *first, const char *second) {
     return renameat2(-100 /* AT_FDCWD */, first, -100 /* AT_FDCWD */, second, 1u << 1 /* RENAME_EXCHANGE */);
+}
+
+/// open(2) with O_TMPFILE (GNU-only): an object file with no name until it is complete, in the
+/// folder it will be linked into. Creating and renaming a named temporary file serialized the
+/// workers of a snapshot on the folders' locks (and on the file system's rename mutex when the
+/// temporary lived in another folder). Returns -1 with errno EOPNOTSUPP, EISDIR or EINVAL where
+/// the file system or kernel has no unnamed files.
+static inline int dsnap_open_unnamed(const char *directory, unsigned int mode) {
+#ifdef __O_TMPFILE
+    int flags = __O_TMPFILE;  /* glibc's, O_DIRECTORY included */
+#else
+    int flags = 020000000 | O_DIRECTORY;
+#endif
+    return open(directory, flags | O_WRONLY | O_CLOEXEC, mode);
 }
 
 /// deflateInit is a macro, which Swift cannot call. Level 0 writes zlib "stored" blocks: valid

@@ -96,11 +96,19 @@ struct LooseObjectWriter: Sendable {
             pack.endEntry()
             return id
         }
-        let temporary = try TemporaryObject(directory: objectsDirectory)
-        let compressor = try workspace.compressor(level: level)
+        // The id is known: the file is made in its folder, where it is linked when complete.
+        try workspace.makeFolder(target.folder)
+        let temporary = try TemporaryObject(objectsDirectory: objectsDirectory, folder: target.folder)
         let header = Array("blob \(bytes.count)\0".utf8)
-        try header.withUnsafeBytes { try compressor.feed($0, to: temporary, finish: false) }
-        try compressor.feed(bytes, to: temporary, finish: true)
+        if level == Z_NO_COMPRESSION {
+            let stored = workspace.storedBlocks
+            try stored.start(header: header, contentSize: bytes.count, to: temporary)
+            try stored.append(bytes, to: temporary)
+        } else {
+            let compressor = try workspace.compressor(level: level)
+            try header.withUnsafeBytes { try compressor.feed($0, to: temporary, finish: false) }
+            try compressor.feed(bytes, to: temporary, finish: true)
+        }
         try temporary.install(at: target, workspace: workspace)
         return id
     }
@@ -109,10 +117,16 @@ struct LooseObjectWriter: Sendable {
     private func stream(_ descriptor: Int32, size: Int, level: Int32, path: String,
                         workspace: Workspace) throws -> GitOID {
         var hasher = ObjectHasher(size: size)
-        let temporary = try TemporaryObject(directory: objectsDirectory)
-        let compressor = try workspace.compressor(level: level)
+        let temporary = try TemporaryObject(objectsDirectory: objectsDirectory, folder: objectsDirectory)
         let header = Array("blob \(size)\0".utf8)
-        try header.withUnsafeBytes { try compressor.feed($0, to: temporary, finish: false) }
+        // Media is written as stored blocks, anything else through zlib.
+        let stored = level == Z_NO_COMPRESSION ? workspace.storedBlocks : nil
+        let compressor = stored == nil ? try workspace.compressor(level: level) : nil
+        if let stored {
+            try stored.start(header: header, contentSize: size, to: temporary)
+        } else {
+            try header.withUnsafeBytes { try compressor!.feed($0, to: temporary, finish: false) }
+        }
         var remaining = size
         while remaining > 0 {
             let chunk: UnsafeRawBufferPointer
@@ -123,10 +137,13 @@ struct LooseObjectWriter: Sendable {
                 throw error
             }
             hasher.update(chunk)
-            try compressor.feed(chunk, to: temporary, finish: remaining == chunk.count)
+            if let stored {
+                try stored.append(chunk, to: temporary)
+            } else {
+                try compressor!.feed(chunk, to: temporary, finish: remaining == chunk.count)
+            }
             remaining -= chunk.count
         }
-        if size == 0 { try compressor.feed(UnsafeRawBufferPointer(start: nil, count: 0), to: temporary, finish: true) }
         let id = hasher.finish()
         let target = objectPath(id)
         if access(target.file, F_OK) == 0 || packing.inExistingPack(id) {
@@ -144,7 +161,8 @@ final class Workspace {
     let input = UnsafeMutableRawBufferPointer.allocate(byteCount: LooseObjectWriter.chunkSize, alignment: 16)
     let output = UnsafeMutableRawBufferPointer.allocate(byteCount: LooseObjectWriter.chunkSize + 4096, alignment: 16)
     private var compressors: [Int32: Compressor] = [:]
-    var madeFolders = Set<String>()
+    let storedBlocks = StoredBlockWriter()
+    private var madeFolders = Set<String>()
     /// This worker's pack, made on first use when the snapshot packs its new objects.
     private var packWriter: PackWriter?
 
@@ -159,6 +177,18 @@ final class Workspace {
     deinit {
         input.deallocate()
         output.deallocate()
+    }
+
+    /// Makes `folder` (an `objects/xx`) unless this worker saw it already; `cleanUp` runs
+    /// before a failure is thrown.
+    func makeFolder(_ folder: String, cleanUp: () -> Void = {}) throws {
+        guard !madeFolders.contains(folder) else { return }
+        if mkdir(folder, 0o777) != 0 && errno != EEXIST {
+            let failure = errno
+            cleanUp()
+            throw StorageError.fromErrno(failure, path: folder)
+        }
+        madeFolders.insert(folder)
     }
 
     /// The deflate stream for `level`, reset for a new object.
@@ -260,75 +290,5 @@ final class Compressor {
             try sink(UnsafeRawBufferPointer(rebasing: output[0..<(output.count - Int(stream.pointee.avail_out))]))
         } while finish ? status != Z_STREAM_END : (stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0)
         stream.pointee.next_in = nil
-    }
-}
-
-/// An object being written under a temporary name in `objects/`, moved into place when complete.
-final class TemporaryObject {
-    let path: String
-    private let descriptor: Int32
-    private nonisolated(unsafe) static var counter = 0
-    private static let pid = getpid()
-    private static let counterLock = Lock()
-
-    init(directory: String) throws {
-        Self.counterLock.lock()
-        Self.counter += 1
-        let number = Self.counter
-        Self.counterLock.unlock()
-        path = directory + "/tmp_dsnap_\(Self.pid)_\(number)"
-        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
-        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
-    }
-
-    deinit {
-        close(descriptor)
-    }
-
-    func append(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        let count = bytes.count
-        while offset < count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                let failure = errno
-                discard()
-                throw StorageError.fromErrno(failure, path: path)
-            }
-            offset += written
-        }
-    }
-
-    /// Renames the finished object into `objects/xx/`; an object is immutable, so one that
-    /// appeared meanwhile (same id, same bytes) is simply replaced.
-    func install(at target: (folder: String, file: String), workspace: Workspace) throws {
-        // The disk starts on this object now, in parallel with the work on the next ones.
-        _ = dsnap_start_writeback(descriptor)
-        if !workspace.madeFolders.contains(target.folder) {
-            if mkdir(target.folder, 0o777) != 0 && errno != EEXIST {
-                let failure = errno
-                discard()
-                throw StorageError.fromErrno(failure, path: target.folder)
-            }
-            workspace.madeFolders.insert(target.folder)
-        }
-        guard rename(path, target.file) == 0 else {
-            let failure = errno
-            discard()
-            throw StorageError.fromErrno(failure, path: target.file)
-        }
-    }
-
-    func discard() {
-        unlink(path)
-    }
-
-    /// Removes the temporary objects and packs of a dsnap that was killed while writing. Only
-    /// a caller holding the dataset's exclusive lock may call it: no other writer is running.
-    static func removeLeftovers(in objectsDirectory: String) {
-        for (folder, prefix) in [(objectsDirectory, "tmp_dsnap_"), (objectsDirectory + "/pack", PackWriter.temporaryPrefix)] {
-            for name in DirectoryNames.list(folder) where name.hasPrefix(prefix) { unlink(folder + "/" + name) }
-        }
     }
 }

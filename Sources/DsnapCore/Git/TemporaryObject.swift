@@ -1,0 +1,127 @@
+import Clibgit2
+import Glibc
+
+/// An object file being written, linked into `objects/xx/` under its id only when complete, so a
+/// reader never sees part of an object.
+///
+/// The file is unnamed (O_TMPFILE) where the file system allows it, made in the object's own
+/// folder when the id is already known: linking it in then touches one folder. The fallback, a
+/// named `tmp_dsnap_*` file in `objects/` renamed into place, made the two workers of a D1 first
+/// snapshot wait 0.6 s on folder locks and the file system's rename mutex (perf sched_switch:
+/// lock_two_directories). An unnamed file also vanishes by itself if dsnap is killed.
+final class TemporaryObject {
+    /// The file's name, for errors; an unnamed file has none, so it is the folder's.
+    let path: String
+    private let descriptor: Int32
+    private let named: Bool
+    private nonisolated(unsafe) static var counter = 0
+    private static let pid = getpid()
+    private static let counterLock = Lock()
+    /// Linking an unnamed file goes through /proc/self/fd (linkat with AT_EMPTY_PATH needs a
+    /// capability): without /proc, files are named.
+    private static let canLinkUnnamed = access("/proc/self/fd", X_OK) == 0
+
+    /// An unnamed file in `folder` (the object's `objects/xx`, or `objects` when the id is not
+    /// known yet), or a named one in `objectsDirectory`, where leftovers are looked for.
+    /// `allowUnnamed: false` makes a named file (tests of the fallback).
+    init(objectsDirectory: String, folder: String, allowUnnamed: Bool = true) throws {
+        if allowUnnamed && Self.canLinkUnnamed {
+            let unnamed = dsnap_open_unnamed(folder, 0o444)
+            if unnamed >= 0 {
+                descriptor = unnamed
+                named = false
+                path = folder
+                return
+            }
+            // Other errors (no space, no permission) are the named file's too: it reports them.
+            guard [EOPNOTSUPP, EISDIR, EINVAL].contains(errno) else {
+                throw StorageError.fromErrno(errno, path: folder)
+            }
+        }
+        let directory = objectsDirectory
+        Self.counterLock.lock()
+        Self.counter += 1
+        let number = Self.counter
+        Self.counterLock.unlock()
+        path = directory + "/tmp_dsnap_\(Self.pid)_\(number)"
+        named = true
+        descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
+        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        let count = bytes.count
+        while offset < count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                let failure = errno
+                discard()
+                throw StorageError.fromErrno(failure, path: path)
+            }
+            offset += written
+        }
+    }
+
+    /// Writes all of `vectors` (writev, resumed after a short write). The vectors are consumed.
+    func append(_ vectors: inout [iovec]) throws {
+        var first = 0
+        while first < vectors.count {
+            let count = Int32(min(vectors.count - first, 1024))  // IOV_MAX on Linux
+            let written = vectors.withUnsafeBufferPointer { writev(descriptor, $0.baseAddress! + first, count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let failure = errno
+                discard()
+                throw StorageError.fromErrno(failure, path: path)
+            }
+            var left = written
+            while first < vectors.count && left >= vectors[first].iov_len {
+                left -= vectors[first].iov_len
+                first += 1
+            }
+            if left > 0 {
+                vectors[first].iov_base += left
+                vectors[first].iov_len -= left
+            }
+        }
+    }
+
+    /// Gives the finished object its name in `objects/xx/` (made if missing). An object is
+    /// immutable, so one that appeared meanwhile (same id, same bytes) is kept as it is.
+    func install(at target: (folder: String, file: String), workspace: Workspace) throws {
+        // The disk starts on this object now, in parallel with the work on the next ones.
+        _ = dsnap_start_writeback(descriptor)
+        try workspace.makeFolder(target.folder, cleanUp: discard)
+        if named {
+            guard rename(path, target.file) == 0 else {
+                let failure = errno
+                discard()
+                throw StorageError.fromErrno(failure, path: target.file)
+            }
+        } else {
+            guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, target.file, AT_SYMLINK_FOLLOW) == 0
+                    || errno == EEXIST else {
+                throw StorageError.fromErrno(errno, path: target.file)
+            }
+        }
+    }
+
+    /// Drops the object: a named file is removed, an unnamed one goes when it is closed.
+    func discard() {
+        if named { unlink(path) }
+    }
+
+    /// Removes the temporary objects and packs of a dsnap that was killed while writing. Only
+    /// a caller holding the dataset's exclusive lock may call it: no other writer is running.
+    static func removeLeftovers(in objectsDirectory: String) {
+        for (folder, prefix) in [(objectsDirectory, "tmp_dsnap_"), (objectsDirectory + "/pack", PackWriter.temporaryPrefix)] {
+            for name in DirectoryNames.list(folder) where name.hasPrefix(prefix) { unlink(folder + "/" + name) }
+        }
+    }
+}
