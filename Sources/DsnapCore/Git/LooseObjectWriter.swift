@@ -99,16 +99,9 @@ struct LooseObjectWriter: Sendable {
         // The id is known: the file is made in its folder, where it is linked when complete.
         try workspace.makeFolder(target.folder)
         let temporary = try TemporaryObject(objectsDirectory: objectsDirectory, folder: target.folder)
-        let header = Array("blob \(bytes.count)\0".utf8)
-        if level == Z_NO_COMPRESSION {
-            let stored = workspace.storedBlocks
-            try stored.start(header: header, contentSize: bytes.count, to: temporary)
-            try stored.append(bytes, to: temporary)
-        } else {
-            let compressor = try workspace.compressor(level: level)
-            try header.withUnsafeBytes { try compressor.feed($0, to: temporary, finish: false) }
-            try compressor.feed(bytes, to: temporary, finish: true)
-        }
+        let encoder = try ObjectEncoder(level: level, workspace: workspace)
+        try encoder.start(contentSize: bytes.count, to: temporary)
+        try encoder.append(bytes, isLast: true, to: temporary)
         try temporary.install(at: target, workspace: workspace)
         return id
     }
@@ -118,15 +111,8 @@ struct LooseObjectWriter: Sendable {
                         workspace: Workspace) throws -> GitOID {
         var hasher = ObjectHasher(size: size)
         let temporary = try TemporaryObject(objectsDirectory: objectsDirectory, folder: objectsDirectory)
-        let header = Array("blob \(size)\0".utf8)
-        // Media is written as stored blocks, anything else through zlib.
-        let stored = level == Z_NO_COMPRESSION ? workspace.storedBlocks : nil
-        let compressor = stored == nil ? try workspace.compressor(level: level) : nil
-        if let stored {
-            try stored.start(header: header, contentSize: size, to: temporary)
-        } else {
-            try header.withUnsafeBytes { try compressor!.feed($0, to: temporary, finish: false) }
-        }
+        let encoder = try ObjectEncoder(level: level, workspace: workspace)
+        try encoder.start(contentSize: size, to: temporary)
         var remaining = size
         while remaining > 0 {
             let chunk: UnsafeRawBufferPointer
@@ -137,11 +123,7 @@ struct LooseObjectWriter: Sendable {
                 throw error
             }
             hasher.update(chunk)
-            if let stored {
-                try stored.append(chunk, to: temporary)
-            } else {
-                try compressor!.feed(chunk, to: temporary, finish: remaining == chunk.count)
-            }
+            try encoder.append(chunk, isLast: remaining == chunk.count, to: temporary)
             remaining -= chunk.count
         }
         let id = hasher.finish()
@@ -152,6 +134,33 @@ struct LooseObjectWriter: Sendable {
             try temporary.install(at: target, workspace: workspace)
         }
         return id
+    }
+}
+
+/// How an object's content (behind its `blob SIZE\0` header) goes into its file: media as stored
+/// blocks written by dsnap, anything else through zlib at `level`.
+private enum ObjectEncoder {
+    case stored(StoredBlockWriter)
+    case deflate(Compressor)
+
+    init(level: Int32, workspace: Workspace) throws {
+        self = level == Z_NO_COMPRESSION ? .stored(workspace.storedBlocks) : .deflate(try workspace.compressor(level: level))
+    }
+
+    func start(contentSize: Int, to file: TemporaryObject) throws {
+        let header = Array("blob \(contentSize)\0".utf8)
+        switch self {
+        case .stored(let writer): try writer.start(header: header, contentSize: contentSize, to: file)
+        case .deflate(let compressor): try header.withUnsafeBytes { try compressor.feed($0, to: file, finish: false) }
+        }
+    }
+
+    /// `isLast`: `piece` ends the content (possibly empty), and with it the zlib stream.
+    func append(_ piece: UnsafeRawBufferPointer, isLast: Bool, to file: TemporaryObject) throws {
+        switch self {
+        case .stored(let writer): try writer.append(piece, to: file)
+        case .deflate(let compressor): try compressor.feed(piece, to: file, finish: isLast)
+        }
     }
 }
 
