@@ -148,9 +148,12 @@ extension GitRepository {
             case GIT_DELTA_TYPECHANGE: status = .typeChanged
             default: continue
             }
+            // One String when both sides name the same path (all but renames): a first snapshot
+            // of 200,000 files held every path twice.
+            let oldPath = String(cString: delta.old_file.path)
+            let newPath = strcmp(delta.old_file.path, delta.new_file.path) == 0 ? oldPath : String(cString: delta.new_file.path)
             deltas.append(GitFileDelta(
-                status: status, oldPath: String(cString: delta.old_file.path),
-                newPath: String(cString: delta.new_file.path), oldID: GitOID(delta.old_file.id),
+                status: status, oldPath: oldPath, newPath: newPath, oldID: GitOID(delta.old_file.id),
                 newID: GitOID(delta.new_file.id), oldMode: UInt32(delta.old_file.mode),
                 newMode: UInt32(delta.new_file.mode),
                 newIDKnown: delta.new_file.flags & GIT_DIFF_FLAG_VALID_ID.rawValue != 0))

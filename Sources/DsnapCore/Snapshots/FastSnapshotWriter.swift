@@ -68,8 +68,12 @@ public struct FastSnapshotWriter: SnapshotWriter {
             try dataset.wrapGit { try index.add(path: path, id: result.id, mode: result.mode, stat: result.info) }
         }
         // A `.gitignore` in the dataset could re-include `.dsnap`: it is never snapshotted.
-        for path in index.regularFilePaths where Dataset.isInternalPath(path) {
-            try dataset.wrapGit { try index.remove(path: path) }
+        var filePaths = index.regularFilePaths
+        if filePaths.contains(where: Dataset.isInternalPath) {
+            for path in filePaths where Dataset.isInternalPath(path) {
+                try dataset.wrapGit { try index.remove(path: path) }
+            }
+            filePaths.removeAll(where: Dataset.isInternalPath)
         }
         let tree = try dataset.wrapGit { try index.writeTree() }
         // Written even when nothing changed: the write stores the tree cache the fast path above
@@ -78,7 +82,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
         let newest = written.compactMap { $0?.info.st_mtim }.max { ($0.tv_sec, $0.tv_nsec) < ($1.tv_sec, $1.tv_nsec) }
         if let newest { StatCacheCheck.waitForClock(toPass: newest) }
         try dataset.wrapGit { try index.write() }
-        return WrittenTree(tree: tree, counts: MediaCounts(paths: index.regularFilePaths),
+        return WrittenTree(tree: tree, counts: MediaCounts(paths: filePaths),
                            fileCount: index.entryCount, skippedRepositories: skipped)
     }
 }
