@@ -32,7 +32,7 @@ final class StoredBlockWriter {
         vectors.removeAll(keepingCapacity: true)
         // zlib header: deflate, 32 KiB window, "fastest" level, check bits.
         vectors.append(iovec(iov_base: keep([0x78, 0x01]), iov_len: 2))
-        try header.withUnsafeBytes { try add(UnsafeRawBufferPointer(start: keep(Array($0)), count: $0.count), to: file) }
+        try add(UnsafeRawBufferPointer(start: keep(header), count: header.count), to: file)
         if contentSize == 0 { try flush(to: file) }  // the stream is complete already
     }
 

@@ -54,18 +54,9 @@ final class TemporaryObject {
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        let count = bytes.count
-        while offset < count {
-            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                let failure = errno
-                discard()
-                throw StorageError.fromErrno(failure, path: path)
-            }
-            offset += written
-        }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        var vectors = [iovec(iov_base: UnsafeMutableRawPointer(mutating: base), iov_len: bytes.count)]
+        try append(&vectors)
     }
 
     /// Writes all of `vectors` (writev, resumed after a short write). The vectors are consumed.

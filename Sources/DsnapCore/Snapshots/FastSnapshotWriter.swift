@@ -69,12 +69,10 @@ public struct FastSnapshotWriter: SnapshotWriter {
         }
         // A `.gitignore` in the dataset could re-include `.dsnap`: it is never snapshotted.
         var filePaths = index.regularFilePaths
-        if filePaths.contains(where: Dataset.isInternalPath) {
-            for path in filePaths where Dataset.isInternalPath(path) {
-                try dataset.wrapGit { try index.remove(path: path) }
-            }
-            filePaths.removeAll(where: Dataset.isInternalPath)
+        for path in filePaths where Dataset.isInternalPath(path) {
+            try dataset.wrapGit { try index.remove(path: path) }
         }
+        filePaths.removeAll(where: Dataset.isInternalPath)
         let tree = try dataset.wrapGit { try index.writeTree() }
         // Written even when nothing changed: the write stores the tree cache the fast path above
         // needs (a restore or an older dsnap may have left it invalid). Written after the clock
