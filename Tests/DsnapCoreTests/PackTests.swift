@@ -165,4 +165,34 @@ final class PackTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
         try assertGitReadsEverything(dataset)
     }
+
+    /// A write that fails while the scan is still going (here: a file where big.mp4's object folder
+    /// must be) stops the scan, fails the snapshot with that error, and leaves no temporary pack
+    /// and no new snapshot; the next snapshot, once the cause is gone, writes everything.
+    func testAWriteFailureDuringTheScanFailsTheSnapshotAndLeavesNothingBehind() throws {
+        let scratch = try ScratchDataset()
+        let context = testContext()
+        let (dataset, first) = try CreateDataset.run(at: scratch.path, name: "Packed", author: nil,
+                                                     writer: FastSnapshotWriter(), context: context)
+        let many = try manyFiles(1200)
+        try FileManager.default.moveItem(atPath: many.path + "/many", toPath: scratch.path + "/many")
+        let big = String(decoding: try git(["hash-object", scratch.path + "/many/big.mp4"], gitDir: dataset.gitDir).output,
+                         as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let blocker = dataset.gitDir + "/objects/" + big.prefix(2)
+        try? FileManager.default.removeItem(atPath: blocker)
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: blocker))
+
+        XCTAssertThrowsError(try TakeSnapshot.run(SnapshotRequest(), in: dataset, writer: FastSnapshotWriter(),
+                                                  context: context)) { error in
+            XCTAssertTrue(error is StorageError, "\(error)")
+        }
+        XCTAssertEqual(packs(dataset.gitDir).filter { $0.hasPrefix(PackWriter.temporaryPrefix) }, [])
+        XCTAssertEqual(try SnapshotCatalog(dataset: dataset).currentID(), first.snapshot.id)
+
+        try FileManager.default.removeItem(atPath: blocker)
+        let next = try TakeSnapshot.run(SnapshotRequest(), in: dataset, writer: FastSnapshotWriter(), context: context)
+        XCTAssertNotEqual(next.snapshot.id, first.snapshot.id)
+        try assertGitReadsEverything(dataset)
+        XCTAssertEqual(try ReadStatus.changes(in: dataset), [])
+    }
 }

@@ -15,6 +15,35 @@ public struct GitFileDelta: Sendable, Equatable {
     public let newIDKnown: Bool
 }
 
+extension GitFileDelta.Status {
+    /// Nil for what dsnap does not report (unmodified, ignored, unreadable entries).
+    init?(_ status: git_delta_t) {
+        switch status {
+        case GIT_DELTA_ADDED, GIT_DELTA_UNTRACKED: self = .added
+        case GIT_DELTA_DELETED: self = .deleted
+        case GIT_DELTA_MODIFIED: self = .modified
+        case GIT_DELTA_RENAMED: self = .renamed
+        case GIT_DELTA_TYPECHANGE: self = .typeChanged
+        default: return nil
+        }
+    }
+}
+
+/// A scan stopped by its receiver (`scanIndexToWorkTree`): the receiver knows why.
+struct ScanStopped: Error {}
+
+/// The closure a scan calls for each change, reachable from libgit2's C callback.
+private final class ChangeReceiver {
+    private let body: (GitFileDelta.Status, String) -> Bool
+    private(set) var stopped = false
+    init(_ body: @escaping (GitFileDelta.Status, String) -> Bool) { self.body = body }
+    func onChange(_ status: GitFileDelta.Status, _ path: String) -> Bool {
+        if body(status, path) { return true }
+        stopped = true
+        return false
+    }
+}
+
 extension GitRepository {
     /// Files that differ from `old` to `new` (nil: the empty tree), limited to `paths` (folders or
     /// files; empty: everything). Renames are exact-content matches only, found by hash.
@@ -61,6 +90,33 @@ extension GitRepository {
             try check(git_diff_index_to_workdir(&diff, pointer, index.pointer, &options), "git_diff_index_to_workdir")
             defer { git_diff_free(diff) }
             return try collectDeltas(diff!, workTree: true, detectRenames: false)
+        }
+    }
+
+    /// The same files as `diffIndexToWorkTree`, handed to `onChange` one by one while libgit2 is
+    /// still walking the work tree, so their content can be written meanwhile (a first snapshot's
+    /// scan of 20,000 files took 0.4 s of one core with the other idle). The deltas are not kept:
+    /// neither libgit2 nor dsnap holds the whole list. `onChange` runs on the calling thread and
+    /// returns false to stop the walk, which then throws `ScanStopped`.
+    func scanIndexToWorkTree(_ index: GitIndex, onChange: (GitFileDelta.Status, String) -> Bool) throws {
+        try withDiffOptions(paths: [], workTree: true) { options in
+            try withoutActuallyEscaping(onChange) { onChange in
+                let receiver = ChangeReceiver(onChange)
+                options.payload = Unmanaged.passUnretained(receiver).toOpaque()
+                options.notify_cb = { _, delta, _, payload in
+                    guard let delta = delta?.pointee, let payload else { return 0 }
+                    let receiver = Unmanaged<ChangeReceiver>.fromOpaque(payload).takeUnretainedValue()
+                    guard let status = GitFileDelta.Status(delta.status) else { return 1 }
+                    let path = status == .deleted ? delta.old_file.path : delta.new_file.path
+                    // 1: libgit2 drops the delta instead of keeping it in its list.
+                    return receiver.onChange(status, String(cString: path!)) ? 1 : GIT_EUSER.rawValue
+                }
+                var diff: OpaquePointer?
+                let status = git_diff_index_to_workdir(&diff, pointer, index.pointer, &options)
+                git_diff_free(diff)
+                if status == GIT_EUSER.rawValue && receiver.stopped { throw ScanStopped() }
+                try check(status, "git_diff_index_to_workdir")
+            }
         }
     }
 
@@ -139,15 +195,7 @@ extension GitRepository {
         var deltas: [GitFileDelta] = []
         for position in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
-            let status: GitFileDelta.Status
-            switch delta.status {
-            case GIT_DELTA_ADDED, GIT_DELTA_UNTRACKED: status = .added
-            case GIT_DELTA_DELETED: status = .deleted
-            case GIT_DELTA_MODIFIED: status = .modified
-            case GIT_DELTA_RENAMED: status = .renamed
-            case GIT_DELTA_TYPECHANGE: status = .typeChanged
-            default: continue
-            }
+            guard let status = GitFileDelta.Status(delta.status) else { continue }
             // One String when both sides name the same path (all but renames): a first snapshot
             // of 200,000 files held every path twice.
             let oldPath = String(cString: delta.old_file.path)

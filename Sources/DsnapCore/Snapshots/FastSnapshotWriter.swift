@@ -2,8 +2,8 @@ import FoundationEssentials
 import Glibc
 
 /// dsnap's own snapshot writer. libgit2's index diff finds what changed (the index is a stat
-/// cache, so unchanged files are not read, and ignore rules apply); the changed files are then
-/// hashed and written as loose objects on every core at once, media stored uncompressed in zlib
+/// cache, so unchanged files are not read, and ignore rules apply); each changed file is hashed
+/// and written on every core at once while the scan goes on, media stored uncompressed in zlib
 /// "stored" blocks. The index is updated with the stat of each file as it was read.
 public struct FastSnapshotWriter: SnapshotWriter {
     public init() {}
@@ -21,43 +21,58 @@ public struct FastSnapshotWriter: SnapshotWriter {
         }
         let repository = dataset.repository
         let index = try dataset.wrapGit { try repository.index() }
-        let deltas = try dataset.wrapGit { try repository.diffIndexToWorkTree(index) }
+        let objectsDirectory = dataset.gitDir + "/objects"
+        TemporaryObject.removeLeftovers(in: objectsDirectory)
 
-        var skipped: [String] = []
-        var toWrite: [String] = []
-        for delta in deltas {
-            let path = delta.status == .deleted ? delta.oldPath : delta.newPath
-            // libgit2 names a folder that is a git repository of its own with a trailing slash.
-            if path.hasSuffix("/") {
-                skipped.append(String(path.dropLast()))
-                continue
-            }
-            if Dataset.isInternalPath(path) { continue }
-            if delta.status == .deleted {
-                try dataset.wrapGit { try index.remove(path: path) }
-            } else {
-                toWrite.append(path)
-            }
-        }
-
-        // Many new files: their objects go into packs (one per core) rather than one file each.
-        let writer = LooseObjectWriter(gitDir: dataset.gitDir, packNewObjects: toWrite.count >= Self.packThreshold)
-        TemporaryObject.removeLeftovers(in: writer.objectsDirectory)
+        // Files are written while the scan is still finding them. Many new files (at least
+        // `packThreshold`): their small objects go into packs (one per core), not one file each.
+        var writer: LooseObjectWriter?
+        let gitDir = dataset.gitDir
         let root = dataset.root
-        let paths = toWrite
-        let written: [LooseObjectWriter.Written?]
-        do {
-            written = try ParallelWork.run(
-                paths.count, phase: "writing objects", progress: progress, makeState: { Workspace() }
-            ) { position, workspace in
-                let result = try writer.write(fileAt: root + "/" + paths[position], relativePath: paths[position],
-                                              workspace: workspace)
+        let work = StreamingWork<LooseObjectWriter.Written?, Workspace>(
+            phase: "writing objects", progress: progress, startAfter: Self.packThreshold,
+            makeState: { Workspace() }
+        ) { many in
+            let made = LooseObjectWriter(gitDir: gitDir, packNewObjects: many)
+            writer = made
+            return { path, workspace in
+                let result = try made.write(fileAt: root + "/" + path, relativePath: path, workspace: workspace)
                 return (result, result?.bytes ?? 0)
             }
-            try writer.packing.finishAll()
+        }
+        var skipped: [String] = []
+        var deleted: [String] = []
+        let toWrite: [String]
+        let written: [LooseObjectWriter.Written?]
+        do {
+            do {
+                try dataset.wrapGit {
+                    try repository.scanIndexToWorkTree(index) { status, path in
+                        if path.hasSuffix("/") {
+                            // libgit2 names a folder that is a git repository of its own with a trailing slash.
+                            skipped.append(String(path.dropLast()))
+                            return true
+                        }
+                        guard !Dataset.isInternalPath(path) else { return true }
+                        if status == .deleted {
+                            deleted.append(path)
+                            return true
+                        }
+                        return work.add(path)  // false once a write failed: the scan stops
+                    }
+                }
+            } catch {
+                work.cancel()
+                throw work.failure ?? error
+            }
+            (toWrite, written) = try work.finish()
+            try writer?.packing.finishAll()
         } catch {
-            writer.packing.discardAll()
+            writer?.packing.discardAll()
             throw error
+        }
+        for path in deleted {
+            try dataset.wrapGit { try index.remove(path: path) }
         }
         for (path, result) in zip(toWrite, written) {
             guard let result else {

@@ -1,0 +1,74 @@
+@testable import DsnapCore
+import Foundation
+import XCTest
+
+/// Jobs handed out while they are still being found: results come back in the order added, the
+/// job factory learns whether the threshold was reached, and a failure stops the producer.
+final class StreamingWorkTests: XCTestCase {
+    private struct Failure: Error, Equatable { let item: String }
+
+    private func work(startAfter: Int, many: Box<Bool?>, failOn: String? = nil) -> StreamingWork<String, Int> {
+        StreamingWork<String, Int>(phase: "test", progress: nil, startAfter: startAfter, makeState: { 0 }) { isMany in
+            many.value = isMany
+            return { item, _ in
+                if item == failOn { throw Failure(item: item) }
+                return ("done " + item, Int64(item.utf8.count))
+            }
+        }
+    }
+
+    func testResultsComeBackInTheOrderAddedWhenTheWorkersStartDuringTheScan() throws {
+        let many = Box<Bool?>(nil)
+        let streaming = work(startAfter: 10, many: many)
+        let items = (0..<5_000).map { "item\($0)" }
+        for item in items { XCTAssertTrue(streaming.add(item)) }
+        let (added, results) = try streaming.finish()
+        XCTAssertEqual(added, items)
+        XCTAssertEqual(results, items.map { "done " + $0 })
+        XCTAssertEqual(many.value, true)
+    }
+
+    func testFewerItemsThanTheThresholdStartTheWorkersAtTheEnd() throws {
+        let many = Box<Bool?>(nil)
+        let streaming = work(startAfter: 1_000, many: many)
+        for number in 0..<3 { XCTAssertTrue(streaming.add("f\(number)")) }
+        XCTAssertNil(many.value, "no worker before the end of the scan")
+        let (_, results) = try streaming.finish()
+        XCTAssertEqual(results, ["done f0", "done f1", "done f2"])
+        XCTAssertEqual(many.value, false)
+    }
+
+    func testNoItemsMeansNoJobs() throws {
+        let many = Box<Bool?>(nil)
+        let (items, results) = try work(startAfter: 1, many: many).finish()
+        XCTAssertEqual(items, [])
+        XCTAssertEqual(results, [])
+        XCTAssertNil(many.value)
+    }
+
+    func testAFailedJobStopsTheProducerAndFinishThrowsIt() {
+        let streaming = work(startAfter: 1, many: Box(nil), failOn: "item7")
+        var accepted = 0
+        let deadline = Date().addingTimeInterval(20)
+        // The producer keeps adding until the failure is seen (the workers run concurrently).
+        while streaming.add("item\(accepted)") && Date() < deadline {
+            accepted += 1
+            if accepted > 7 { usleep(100) }
+        }
+        XCTAssertGreaterThanOrEqual(accepted, 7)
+        XCTAssertThrowsError(try streaming.finish()) { XCTAssertEqual($0 as? Failure, Failure(item: "item7")) }
+    }
+
+    func testCancelWaitsForTheWorkersAndDropsTheRest() {
+        let streaming = work(startAfter: 1, many: Box(nil))
+        for number in 0..<2_000 { _ = streaming.add("item\(number)") }
+        streaming.cancel()
+        XCTAssertNil(streaming.failure)
+    }
+}
+
+/// A value a `@Sendable` job factory can set (the tests read it after the work is done).
+final class Box<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}
