@@ -38,14 +38,6 @@ static inline int dsnap_syncfs(int fd) {
     return syncfs(fd);
 }
 
-/// sync_file_range(2) with SYNC_FILE_RANGE_WRITE (GNU-only too): starts writing a finished file's
-/// pages to disk without waiting, so the disk works while the next files are hashed and the
-/// one flush at the end of a snapshot finds little left to do.
-extern int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsigned int flags);
-static inline int dsnap_start_writeback(int fd) {
-    return sync_file_range(fd, 0, 0, 2u /* SYNC_FILE_RANGE_WRITE */);
-}
-
 /// copy_file_range(2), GNU-only as well: the kernel copies between two files without the bytes
 /// passing through this process (what `cp` does). Restore copies media content this way.
 extern ssize_t copy_file_range(int fd_in, __off64_t *off_in, int fd_out, __off64_t *off_out, size_t length,

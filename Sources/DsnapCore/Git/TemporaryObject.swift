@@ -86,8 +86,6 @@ final class TemporaryObject {
     /// Gives the finished object its name in `objects/xx/` (made if missing). An object is
     /// immutable, so one that appeared meanwhile (same id, same bytes) is kept as it is.
     func install(at target: (folder: String, file: String), workspace: Workspace) throws {
-        // The disk starts on this object now, in parallel with the work on the next ones.
-        _ = dsnap_start_writeback(descriptor)
         try workspace.makeFolder(target.folder, cleanUp: discard)
         if named {
             guard rename(path, target.file) == 0 else {

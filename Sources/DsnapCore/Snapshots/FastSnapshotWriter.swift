@@ -4,7 +4,8 @@ import Glibc
 /// dsnap's own snapshot writer. libgit2's index diff finds what changed (the index is a stat
 /// cache, so unchanged files are not read, and ignore rules apply); each changed file is hashed
 /// and written on every core at once while the scan goes on, media stored uncompressed in zlib
-/// "stored" blocks. The index is updated with the stat of each file as it was read.
+/// "stored" blocks, while a background sync keeps the disk writing. The index is updated with the
+/// stat of each file as it was read.
 public struct FastSnapshotWriter: SnapshotWriter {
     public init() {}
 
@@ -42,6 +43,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
         }
         var skipped: [String] = []
         var deleted: [String] = []
+        let writeBack = BackgroundWriteBack(containing: objectsDirectory)
         let toWrite: [String]
         let written: [LooseObjectWriter.Written?]
         do {
@@ -68,9 +70,11 @@ public struct FastSnapshotWriter: SnapshotWriter {
             (toWrite, written) = try work.finish()
             try writer?.packing.finishAll()
         } catch {
+            writeBack.stop()
             writer?.packing.discardAll()
             throw error
         }
+        writeBack.stop()
         for path in deleted {
             try dataset.wrapGit { try index.remove(path: path) }
         }

@@ -1,0 +1,35 @@
+import Clibgit2
+import Dispatch
+import Glibc
+
+/// Keeps the disk writing while a snapshot writes its objects: a background thread syncs the file
+/// system every 50 ms, so the sync that makes a snapshot durable finds little left to do.
+///
+/// It replaces one `sync_file_range` per object, issued by the worker that wrote it: that handed
+/// the disk one request per object (D1's first snapshot: 10,400 writes for 1 GB, 1,200 merged),
+/// where a sync lets the kernel's flusher submit many objects at once, merged where they are
+/// adjacent (6,200-7,800 writes, 16,000 merged). On a disk that limits requests per second that
+/// is what counts: `cp -r` + `sync` of the same data is 650 writes (session 5, /proc/diskstats).
+final class BackgroundWriteBack: @unchecked Sendable {
+    private let stopSignal = DispatchSemaphore(value: 0)
+    private let group = DispatchGroup()
+
+    /// Starts syncing the file system holding `path`. The first sync comes after 50 ms: a small
+    /// snapshot is done by then and never waits for other processes' dirty data.
+    init(containing path: String) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        DispatchQueue.global(qos: .utility).async(group: group) { [stopSignal] in
+            defer { close(descriptor) }
+            while stopSignal.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+                _ = dsnap_syncfs(descriptor)
+            }
+        }
+    }
+
+    /// Stops after the sync under way, if any (the snapshot's own sync would wait for it anyway).
+    func stop() {
+        stopSignal.signal()
+        group.wait()
+    }
+}
