@@ -7,8 +7,8 @@ import XCTest
 final class StreamingWorkTests: XCTestCase {
     private struct Failure: Error, Equatable { let item: String }
 
-    private func work(startAfter: Int, many: Box<Bool?>, failOn: String? = nil) -> StreamingWork<String, Int> {
-        StreamingWork<String, Int>(phase: "test", progress: nil, startAfter: startAfter, makeState: { 0 }) { isMany in
+    private func work(startAfter: Int, many: Box<Bool?>, failOn: String? = nil) -> StreamingWork<String, String, Int> {
+        StreamingWork<String, String, Int>(phase: "test", progress: nil, startAfter: startAfter, makeState: { 0 }) { isMany in
             many.value = isMany
             return { item, _ in
                 if item == failOn { throw Failure(item: item) }

@@ -10,8 +10,8 @@ import Glibc
 /// when the producing failed, `cancel`. The workers start once `startAfter` items are queued (or at
 /// `finish`, for fewer): `makeJob` then learns which case it is, so a writer can decide up front
 /// whether there are many objects to pack. Progress is reported from the calling thread only.
-final class StreamingWork<T, State>: @unchecked Sendable {
-    typealias Job = @Sendable (String, State) throws -> ParallelWork.JobResult<T>
+final class StreamingWork<Item, T, State>: @unchecked Sendable {
+    typealias Job = @Sendable (Item, State) throws -> ParallelWork.JobResult<T>
 
     private let phase: String
     private let progress: ProgressSink?
@@ -23,7 +23,7 @@ final class StreamingWork<T, State>: @unchecked Sendable {
     /// One signal per item added, plus one per worker at the end (which wakes it to leave).
     private let available = DispatchSemaphore(value: 0)
     private let group = DispatchGroup()
-    private var items: [String] = []
+    private var items: [Item] = []
     private var results: [T?] = []
     private var next = 0
     private var done = 0
@@ -44,7 +44,7 @@ final class StreamingWork<T, State>: @unchecked Sendable {
 
     /// Queues `item`. False once a job failed: the caller should stop producing and call `finish`,
     /// which throws that failure.
-    func add(_ item: String) -> Bool {
+    func add(_ item: Item) -> Bool {
         lock.lock()
         items.append(item)
         results.append(nil)
@@ -58,7 +58,7 @@ final class StreamingWork<T, State>: @unchecked Sendable {
 
     /// Waits for every job and returns the items with their results, in the order added; throws
     /// the first job's failure.
-    func finish() throws -> (items: [String], results: [T]) {
+    func finish() throws -> (items: [Item], results: [T]) {
         if workers == 0 && !items.isEmpty { start(many: false) }
         stopWaiting()
         while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut { reportIfDue(total: items.count) }
@@ -82,7 +82,8 @@ final class StreamingWork<T, State>: @unchecked Sendable {
 
     private func start(many: Bool) {
         let job = makeJob(many)
-        workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // No more workers than the items queued when they start (every core for a long stream).
+        workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count))
         for _ in 0..<workers {
             DispatchQueue.global(qos: .userInitiated).async(group: group) { self.work(job) }
         }

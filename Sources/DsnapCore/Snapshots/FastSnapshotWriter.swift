@@ -30,7 +30,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
         var writer: LooseObjectWriter?
         let gitDir = dataset.gitDir
         let root = dataset.root
-        let work = StreamingWork<LooseObjectWriter.Written?, Workspace>(
+        let work = StreamingWork<String, LooseObjectWriter.Written?, Workspace>(
             phase: "writing objects", progress: progress, startAfter: Self.packThreshold,
             makeState: { Workspace() }
         ) { many in
