@@ -41,6 +41,17 @@ final class PackTests: XCTestCase {
         return scratch
     }
 
+    /// Puts a file where the `objects/xx` folder of `file`'s object must go, so writing that
+    /// object fails; returns the blocker's path.
+    private func blockObjectFolder(of file: String, in dataset: Dataset) throws -> String {
+        let id = String(decoding: try git(["hash-object", file], gitDir: dataset.gitDir).output, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let blocker = dataset.gitDir + "/objects/" + id.prefix(2)
+        try? FileManager.default.removeItem(atPath: blocker)
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: blocker))
+        return blocker
+    }
+
     private func packs(_ gitDir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: gitDir + "/objects/pack")) ?? []).sorted()
     }
@@ -170,29 +181,42 @@ final class PackTests: XCTestCase {
     /// must be) stops the scan, fails the snapshot with that error, and leaves no temporary pack
     /// and no new snapshot; the next snapshot, once the cause is gone, writes everything.
     func testAWriteFailureDuringTheScanFailsTheSnapshotAndLeavesNothingBehind() throws {
+        try assertAFailedWriteLeavesNothingBehind(bigFile: "many/big.mp4")
+    }
+
+    /// The index learns each file while the snapshot is still writing: when a write fails after
+    /// many files were added to it (big.mp4 is the last file here), the index in memory is put
+    /// back, or the next snapshot with the same repository would take those files as unchanged
+    /// and name objects whose pack was discarded.
+    func testAFailureLateInTheSnapshotLeavesTheIndexAsItWas() throws {
+        try assertAFailedWriteLeavesNothingBehind(bigFile: "many/zz/big.mp4")
+    }
+
+    /// 1,200 new files and a big one at `bigFile` whose object cannot be written: the snapshot
+    /// fails and leaves nothing; once the blocker is gone the next one succeeds and git reads it.
+    private func assertAFailedWriteLeavesNothingBehind(bigFile: String, line: UInt = #line) throws {
         let scratch = try ScratchDataset()
         let context = testContext()
         let (dataset, first) = try CreateDataset.run(at: scratch.path, name: "Packed", author: nil,
                                                      writer: FastSnapshotWriter(), context: context)
         let many = try manyFiles(1200)
         try FileManager.default.moveItem(atPath: many.path + "/many", toPath: scratch.path + "/many")
-        let big = String(decoding: try git(["hash-object", scratch.path + "/many/big.mp4"], gitDir: dataset.gitDir).output,
-                         as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let blocker = dataset.gitDir + "/objects/" + big.prefix(2)
-        try? FileManager.default.removeItem(atPath: blocker)
-        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: blocker))
+        let big = scratch.path + "/" + bigFile
+        try FileManager.default.createDirectory(atPath: big.parentPath, withIntermediateDirectories: true)
+        if bigFile != "many/big.mp4" { try FileManager.default.moveItem(atPath: scratch.path + "/many/big.mp4", toPath: big) }
+        let blocker = try blockObjectFolder(of: big, in: dataset)
 
         XCTAssertThrowsError(try TakeSnapshot.run(SnapshotRequest(), in: dataset, writer: FastSnapshotWriter(),
-                                                  context: context)) { error in
-            XCTAssertTrue(error is StorageError, "\(error)")
+                                                  context: context), line: line) { error in
+            XCTAssertTrue(error is StorageError, "\(error)", line: line)
         }
-        XCTAssertEqual(packs(dataset.gitDir).filter { $0.hasPrefix(PackWriter.temporaryPrefix) }, [])
-        XCTAssertEqual(try SnapshotCatalog(dataset: dataset).currentID(), first.snapshot.id)
+        XCTAssertEqual(packs(dataset.gitDir).filter { $0.hasPrefix(PackWriter.temporaryPrefix) }, [], line: line)
+        XCTAssertEqual(try SnapshotCatalog(dataset: dataset).currentID(), first.snapshot.id, line: line)
 
         try FileManager.default.removeItem(atPath: blocker)
         let next = try TakeSnapshot.run(SnapshotRequest(), in: dataset, writer: FastSnapshotWriter(), context: context)
-        XCTAssertNotEqual(next.snapshot.id, first.snapshot.id)
-        try assertGitReadsEverything(dataset)
-        XCTAssertEqual(try ReadStatus.changes(in: dataset), [])
+        XCTAssertNotEqual(next.snapshot.id, first.snapshot.id, line: line)
+        try assertGitReadsEverything(dataset, line: line)
+        XCTAssertEqual(try ReadStatus.changes(in: dataset), [], line: line)
     }
 }

@@ -62,6 +62,39 @@ final class SnapshotWriterTests: XCTestCase {
         XCTAssertEqual(try ReadStatus.changes(in: fastDataset), [], "the index must match the work tree afterwards")
     }
 
+    /// The fast writer updates the index while its scan still runs: files that became folders
+    /// and folders that became files, among more changes than the packing threshold (so results
+    /// reach the index during the scan), give the tree libgit2's writer gives.
+    func testFilesAndFoldersThatSwapPlacesGiveLibgit2sTree() throws {
+        let fast = try ScratchDataset()
+        for number in 0..<1_300 { try fast.write("{\"n\": \(number)}", to: "bulk/f\(number / 100)/\(number).json") }
+        try fast.write("file", to: "swap/a")
+        try fast.write("inside", to: "swap/b/c.txt")
+        for number in 0..<300 { try fast.write("{\"z\": \(number)}", to: "zz/\(number).json") }
+        let reference = try ScratchDataset()
+        try FileManager.default.removeItem(atPath: reference.path)
+        try FileManager.default.copyItem(atPath: fast.path, toPath: reference.path)
+        let (fastDataset, _) = try CreateDataset.run(at: fast.path, name: "x", author: nil,
+                                                     writer: FastSnapshotWriter(), context: testContext())
+        let (referenceDataset, _) = try CreateDataset.run(at: reference.path, name: "x", author: nil,
+                                                          writer: IndexSnapshotWriter(), context: testContext())
+        for scratch in [fast, reference] {
+            for number in 0..<1_300 { try scratch.write("{\"n\": \(number + 1)}", to: "bulk/f\(number / 100)/\(number).json") }
+            try scratch.remove("swap/a")
+            try scratch.write("now a folder", to: "swap/a/inner.txt")
+            try scratch.remove("swap/b")
+            try scratch.write("now a file", to: "swap/b")
+            for number in 0..<300 { try scratch.write("{\"z\": \(number + 1)}", to: "zz/\(number).json") }
+        }
+        let fastNext = try TakeSnapshot.run(SnapshotRequest(), in: fastDataset, writer: FastSnapshotWriter(),
+                                            context: testContext())
+        let referenceNext = try TakeSnapshot.run(SnapshotRequest(), in: referenceDataset,
+                                                 writer: IndexSnapshotWriter(), context: testContext())
+        XCTAssertEqual(fastNext.snapshot.tree, referenceNext.snapshot.tree)
+        XCTAssertEqual(try ReadStatus.changes(in: fastDataset), [], "the index must match the work tree afterwards")
+        XCTAssertEqual(try git(["fsck", "--full", "--strict"], in: fast.path).status, 0)
+    }
+
     func testPlainGitReadsEveryObjectTheFastWriterWrote() throws {
         let scratch = try scratch()
         _ = try CreateDataset.run(at: scratch.path, name: "x", author: nil, writer: FastSnapshotWriter(),

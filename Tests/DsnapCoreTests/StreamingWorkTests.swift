@@ -7,8 +7,18 @@ import XCTest
 final class StreamingWorkTests: XCTestCase {
     private struct Failure: Error, Equatable { let item: String }
 
-    private func work(startAfter: Int, many: Box<Bool?>, failOn: String? = nil) -> StreamingWork<String, String, Int> {
-        StreamingWork<String, String, Int>(phase: "test", progress: nil, startAfter: startAfter, makeState: { 0 }) { isMany in
+    /// What `receive` was given, in the order given.
+    private let received = Box<[(String, String)]>([])
+
+    private func work(startAfter: Int, many: Box<Bool?>, failOn: String? = nil,
+                      refuse: String? = nil) -> StreamingWork<String, String, Int> {
+        StreamingWork<String, String, Int>(
+            phase: "test", progress: nil, startAfter: startAfter, makeState: { 0 },
+            receive: { [received] item, result in
+                if item == refuse { throw Failure(item: item) }
+                received.value.append((item, result))
+            }
+        ) { isMany in
             many.value = isMany
             return { item, _ in
                 if item == failOn { throw Failure(item: item) }
@@ -22,10 +32,26 @@ final class StreamingWorkTests: XCTestCase {
         let streaming = work(startAfter: 10, many: many)
         let items = (0..<5_000).map { "item\($0)" }
         for item in items { XCTAssertTrue(streaming.add(item)) }
-        let (added, results) = try streaming.finish()
-        XCTAssertEqual(added, items)
-        XCTAssertEqual(results, items.map { "done " + $0 })
+        let receivedWhileAdding = received.value.count
+        try streaming.finish()
+        XCTAssertEqual(received.value.map(\.0), items)
+        XCTAssertEqual(received.value.map(\.1), items.map { "done " + $0 })
         XCTAssertEqual(many.value, true)
+        // Handed on while the items were still being added (every 256), not all at the end.
+        XCTAssertGreaterThan(receivedWhileAdding, 0)
+    }
+
+    func testAFailureInReceiveStopsTheProducerAndFinishThrowsIt() {
+        let streaming = work(startAfter: 1, many: Box(nil), refuse: "item300")
+        var accepted = 0
+        let deadline = Date().addingTimeInterval(20)
+        while streaming.add("item\(accepted)") && Date() < deadline {
+            accepted += 1
+            if accepted > 300 { usleep(100) }
+        }
+        XCTAssertGreaterThanOrEqual(accepted, 300)
+        XCTAssertThrowsError(try streaming.finish()) { XCTAssertEqual($0 as? Failure, Failure(item: "item300")) }
+        XCTAssertEqual(received.value.map(\.0), (0..<300).map { "item\($0)" }, "nothing after the refused item")
     }
 
     func testFewerItemsThanTheThresholdStartTheWorkersAtTheEnd() throws {
@@ -33,16 +59,15 @@ final class StreamingWorkTests: XCTestCase {
         let streaming = work(startAfter: 1_000, many: many)
         for number in 0..<3 { XCTAssertTrue(streaming.add("f\(number)")) }
         XCTAssertNil(many.value, "no worker before the end of the scan")
-        let (_, results) = try streaming.finish()
-        XCTAssertEqual(results, ["done f0", "done f1", "done f2"])
+        try streaming.finish()
+        XCTAssertEqual(received.value.map(\.1), ["done f0", "done f1", "done f2"])
         XCTAssertEqual(many.value, false)
     }
 
     func testNoItemsMeansNoJobs() throws {
         let many = Box<Bool?>(nil)
-        let (items, results) = try work(startAfter: 1, many: many).finish()
-        XCTAssertEqual(items, [])
-        XCTAssertEqual(results, [])
+        try work(startAfter: 1, many: many).finish()
+        XCTAssertTrue(received.value.isEmpty)
         XCTAssertNil(many.value)
     }
 

@@ -82,10 +82,23 @@ public final class Dataset {
     /// True for paths that belong to dsnap or git and are never part of a snapshot: anything in a
     /// `.dsnap` or `.git` folder at any depth, and checkout's temporary files.
     static func isInternalPath(_ path: String) -> Bool {
-        for component in path.split(separator: "/") {
-            if component == gitDirName || component == ".git" || component.hasPrefix(temporaryFilePrefix) {
+        isInternalPath(utf8: path.utf8)
+    }
+
+    /// `isInternalPath` on a path's UTF-8 bytes (an index entry's, read in place: a snapshot checks
+    /// every entry, and a String per path cost ~1.5 µs each).
+    static func isInternalPath<Bytes: Collection>(utf8 path: Bytes) -> Bool where Bytes.Element == UInt8 {
+        var start = path.startIndex
+        while start != path.endIndex {
+            let end = path[start...].firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex
+            let component = path[start..<end]
+            // Every internal name starts with a dot.
+            if component.first == UInt8(ascii: "."),
+               component.elementsEqual(gitDirName.utf8) || component.elementsEqual(".git".utf8)
+                || component.starts(with: temporaryFilePrefix.utf8) {
                 return true
             }
+            start = end == path.endIndex ? end : path.index(after: end)
         }
         return false
     }

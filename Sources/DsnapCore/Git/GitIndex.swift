@@ -46,19 +46,29 @@ final class GitIndex {
         onVisit(box.visited)
     }
 
-    /// Paths of the regular files (not links, not submodules) in the index, in index order.
-    var regularFilePaths: [String] {
-        (0..<git_index_entrycount(pointer)).compactMap { position in
-            guard let entry = git_index_get_byindex(pointer, position) else { return nil }
-            let mode = entry.pointee.mode
-            guard mode == GIT_FILEMODE_BLOB.rawValue || mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue else {
-                return nil
-            }
-            return String(cString: entry.pointee.path)
-        }
-    }
-
     var entryCount: Int { git_index_entrycount(pointer) }
+
+    /// In one pass over the entries, read in place: the images and videos among the regular
+    /// files, and the paths of the entries `isExcluded` picks (given a path's bytes), which are
+    /// not counted. A String per path made this 0.3 s of a 200,000-file snapshot.
+    func summary(excluding isExcluded: (UnsafeBufferPointer<UInt8>) -> Bool) -> (counts: MediaCounts, excluded: [String]) {
+        var counts = MediaCounts()
+        var excluded: [String] = []
+        for position in 0..<git_index_entrycount(pointer) {
+            guard let entry = git_index_get_byindex(pointer, position), let path = entry.pointee.path else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(path).assumingMemoryBound(to: UInt8.self),
+                                            count: strlen(path))
+            if isExcluded(bytes) {
+                excluded.append(String(cString: path))
+                continue
+            }
+            let mode = entry.pointee.mode
+            if mode == GIT_FILEMODE_BLOB.rawValue || mode == GIT_FILEMODE_BLOB_EXECUTABLE.rawValue {
+                counts.add(FileClass(utf8: bytes))
+            }
+        }
+        return (counts, excluded)
+    }
 
     /// Adds (or replaces) an entry for a file dsnap just wrote, with the id it already knows and the
     /// file's stat, so the next status sees the file as unchanged without hashing it again.
@@ -83,6 +93,11 @@ final class GitIndex {
 
     func remove(path: String) throws {
         try check(git_index_remove_bypath(pointer, path), "git_index_remove_bypath")
+    }
+
+    /// Forgets the changes made in memory: the index is read again from its file.
+    func discardChanges() throws {
+        try check(git_index_read(pointer, 1), "git_index_read")
     }
 
     /// Writes the index file atomically (through `index.lock`).

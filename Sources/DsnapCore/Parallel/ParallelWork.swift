@@ -10,9 +10,12 @@ enum ParallelWork {
     static func run<T, State>(_ count: Int, phase: String, progress: ProgressSink?,
                               makeState: @escaping @Sendable () -> State,
                               job: @escaping @Sendable (Int, State) throws -> JobResult<T>) throws -> [T] {
+        var results: [T] = []
+        results.reserveCapacity(count)
         let work = StreamingWork<Int, T, State>(phase: phase, progress: progress, startAfter: count,
-                                                makeState: makeState) { _ in job }
+                                                makeState: makeState, receive: { results.append($1) }) { _ in job }
         for position in 0..<count { _ = work.add(position) }
-        return try work.finish().results
+        try work.finish()
+        return results
     }
 }

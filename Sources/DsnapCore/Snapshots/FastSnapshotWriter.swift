@@ -25,14 +25,31 @@ public struct FastSnapshotWriter: SnapshotWriter {
         let objectsDirectory = dataset.gitDir + "/objects"
         TemporaryObject.removeLeftovers(in: objectsDirectory)
 
-        // Files are written while the scan is still finding them. Many new files (at least
-        // `packThreshold`): their small objects go into packs (one per core), not one file each.
+        // Files are written while the scan is still finding them, and the index learns each
+        // result (in scan order) while the scan and the writing go on. libgit2's diff iterates a
+        // snapshot of the index, so adding entries meanwhile is safe; entries it replaces or
+        // removes (a file that became a folder) stay readable for the diff until it ends.
+        // Many new files (at least `packThreshold`): their small objects go into packs (one per
+        // core), not one file each.
         var writer: LooseObjectWriter?
         let gitDir = dataset.gitDir
         let root = dataset.root
+        var newest: timespec?
         let work = StreamingWork<String, LooseObjectWriter.Written?, Workspace>(
             phase: "writing objects", progress: progress, startAfter: Self.packThreshold,
-            makeState: { Workspace() }
+            makeState: { Workspace() },
+            receive: { path, result in
+                guard let result else {
+                    // Not a regular file or a link any more (it vanished, or is a fifo): not content.
+                    try dataset.wrapGit { try index.remove(path: path) }
+                    return
+                }
+                try dataset.wrapGit { try index.add(path: path, id: result.id, mode: result.mode, stat: result.info) }
+                let modified = result.info.st_mtim
+                if newest.map({ ($0.tv_sec, $0.tv_nsec) < (modified.tv_sec, modified.tv_nsec) }) ?? true {
+                    newest = modified
+                }
+            }
         ) { many in
             let made = LooseObjectWriter(gitDir: gitDir, packNewObjects: many)
             writer = made
@@ -44,8 +61,6 @@ public struct FastSnapshotWriter: SnapshotWriter {
         var skipped: [String] = []
         var deleted: [String] = []
         let writeBack = BackgroundWriteBack(containing: objectsDirectory)
-        let toWrite: [String]
-        let written: [LooseObjectWriter.Written?]
         do {
             do {
                 try dataset.wrapGit {
@@ -67,39 +82,34 @@ public struct FastSnapshotWriter: SnapshotWriter {
                 work.cancel()
                 throw work.failure ?? error
             }
-            (toWrite, written) = try work.finish()
+            try work.finish()
             try writer?.packing.finishAll()
         } catch {
             writeBack.stop()
             writer?.packing.discardAll()
+            // The index in memory (libgit2 shares it with later users of this repository) names
+            // objects that were just discarded.
+            try? index.discardChanges()
             throw error
         }
         writeBack.stop()
+        // After the additions: a path may have been replaced by a folder (or the reverse), and
+        // removing an entry that is gone already is nothing.
         for path in deleted {
             try dataset.wrapGit { try index.remove(path: path) }
         }
-        for (path, result) in zip(toWrite, written) {
-            guard let result else {
-                // Not a regular file or a link any more (it vanished, or is a fifo): not content.
-                try dataset.wrapGit { try index.remove(path: path) }
-                continue
-            }
-            try dataset.wrapGit { try index.add(path: path, id: result.id, mode: result.mode, stat: result.info) }
-        }
-        // A `.gitignore` in the dataset could re-include `.dsnap`: it is never snapshotted.
-        var filePaths = index.regularFilePaths
-        for path in filePaths where Dataset.isInternalPath(path) {
+        // Internal paths were never added above; an index written by other means may hold some.
+        let (counts, internalPaths) = index.summary(excluding: { Dataset.isInternalPath(utf8: $0) })
+        for path in internalPaths {
             try dataset.wrapGit { try index.remove(path: path) }
         }
-        filePaths.removeAll(where: Dataset.isInternalPath)
         let tree = try dataset.wrapGit { try index.writeTree() }
         // Written even when nothing changed: the write stores the tree cache the fast path above
         // needs (a restore or an older dsnap may have left it invalid). Written after the clock
         // passed the files just read, so none of them is "racy" for the next status.
-        let newest = written.compactMap { $0?.info.st_mtim }.max { ($0.tv_sec, $0.tv_nsec) < ($1.tv_sec, $1.tv_nsec) }
         if let newest { StatCacheCheck.waitForClock(toPass: newest) }
         try dataset.wrapGit { try index.write() }
-        return WrittenTree(tree: tree, counts: MediaCounts(paths: filePaths),
+        return WrittenTree(tree: tree, counts: counts,
                            fileCount: index.entryCount, skippedRepositories: skipped)
     }
 }

@@ -23,13 +23,13 @@ public struct IndexSnapshotWriter: SnapshotWriter {
                 progress?.report(OperationProgress(phase: "scanning files", filesDone: visited))
             })
             // A `.gitignore` in the dataset could re-include `.dsnap`: it is never snapshotted.
-            for path in index.regularFilePaths where Dataset.isInternalPath(path) {
+            let (counts, internalPaths) = index.summary(excluding: { Dataset.isInternalPath(utf8: $0) })
+            for path in internalPaths {
                 try index.remove(path: path)
             }
             let tree = try index.writeTree()
             try index.write()
-            let paths = index.regularFilePaths
-            return WrittenTree(tree: tree, counts: MediaCounts(paths: paths), fileCount: index.entryCount,
+            return WrittenTree(tree: tree, counts: counts, fileCount: index.entryCount,
                                skippedRepositories: skipped)
         }
     }
