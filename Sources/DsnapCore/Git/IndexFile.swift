@@ -113,7 +113,7 @@ struct IndexFile: Sendable {
                 while cursor < data + size && bytes[cursor] != 0x0A { cursor += 1 }
                 cursor += 1
                 guard cursor + 20 <= data + size else { return nil }
-                return GitOID(rawBytes: Array(bytes[cursor..<cursor + 20]))
+                return GitOID(rawBytes: bytes[cursor..<cursor + 20])
             }
             offset = data + size
         }

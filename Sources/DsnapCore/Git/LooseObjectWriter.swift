@@ -91,7 +91,7 @@ struct LooseObjectWriter: Sendable {
         guard packing.claim(id) else { return id }   // in a pack already, or being written by another worker
         if packing.packNewObjects && bytes.count <= Self.packedObjectLimit {
             let pack = try workspace.pack(for: packing)
-            try pack.beginBlob(id: id.rawBytes, objectSize: bytes.count)
+            try pack.beginBlob(id: id, objectSize: bytes.count)
             try workspace.compressor(level: level).feed(bytes, finish: true) { try pack.appendEntryBytes($0) }
             pack.endEntry()
             return id

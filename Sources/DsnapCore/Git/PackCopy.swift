@@ -100,7 +100,7 @@ enum PackCopy {
                     continue
                 }
                 try buffer.withUnsafeBytes {
-                    try writer.appendRawEntry(id: pack.id(at: position), bytes: $0, crc: pack.crc(at: position))
+                    try writer.appendRawEntry(id: GitOID(rawBytes: pack.id(at: position)), bytes: $0, crc: pack.crc(at: position))
                 }
                 copied += 1
             }

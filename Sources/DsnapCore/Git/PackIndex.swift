@@ -77,33 +77,3 @@ struct PackIndex: Sendable {
             | UInt32(bytes[offset + 3])
     }
 }
-
-extension GitOID {
-    /// The id's 20 raw bytes, as packs and their indexes store it.
-    var rawBytes: [UInt8] {
-        var result = [UInt8](repeating: 0, count: 20)
-        var position = 0
-        var high: UInt8 = 0
-        for (index, character) in hex.utf8.enumerated() {
-            let value = character <= 0x39 ? character - 0x30 : character - 0x61 + 10
-            if index % 2 == 0 {
-                high = value
-            } else {
-                result[position] = high << 4 | value
-                position += 1
-            }
-        }
-        return result
-    }
-
-    init(rawBytes: [UInt8]) {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(40)
-        for byte in rawBytes {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        self.init(hex: String(decoding: hex, as: UTF8.self))!
-    }
-}

@@ -13,7 +13,7 @@ import Glibc
 /// then its index likewise: git and libgit2 see a pack only once its index is there.
 final class PackWriter: @unchecked Sendable {
     struct Entry {
-        let id: [UInt8]
+        let id: GitOID
         let offset: Int
         let crc: UInt32
     }
@@ -53,7 +53,7 @@ final class PackWriter: @unchecked Sendable {
     static let temporaryPrefix = "tmp_pack_dsnap_"
 
     /// Starts a blob entry of `objectSize` bytes; its zlib stream follows through `appendEntryBytes`.
-    func beginBlob(id: [UInt8], objectSize: Int) throws {
+    func beginBlob(id: GitOID, objectSize: Int) throws {
         entries.append(Entry(id: id, offset: size, crc: 0))
         entryCRC = UInt32(crc32(0, nil, 0))
         // Type 3 (blob) in bits 4-6 of the first byte, the size 4 bits there and 7 per byte after.
@@ -85,7 +85,7 @@ final class PackWriter: @unchecked Sendable {
     }
 
     /// Copies an entry as another pack stores it (its header and zlib stream), with its CRC.
-    func appendRawEntry(id: [UInt8], bytes: UnsafeRawBufferPointer, crc: UInt32) throws {
+    func appendRawEntry(id: GitOID, bytes: UnsafeRawBufferPointer, crc: UInt32) throws {
         entries.append(Entry(id: id, offset: size, crc: crc))
         try append(bytes)
     }
@@ -164,20 +164,20 @@ final class PackWriter: @unchecked Sendable {
 
     /// The version 2 index of this pack's entries.
     private func indexBytes(packChecksum: [UInt8]) -> [UInt8] {
-        let sorted = entries.sorted { $0.id.lexicographicallyPrecedes($1.id) }
+        let sorted = entries.sorted { $0.id < $1.id }
         var bytes: [UInt8] = [0xFF, 0x74, 0x4F, 0x63, 0, 0, 0, 2]
         bytes.reserveCapacity(8 + 1024 + sorted.count * 28 + 40)
         func word(_ value: UInt32) {
             bytes += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
         }
         var fanout = [UInt32](repeating: 0, count: 256)
-        for entry in sorted { fanout[Int(entry.id[0])] += 1 }
+        for entry in sorted { fanout[Int(entry.id.firstByte)] += 1 }
         var running: UInt32 = 0
         for first in 0..<256 {
             running += fanout[first]
             word(running)
         }
-        for entry in sorted { bytes += entry.id }
+        for entry in sorted { bytes += entry.id.rawBytes }
         for entry in sorted { word(entry.crc) }
         var large: [Int] = []
         for entry in sorted {
