@@ -39,29 +39,22 @@ struct LooseObjectWriter: Sendable {
     /// Writes the file at `path` (`relativePath` decides the compression) and returns its blob id,
     /// git mode and the stat taken before reading (so a file changed meanwhile is rehashed later).
     func write(fileAt path: String, relativePath: String, workspace: Workspace) throws -> Written? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else {
-            if errno == ENOENT { return nil }  // removed since the work tree was scanned
-            throw StorageError.fromErrno(errno, path: path)
-        }
-        switch info.st_mode & S_IFMT {
-        case S_IFLNK:
-            var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-            let count = readlink(path, &target, target.count)
-            guard count >= 0 else { throw StorageError.fromErrno(errno, path: path) }
-            let id = try target.withUnsafeBytes {
-                try store(UnsafeRawBufferPointer(rebasing: $0[0..<count]), level: Z_BEST_SPEED, workspace: workspace)
+        // Opened as it is, without a `stat` first (one path lookup less per file): a link fails
+        // with ELOOP and is stored as a link; not blocking, so a fifo that took a file's place
+        // since the scan cannot hang the snapshot.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else {
+            switch errno {
+            case ENOENT: return nil  // removed since the work tree was scanned
+            case ELOOP: return try writeLink(at: path, workspace: workspace)
+            default: throw StorageError.fromErrno(errno, path: path)
             }
-            return Written(id: id, mode: GitFileMode.symlink, info: info, bytes: Int64(count))
-        case S_IFREG:
-            break
-        default:
-            return nil  // sockets, fifos, devices: not dataset content
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
         defer { close(descriptor) }
+        var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw StorageError.fromErrno(errno, path: path) }
+        // Sockets, fifos, devices, a folder that took a file's place: not dataset content.
+        guard info.st_mode & S_IFMT == S_IFREG else { return nil }
         let mode = info.st_mode & 0o100 != 0 ? GitFileMode.executable : GitFileMode.regular
         let size = Int(info.st_size)
         let level = FileClass(path: relativePath).isMedia ? Z_NO_COMPRESSION : Z_BEST_SPEED
@@ -73,6 +66,25 @@ struct LooseObjectWriter: Sendable {
             id = try stream(descriptor, size: size, level: level, path: path, workspace: workspace)
         }
         return Written(id: id, mode: mode, info: info, bytes: Int64(size))
+    }
+
+    /// A symbolic link: its target is the object's content.
+    private func writeLink(at path: String, workspace: Workspace) throws -> Written? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw StorageError.fromErrno(errno, path: path)
+        }
+        guard info.st_mode & S_IFMT == S_IFLNK else {
+            throw StorageError.io(path: path, reason: "the file was replaced while it was being read; run the command again")
+        }
+        var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &target, target.count)
+        guard count >= 0 else { throw StorageError.fromErrno(errno, path: path) }
+        let id = try target.withUnsafeBytes {
+            try store(UnsafeRawBufferPointer(rebasing: $0[0..<count]), level: Z_BEST_SPEED, workspace: workspace)
+        }
+        return Written(id: id, mode: GitFileMode.symlink, info: info, bytes: Int64(count))
     }
 
     // MARK: Writing objects
@@ -87,7 +99,7 @@ struct LooseObjectWriter: Sendable {
         hasher.update(bytes)
         let id = hasher.finish()
         let target = objectPath(id)
-        if access(target.file, F_OK) == 0 { return id }
+        if packing.mayHaveLooseObjects && access(target.file, F_OK) == 0 { return id }
         guard packing.claim(id) else { return id }   // in a pack already, or being written by another worker
         if packing.packNewObjects && bytes.count <= Self.packedObjectLimit {
             let pack = try workspace.pack(for: packing)

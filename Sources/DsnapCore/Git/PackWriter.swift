@@ -230,10 +230,18 @@ final class ObjectPacking: @unchecked Sendable {
     private var claimed = Set<GitOID>()
     private var writers: [PackWriter] = []
 
+    /// False when the repository had no loose object when the snapshot began (its first one):
+    /// then no file can already be stored loose, and the objects this snapshot writes are in
+    /// `claimed`, so looking for each object's file (a path lookup per file) is skipped.
+    let mayHaveLooseObjects: Bool
+
     init(objectsDirectory: String, packNewObjects: Bool) {
         self.objectsDirectory = objectsDirectory
         self.packNewObjects = packNewObjects
         existing = PackIndex.all(in: objectsDirectory)
+        mayHaveLooseObjects = DirectoryNames.list(objectsDirectory).contains { name in
+            name.utf8.count == 2 && name.utf8.allSatisfy(\.isHexDigit)
+        }
     }
 
     func inExistingPack(_ id: GitOID) -> Bool {
