@@ -41,7 +41,7 @@ public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     init(_ raw: git_oid) {
-        self.init(rawBytes: withUnsafeBytes(of: raw.id) { Array($0) })
+        self = withUnsafeBytes(of: raw.id) { GitOID(rawBytes: $0) }
     }
 
     init(_ pointer: UnsafePointer<git_oid>) {
@@ -51,34 +51,36 @@ public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The first byte (a pack index's fan-out table counts ids by it).
     var firstByte: UInt8 { UInt8(truncatingIfNeeded: high >> 56) }
 
+    /// Calls `body` with the id's 20 raw bytes, in order (no allocation).
+    func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var words = (high.bigEndian, middle.bigEndian, low.bigEndian)
+        return try withUnsafeBytes(of: &words) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<20])) }
+    }
+
     /// The id's 20 raw bytes.
     var rawBytes: [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(20)
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: middle >> UInt64(shift))) }
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: low >> UInt32(shift))) }
-        return bytes
+        withRawBytes { Array($0) }
     }
 
     var raw: git_oid {
         var oid = git_oid()
-        let bytes = rawBytes
-        withUnsafeMutableBytes(of: &oid.id) { $0.copyBytes(from: bytes) }
+        withRawBytes { bytes in withUnsafeMutableBytes(of: &oid.id) { $0.copyMemory(from: bytes) } }
         return oid
     }
 
     /// 40 lowercase hex digits.
     public var hex: String {
         let digits: StaticString = "0123456789abcdef"
-        return String(unsafeUninitializedCapacity: 40) { buffer in
-            digits.withUTF8Buffer { table in
-                for (position, byte) in rawBytes.enumerated() {
-                    buffer[position * 2] = table[Int(byte >> 4)]
-                    buffer[position * 2 + 1] = table[Int(byte & 0x0F)]
+        return withRawBytes { bytes in
+            String(unsafeUninitializedCapacity: 40) { buffer in
+                digits.withUTF8Buffer { table in
+                    for (position, byte) in bytes.enumerated() {
+                        buffer[position * 2] = table[Int(byte >> 4)]
+                        buffer[position * 2 + 1] = table[Int(byte & 0x0F)]
+                    }
                 }
+                return 40
             }
-            return 40
         }
     }
 

@@ -125,9 +125,8 @@ extension LooseObjectReader {
     /// the entry's offset and its first bytes.
     private static func withPackedEntry<T>(_ id: GitOID, packs: [PackIndex],
                                            _ body: (Int32, Int, [UInt8]) throws -> T) throws -> T? {
-        let raw = id.rawBytes
         for pack in packs {
-            guard let position = pack.position(of: raw) else { continue }
+            guard let position = pack.position(of: id) else { continue }
             let descriptor = open(pack.packPath, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return nil }
             defer { close(descriptor) }

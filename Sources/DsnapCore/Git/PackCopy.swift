@@ -19,9 +19,8 @@ enum PackCopy {
         let packs = PackIndex.all(in: sourceObjects)
         var wanted = [[Int]](repeating: [], count: packs.count)
         for id in ids {
-            let raw = id.rawBytes
             guard let (pack, position) = packs.enumerated().lazy
-                .compactMap({ pack in pack.element.position(of: raw).map { (pack.offset, $0) } }).first else {
+                .compactMap({ pack in pack.element.position(of: id).map { (pack.offset, $0) } }).first else {
                 outcome.left.append(id)
                 continue
             }

@@ -36,13 +36,13 @@ struct PackIndex: Sendable {
             .compactMap { PackIndex(indexPath: folder + "/" + $0) }
     }
 
-    /// The position of `id` (20 raw bytes) in the sorted table, or nil when the pack lacks it.
-    func position(of id: [UInt8]) -> Int? {
-        let first = Int(id[0])
+    /// The position of `id` in the sorted table, or nil when the pack lacks it.
+    func position(of id: GitOID) -> Int? {
+        let first = Int(id.firstByte)
         var low = first == 0 ? 0 : Int(Self.word(bytes, 8 + (first - 1) * 4))
         var high = Int(Self.word(bytes, 8 + first * 4))
         return bytes.withUnsafeBufferPointer { buffer -> Int? in
-            id.withUnsafeBufferPointer { wanted -> Int? in
+            id.withRawBytes { wanted -> Int? in
                 while low < high {
                     let middle = (low + high) / 2
                     let order = memcmp(buffer.baseAddress! + idsStart + middle * 20, wanted.baseAddress!, 20)
@@ -54,7 +54,7 @@ struct PackIndex: Sendable {
         }
     }
 
-    func contains(_ id: [UInt8]) -> Bool { position(of: id) != nil }
+    func contains(_ id: GitOID) -> Bool { position(of: id) != nil }
 
     /// The raw id at `position` of the sorted table.
     func id(at position: Int) -> [UInt8] {

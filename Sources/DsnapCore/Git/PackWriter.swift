@@ -246,8 +246,7 @@ final class ObjectPacking: @unchecked Sendable {
 
     func inExistingPack(_ id: GitOID) -> Bool {
         guard !existing.isEmpty else { return false }
-        let raw = id.rawBytes
-        return existing.contains { $0.contains(raw) }
+        return existing.contains { $0.contains(id) }
     }
 
     /// True when the caller should write `id`: no pack holds it and no other worker claimed it.
