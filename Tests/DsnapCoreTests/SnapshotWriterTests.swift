@@ -33,17 +33,26 @@ final class SnapshotWriterTests: XCTestCase {
         return scratch
     }
 
+    /// Another scratch folder with the same content.
+    private func copy(of scratch: ScratchDataset) throws -> ScratchDataset {
+        let copy = try ScratchDataset()
+        try FileManager.default.removeItem(atPath: copy.path)
+        try FileManager.default.copyItem(atPath: scratch.path, toPath: copy.path)
+        return copy
+    }
+
+    /// `fast` made a dataset by dsnap's writer, `reference` by libgit2's.
+    private func createWithBothWriters(_ fast: ScratchDataset, _ reference: ScratchDataset) throws
+        -> (fast: (Dataset, SnapshotResult), reference: (Dataset, SnapshotResult)) {
+        (try CreateDataset.run(at: fast.path, name: "x", author: nil, writer: FastSnapshotWriter(), context: testContext()),
+         try CreateDataset.run(at: reference.path, name: "x", author: nil, writer: IndexSnapshotWriter(),
+                               context: testContext()))
+    }
+
     func testTheFastWriterWritesTheTreesLibgit2Writes() throws {
         let fast = try scratch()
-        let reference = try ScratchDataset()
-        // Same content in both folders.
-        try FileManager.default.removeItem(atPath: reference.path)
-        try FileManager.default.copyItem(atPath: fast.path, toPath: reference.path)
-
-        let (fastDataset, fastResult) = try CreateDataset.run(at: fast.path, name: "x", author: nil,
-                                                              writer: FastSnapshotWriter(), context: testContext())
-        let (referenceDataset, referenceResult) = try CreateDataset.run(at: reference.path, name: "x", author: nil,
-                                                                        writer: IndexSnapshotWriter(), context: testContext())
+        let reference = try copy(of: fast)
+        let ((fastDataset, fastResult), (referenceDataset, referenceResult)) = try createWithBothWriters(fast, reference)
         XCTAssertEqual(fastResult.snapshot.tree, referenceResult.snapshot.tree)
         XCTAssertEqual(fastResult.snapshot.record.nVideos, 2)
 
@@ -71,13 +80,8 @@ final class SnapshotWriterTests: XCTestCase {
         try fast.write("file", to: "swap/a")
         try fast.write("inside", to: "swap/b/c.txt")
         for number in 0..<300 { try fast.write("{\"z\": \(number)}", to: "zz/\(number).json") }
-        let reference = try ScratchDataset()
-        try FileManager.default.removeItem(atPath: reference.path)
-        try FileManager.default.copyItem(atPath: fast.path, toPath: reference.path)
-        let (fastDataset, _) = try CreateDataset.run(at: fast.path, name: "x", author: nil,
-                                                     writer: FastSnapshotWriter(), context: testContext())
-        let (referenceDataset, _) = try CreateDataset.run(at: reference.path, name: "x", author: nil,
-                                                          writer: IndexSnapshotWriter(), context: testContext())
+        let reference = try copy(of: fast)
+        let ((fastDataset, _), (referenceDataset, _)) = try createWithBothWriters(fast, reference)
         for scratch in [fast, reference] {
             for number in 0..<1_300 { try scratch.write("{\"n\": \(number + 1)}", to: "bulk/f\(number / 100)/\(number).json") }
             try scratch.remove("swap/a")

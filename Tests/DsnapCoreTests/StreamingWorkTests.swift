@@ -27,6 +27,19 @@ final class StreamingWorkTests: XCTestCase {
         }
     }
 
+    /// Adds `item0`, `item1`, ... until `add` refuses (the failure at item number `failing` was
+    /// seen; the workers run concurrently, so slowly once past it) or 20 s pass; returns how many
+    /// were accepted.
+    private func addUntilRefused(_ streaming: StreamingWork<String, String, Int>, failing: Int) -> Int {
+        var accepted = 0
+        let deadline = Date().addingTimeInterval(20)
+        while streaming.add("item\(accepted)") && Date() < deadline {
+            accepted += 1
+            if accepted > failing { usleep(100) }
+        }
+        return accepted
+    }
+
     func testResultsComeBackInTheOrderAddedWhenTheWorkersStartDuringTheScan() throws {
         let many = Box<Bool?>(nil)
         let streaming = work(startAfter: 10, many: many)
@@ -48,13 +61,7 @@ final class StreamingWorkTests: XCTestCase {
 
     func testAFailureInReceiveStopsTheProducerAndFinishThrowsIt() {
         let streaming = work(startAfter: 1, many: Box(nil), refuse: "item300")
-        var accepted = 0
-        let deadline = Date().addingTimeInterval(20)
-        while streaming.add("item\(accepted)") && Date() < deadline {
-            accepted += 1
-            if accepted > 300 { usleep(100) }
-        }
-        XCTAssertGreaterThanOrEqual(accepted, 300)
+        XCTAssertGreaterThanOrEqual(addUntilRefused(streaming, failing: 300), 300)
         XCTAssertThrowsError(try streaming.finish()) { XCTAssertEqual($0 as? Failure, Failure(item: "item300")) }
         XCTAssertEqual(received.value.map(\.0), (0..<300).map { "item\($0)" }, "nothing after the refused item")
     }
@@ -78,14 +85,7 @@ final class StreamingWorkTests: XCTestCase {
 
     func testAFailedJobStopsTheProducerAndFinishThrowsIt() {
         let streaming = work(startAfter: 1, many: Box(nil), failOn: "item7")
-        var accepted = 0
-        let deadline = Date().addingTimeInterval(20)
-        // The producer keeps adding until the failure is seen (the workers run concurrently).
-        while streaming.add("item\(accepted)") && Date() < deadline {
-            accepted += 1
-            if accepted > 7 { usleep(100) }
-        }
-        XCTAssertGreaterThanOrEqual(accepted, 7)
+        XCTAssertGreaterThanOrEqual(addUntilRefused(streaming, failing: 7), 7)
         XCTAssertThrowsError(try streaming.finish()) { XCTAssertEqual($0 as? Failure, Failure(item: "item7")) }
     }
 

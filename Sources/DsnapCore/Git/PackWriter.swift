@@ -177,7 +177,7 @@ final class PackWriter: @unchecked Sendable {
             running += fanout[first]
             word(running)
         }
-        for entry in sorted { bytes += entry.id.rawBytes }
+        for entry in sorted { entry.id.withRawBytes { bytes.append(contentsOf: $0) } }
         for entry in sorted { word(entry.crc) }
         var large: [Int] = []
         for entry in sorted {

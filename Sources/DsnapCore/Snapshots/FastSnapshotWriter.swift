@@ -99,10 +99,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
             try dataset.wrapGit { try index.remove(path: path) }
         }
         // Internal paths were never added above; an index written by other means may hold some.
-        let (counts, internalPaths) = index.summary(excluding: { Dataset.isInternalPath(utf8: $0) })
-        for path in internalPaths {
-            try dataset.wrapGit { try index.remove(path: path) }
-        }
+        let counts = try dataset.wrapGit { try index.removeInternalEntries() }
         let tree = try dataset.wrapGit { try index.writeTree() }
         // Written even when nothing changed: the write stores the tree cache the fast path above
         // needs (a restore or an older dsnap may have left it invalid). Written after the clock

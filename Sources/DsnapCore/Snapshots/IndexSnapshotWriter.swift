@@ -22,11 +22,7 @@ public struct IndexSnapshotWriter: SnapshotWriter {
             }, onVisit: { visited in
                 progress?.report(OperationProgress(phase: "scanning files", filesDone: visited))
             })
-            // A `.gitignore` in the dataset could re-include `.dsnap`: it is never snapshotted.
-            let (counts, internalPaths) = index.summary(excluding: { Dataset.isInternalPath(utf8: $0) })
-            for path in internalPaths {
-                try index.remove(path: path)
-            }
+            let counts = try index.removeInternalEntries()
             let tree = try index.writeTree()
             try index.write()
             return WrittenTree(tree: tree, counts: counts, fileCount: index.entryCount,

@@ -22,3 +22,14 @@ public struct MediaCounts: Sendable, Equatable {
         self.init(paths: entries.lazy.filter { $0.kind != .submodule && $0.kind != .symlink }.map(\.path))
     }
 }
+
+extension GitIndex {
+    /// Removes the entries no snapshot may hold (`Dataset.isInternalPath`: a `.gitignore` can
+    /// re-include `.dsnap`, and an index written by other means may name one) and returns the
+    /// media counts of the rest, in one pass over the index's bytes.
+    func removeInternalEntries() throws -> MediaCounts {
+        let (counts, internalPaths) = summary(excluding: { Dataset.isInternalPath(utf8: $0) })
+        for path in internalPaths { try remove(path: path) }
+        return counts
+    }
+}
