@@ -49,6 +49,17 @@ static inline ssize_t dsnap_copy_file_range(int from, long long *offset, int to,
     return copied;
 }
 
+/// Whether the byte at offset 0 of `fd` is in the page cache: preadv2(2) with RWF_NOWAIT (also
+/// GNU-only) fails with EAGAIN rather than wait for the disk. 1 where the kernel cannot tell.
+#include <sys/uio.h>
+#include <errno.h>
+extern ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, __off64_t offset, int flags);
+static inline int dsnap_first_page_is_cached(int fd) {
+    unsigned char byte;
+    struct iovec vector = { &byte, 1 };
+    return preadv2(fd, &vector, 1, 0, 0x00000008 /* RWF_NOWAIT */) >= 0 || errno != EAGAIN;
+}
+
 /// renameat2(2) with RENAME_EXCHANGE, also GNU-only: swaps two names atomically. A checkout
 /// swaps its new file into place and then unlinks the old one, because ext4 flushes a file
 /// renamed *over* another before the rename returns (auto_da_alloc): 0.2-0.3 s per large file.

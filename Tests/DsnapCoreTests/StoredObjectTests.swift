@@ -86,7 +86,9 @@ final class StoredObjectTests: XCTestCase {
         let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         XCTAssertGreaterThanOrEqual(descriptor, 0)
         defer { close(descriptor) }
-        let size = try LooseObjectReader.copyStored(path: objectPath, id: id, to: descriptor, destinationPath: target) { _ in }
+        var wasCold = false
+        let size = try LooseObjectReader.copyStored(path: objectPath, id: id, to: descriptor, destinationPath: target,
+                                                    wasCold: &wasCold) { _ in }
         return ([UInt8](try Data(contentsOf: URL(fileURLWithPath: target))), size)
     }
 

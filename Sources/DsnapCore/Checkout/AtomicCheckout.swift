@@ -51,6 +51,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
         let root = dataset.root
         let gitDir = dataset.gitDir
         let packs = PackIndex.all(in: gitDir + "/objects")
+        let prefetch = ObjectPrefetch(count: writes.count)
         let written: [(info: stat?, bytes: Int64)] = try ParallelWork.run(
             writes.count, phase: "restoring", progress: progress,
             makeState: { AtomicFileWriter(root: root, gitDir: gitDir, packs: packs) }
@@ -58,6 +59,9 @@ public struct AtomicCheckout: WorkTreeCheckout {
             let write = writes[position]
             var bytes: Int64 = 0
             let info = try writer.write(path: write.path, blob: write.id, mode: write.mode) { bytes += Int64($0) }
+            for ahead in prefetch.positionsToAsk(after: position, wasCold: writer.lastObjectWasCold) {
+                writer.prefetch(writes[ahead].id)
+            }
             return ((info, bytes), bytes)
         }
         let serialWriter = AtomicFileWriter(root: root, gitDir: gitDir)

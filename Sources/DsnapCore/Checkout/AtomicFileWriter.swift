@@ -18,6 +18,8 @@ final class AtomicFileWriter {
     /// Where replaced files go (`ReplacedFiles`), to be deleted after the restore returns.
     let replacedFolder: String
     private var madeReplacedFolder = false
+    /// Whether the object of the last file written was cold (not in the page cache) when opened.
+    private(set) var lastObjectWasCold = false
 
     init(root: String, gitDir: String, packs: [PackIndex] = []) {
         self.root = root
@@ -26,10 +28,16 @@ final class AtomicFileWriter {
         self.replacedFolder = ReplacedFiles.folder(gitDir: gitDir)
     }
 
+    /// Starts reading `blob`'s object, if loose, ahead of its `write` (see `LooseObjectReader.prefetch`).
+    func prefetch(_ blob: GitOID) {
+        LooseObjectReader.prefetch(path: blob.looseObjectPath(in: objectsDirectory).file)
+    }
+
     /// Writes `path` and returns its stat (for the index), or nil when the blob is not a loose
     /// object (packed by `git gc`): the caller writes those through libgit2 with `write(path:bytes:)`.
     func write(path: String, blob: GitOID, mode: UInt32, onBytes: (Int) -> Void) throws -> stat? {
         let objectPath = blob.looseObjectPath(in: objectsDirectory).file
+        lastObjectWasCold = false
         guard access(objectPath, F_OK) == 0 else {
             // Packed whole (dsnap's own packs): streamed from the pack. A delta: the caller's.
             guard LooseObjectReader.isPackedWhole(blob, packs: packs) else { return nil }
@@ -43,7 +51,8 @@ final class AtomicFileWriter {
         return try write(path: path, mode: mode) { sink, descriptor in
             // Media: copied by the kernel, as `cp` does. Anything else: inflated here.
             if let descriptor, try LooseObjectReader.copyStored(path: objectPath, id: blob, to: descriptor,
-                                                                destinationPath: root + "/" + path, onBytes: onBytes) != nil {
+                                                                destinationPath: root + "/" + path,
+                                                                wasCold: &lastObjectWasCold, onBytes: onBytes) != nil {
                 return
             }
             _ = try LooseObjectReader.read(path: objectPath, id: blob) { chunk in

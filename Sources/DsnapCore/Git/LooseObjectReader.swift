@@ -33,16 +33,37 @@ struct LooseObjectReader {
     /// Copies the content of the loose object at `path` to the end of `destination` in the
     /// kernel when the object is stored blocks only (media as dsnap writes it; see
     /// `StoredObjectReader.copy`). Nil, having written nothing, for any other object.
+    /// `wasCold` learns whether the object's first page was in the page cache when opened.
     static func copyStored(path: String, id: GitOID, to destination: Int32, destinationPath: String,
-                           onBytes: (Int) -> Void) throws -> Int64? {
+                           wasCold: inout Bool, onBytes: (Int) -> Void) throws -> Int64? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        wasCold = !isCached(descriptor)
         var info = stat()
         guard fstat(descriptor, &info) == 0,
               let segments = StoredObjectReader.segments(descriptor, fileSize: Int(info.st_size)) else { return nil }
         return try StoredObjectReader.copy(descriptor, fileSize: Int(info.st_size), segments: segments, id: id,
                                            to: destination, destinationPath: destinationPath, onBytes: onBytes)
+    }
+
+    /// How much of an object `prefetch` asks for: small objects whole, the start of large ones
+    /// (reading the rest is the kernel's readahead once the copy is under way).
+    static let prefetchLength = 4 << 20
+
+    /// Asks the kernel to start reading the loose object at `path` now (posix_fadvise WILLNEED),
+    /// without waiting for it (see `ObjectPrefetch`). Nothing happens for an object not loose.
+    static func prefetch(path: String) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return }
+        _ = posix_fadvise(descriptor, 0, off_t(prefetchLength), POSIX_FADV_WILLNEED)
+        close(descriptor)
+    }
+
+    /// Whether the first byte of the open file is in the page cache: a read that may not wait
+    /// (RWF_NOWAIT) fails with EAGAIN when it is not. Taken as cached where the kernel cannot tell.
+    static func isCached(_ descriptor: Int32) -> Bool {
+        dsnap_first_page_is_cached(descriptor) != 0
     }
 
     /// Inflates one zlib stream that `readInput` supplies, and hands its content to `consume`.

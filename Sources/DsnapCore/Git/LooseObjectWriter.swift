@@ -31,8 +31,13 @@ struct LooseObjectWriter: Sendable {
         let bytes: Int64
     }
 
-    init(gitDir: String, packNewObjects: Bool = false) {
+    /// Where written object files go so their pages can be let go once on disk (a snapshot's
+    /// `BackgroundWriteBack` does it); nil keeps them cached.
+    let writtenPages: WrittenPages?
+
+    init(gitDir: String, packNewObjects: Bool = false, writtenPages: WrittenPages? = nil) {
         objectsDirectory = gitDir + "/objects"
+        self.writtenPages = writtenPages
         packing = ObjectPacking(objectsDirectory: objectsDirectory, packNewObjects: packNewObjects)
     }
 
@@ -115,6 +120,7 @@ struct LooseObjectWriter: Sendable {
         try encoder.start(contentSize: bytes.count, to: temporary)
         try encoder.append(bytes, isLast: true, to: temporary)
         try temporary.install(at: target, workspace: workspace)
+        writtenPages?.add(target.file)
         return id
     }
 
@@ -144,6 +150,7 @@ struct LooseObjectWriter: Sendable {
             temporary.discard()
         } else {
             try temporary.install(at: target, workspace: workspace)
+            writtenPages?.add(target.file)
         }
         return id
     }

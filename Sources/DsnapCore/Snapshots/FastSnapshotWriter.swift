@@ -32,6 +32,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
         // Many new files (at least `packThreshold`): their small objects go into packs (one per
         // core), not one file each.
         var writer: LooseObjectWriter?
+        let writtenPages = WrittenPages()
         let gitDir = dataset.gitDir
         let root = dataset.root
         var newest: timespec?
@@ -51,7 +52,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
                 }
             }
         ) { many in
-            let made = LooseObjectWriter(gitDir: gitDir, packNewObjects: many)
+            let made = LooseObjectWriter(gitDir: gitDir, packNewObjects: many, writtenPages: writtenPages)
             writer = made
             return { path, workspace in
                 let result = try made.write(fileAt: root + "/" + path, relativePath: path, workspace: workspace)
@@ -60,7 +61,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
         }
         var skipped: [String] = []
         var deleted: [String] = []
-        let writeBack = BackgroundWriteBack(containing: objectsDirectory)
+        let writeBack = BackgroundWriteBack(containing: objectsDirectory, writtenPages: writtenPages)
         do {
             do {
                 try dataset.wrapGit {
