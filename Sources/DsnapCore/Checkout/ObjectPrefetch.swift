@@ -1,11 +1,12 @@
 import Glibc
 
 /// Reads objects ahead of a checkout when the cache is cold, so the disk always has requests
-/// queued: each worker otherwise waits for one object read at a time (a D1 clone from a cold
-/// cache, 2 workers: 6.5-7.2 s; prefetching 32 files ahead: 5.2-5.6 s, same session).
+/// queued: each worker otherwise waits for one object read at a time (a D1 clone after
+/// `drop_caches`, interleaved: 4.9-6.0 s reading one object at a time, 2.9-3.2 s asking 32 files
+/// ahead; bench/RESULTS.md, session 7).
 ///
-/// Only while objects are found cold: asking for an object already cached costs an open and a
-/// page-cache walk, which slowed a warm D1 clone by ~8%. A worker that finds its object cold
+/// Only while objects are found cold: on a warm cache, asking would cost an open and a page-cache
+/// walk per file for nothing (one 1-byte read per file tells). A worker that finds its object cold
 /// (`LooseObjectReader.isCached`) opens a window of `distance` files ahead; a worker whose file
 /// lies in the window moves it on by one; once workers pass its end on cached objects, it closes.
 /// Workers take positions in order (`ParallelWork`), so each object is asked for once.
