@@ -219,4 +219,23 @@ final class PackTests: XCTestCase {
         try assertGitReadsEverything(dataset, line: line)
         XCTAssertEqual(try ReadStatus.changes(in: dataset), [], line: line)
     }
+
+    func testACheckoutWorkerOpensEachPackOnceAndNeverHoldsTooMany() throws {
+        let scratch = try ScratchDataset()
+        let files = OpenPacks()
+        let first = files.descriptor(of: scratch.path + "/fixture.json")
+        XCTAssertNil(first, "a file that cannot be opened")
+        try scratch.write("pack", to: "a.pack")
+        let opened = try XCTUnwrap(files.descriptor(of: scratch.path + "/a.pack"))
+        XCTAssertEqual(files.descriptor(of: scratch.path + "/a.pack"), opened, "opened once")
+        for number in 0..<OpenPacks.limit {
+            try scratch.write("pack", to: "p\(number).pack")
+            XCTAssertNotNil(files.descriptor(of: scratch.path + "/p\(number).pack"))
+        }
+        // Past the limit the set started over: the first pack gets a descriptor again, and
+        // the process holds no more than the limit.
+        let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+        XCTAssertNotNil(files.descriptor(of: scratch.path + "/a.pack"))
+        XCTAssertLessThanOrEqual(try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count, open + 1)
+    }
 }

@@ -18,6 +18,8 @@ final class AtomicFileWriter {
     /// Where replaced files go (`ReplacedFiles`), to be deleted after the restore returns.
     let replacedFolder: String
     private var madeReplacedFolder = false
+    /// This worker's open pack files.
+    private let openPacks = OpenPacks()
     /// Whether the object of the last file written was cold (not in the page cache) when opened.
     private(set) var lastObjectWasCold = false
 
@@ -36,18 +38,20 @@ final class AtomicFileWriter {
     /// Writes `path` and returns its stat (for the index), or nil when the blob is not a loose
     /// object (packed by `git gc`): the caller writes those through libgit2 with `write(path:bytes:)`.
     func write(path: String, blob: GitOID, mode: UInt32, onBytes: (Int) -> Void) throws -> stat? {
-        let objectPath = blob.looseObjectPath(in: objectsDirectory).file
         lastObjectWasCold = false
-        guard access(objectPath, F_OK) == 0 else {
-            // Packed whole (dsnap's own packs): streamed from the pack. A delta: the caller's.
-            guard LooseObjectReader.isPackedWhole(blob, packs: packs) else { return nil }
+        // Packed whole (dsnap's own packs): streamed from the pack. Asked first: the pack indexes
+        // are in memory, where looking for a loose file costs a path walk that fails.
+        if LooseObjectReader.isPackedWhole(blob, packs: packs, files: openPacks) {
             return try write(path: path, mode: mode) { sink, _ in
-                guard try LooseObjectReader.readPacked(blob, packs: packs, { chunk in
+                guard try LooseObjectReader.readPacked(blob, packs: packs, files: openPacks, { chunk in
                     try sink(chunk)
                     onBytes(chunk.count)
                 }) != nil else { throw LooseObjectReader.failure("object \(blob.hex) left its pack") }
             }
         }
+        let objectPath = blob.looseObjectPath(in: objectsDirectory).file
+        // Neither loose nor packed whole (a delta, after a `git gc`): the caller's.
+        guard access(objectPath, F_OK) == 0 else { return nil }
         return try write(path: path, mode: mode) { sink, descriptor in
             // Media: copied by the kernel, as `cp` does. Anything else: inflated here.
             if let descriptor, try LooseObjectReader.copyStored(path: objectPath, id: blob, to: descriptor,
