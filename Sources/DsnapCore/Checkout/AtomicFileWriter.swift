@@ -35,22 +35,22 @@ final class AtomicFileWriter {
         LooseObjectReader.prefetch(path: blob.looseObjectPath(in: objectsDirectory).file)
     }
 
-    /// Writes `path` and returns its stat (for the index), or nil when the blob is not a loose
-    /// object (packed by `git gc`): the caller writes those through libgit2 with `write(path:bytes:)`.
+    /// Writes `path` and returns its stat (for the index), or nil when the blob is neither loose
+    /// nor packed whole (a delta, after a `git gc`): the caller writes those through libgit2 with
+    /// `write(path:bytes:)`.
     func write(path: String, blob: GitOID, mode: UInt32, onBytes: (Int) -> Void) throws -> stat? {
         lastObjectWasCold = false
         // Packed whole (dsnap's own packs): streamed from the pack. Asked first: the pack indexes
         // are in memory, where looking for a loose file costs a path walk that fails.
-        if LooseObjectReader.isPackedWhole(blob, packs: packs, files: openPacks) {
+        if let entry = LooseObjectReader.packedEntry(blob, packs: packs, files: openPacks) {
             return try write(path: path, mode: mode) { sink, _ in
-                guard try LooseObjectReader.readPacked(blob, packs: packs, files: openPacks, { chunk in
+                _ = try LooseObjectReader.read(entry, id: blob) { chunk in
                     try sink(chunk)
                     onBytes(chunk.count)
-                }) != nil else { throw LooseObjectReader.failure("object \(blob.hex) left its pack") }
+                }
             }
         }
         let objectPath = blob.looseObjectPath(in: objectsDirectory).file
-        // Neither loose nor packed whole (a delta, after a `git gc`): the caller's.
         guard access(objectPath, F_OK) == 0 else { return nil }
         return try write(path: path, mode: mode) { sink, descriptor in
             // Media: copied by the kernel, as `cp` does. Anything else: inflated here.

@@ -127,25 +127,17 @@ struct LooseObjectReader {
 }
 
 extension LooseObjectReader {
-    /// Streams the blob `id` from whichever of `packs` holds it, when it is stored whole (not as
-    /// a delta): its content, 1 MiB at a time, without libgit2, so workers can read in parallel.
-    /// Nil when no pack holds it whole; the caller then asks libgit2.
-    static func readPacked(_ id: GitOID, packs: [PackIndex], files: OpenPacks,
-                           _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64? {
-        try withPackedEntry(id, packs: packs, files: files) { descriptor, offset, header in
-            try readEntry(id, descriptor: descriptor, offset: offset, header: header, consume)
-        } ?? nil
+    /// A blob stored whole (not as a delta) in a pack: found once, then read with `read(_:id:_:)`.
+    struct PackedEntry {
+        let descriptor: Int32
+        let offset: Int
+        /// The entry's first bytes (its type and size).
+        let header: [UInt8]
     }
 
-    /// True when one of `packs` holds blob `id` whole (not as a delta).
-    static func isPackedWhole(_ id: GitOID, packs: [PackIndex], files: OpenPacks) -> Bool {
-        ((try? withPackedEntry(id, packs: packs, files: files) { _, _, _ in true }) ?? nil) ?? false
-    }
-
-    /// Finds `id` in `packs` and, when its entry is a whole blob, calls `body` with the open pack,
-    /// the entry's offset and its first bytes.
-    private static func withPackedEntry<T>(_ id: GitOID, packs: [PackIndex], files: OpenPacks,
-                                           _ body: (Int32, Int, [UInt8]) throws -> T) throws -> T? {
+    /// Where whichever of `packs` holds blob `id` keeps it whole; nil when none does (not packed,
+    /// or a delta: the caller then asks libgit2). The pack stays open in `files`.
+    static func packedEntry(_ id: GitOID, packs: [PackIndex], files: OpenPacks) -> PackedEntry? {
         for pack in packs {
             guard let position = pack.position(of: id) else { continue }
             guard let descriptor = files.descriptor(of: pack.packPath) else { return nil }
@@ -154,9 +146,15 @@ extension LooseObjectReader {
             guard pread(descriptor, &header, 16, off_t(offset)) > 0 else { return nil }
             // Type 3 is a blob stored whole; 6 and 7 are deltas.
             guard (header[0] >> 4) & 0x07 == 3 else { return nil }
-            return try body(descriptor, offset, header)
+            return PackedEntry(descriptor: descriptor, offset: offset, header: header)
         }
         return nil
+    }
+
+    /// Streams the content of a packed blob, 1 MiB at a time, without libgit2, so workers can
+    /// read in parallel; returns its size.
+    static func read(_ entry: PackedEntry, id: GitOID, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
+        try readEntry(id, descriptor: entry.descriptor, offset: entry.offset, header: entry.header, consume)
     }
 
     /// Inflates the whole-blob entry at `offset` (`header`: its first bytes).
