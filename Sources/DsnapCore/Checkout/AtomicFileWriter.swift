@@ -18,6 +18,8 @@ final class AtomicFileWriter {
     /// Where replaced files go (`ReplacedFiles`), to be deleted after the restore returns.
     let replacedFolder: String
     private var madeReplacedFolder = false
+    /// Folders (relative paths) this writer found or made, see `makeParents`.
+    private var checkedFolders = Set<String>()
     /// This worker's open pack files.
     private let openPacks = OpenPacks()
     /// Whether the object of the last file written was cold (not in the page cache) when opened.
@@ -73,26 +75,66 @@ final class AtomicFileWriter {
 
     /// Writes `path` with the content `produce` feeds to its sink, or writes itself to the open
     /// file it is given (nil for a symlink).
+    ///
+    /// The file is first created in place, exclusively: that fails (EEXIST) when anything stands
+    /// there, a file, a link (never followed) or a folder, and only then is that looked at and the
+    /// new file written beside it and swapped in. Where nothing stands (a clone, a file the
+    /// snapshot adds), this saves a path lookup, and the index's stat data comes from the open
+    /// file instead of a second one.
     private func write(path: String, mode: UInt32,
                        _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws -> stat {
         try makeParents(of: path)
         let full = root + "/" + path
+        // A link's target is read once, whether it is made in place or beside an existing file.
+        var linkTarget: String?
+        if mode == GitFileMode.symlink {
+            var target = [UInt8]()
+            try produce({ target.append(contentsOf: $0) }, nil)
+            linkTarget = String(decoding: target, as: UTF8.self)
+        }
+        // As git does: 0666 or 0777, less the umask.
+        let permissions: mode_t = mode == GitFileMode.executable ? 0o777 : 0o666
+        if let info = try create(full, linkTarget: linkTarget, permissions: permissions, reportedAs: full, produce) {
+            return info
+        }
         var existing = stat()
-        let exists = lstat(full, &existing) == 0
-        let destination = exists ? temporaryName(beside: full) : full
+        guard lstat(full, &existing) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+        let temporary = temporaryName(beside: full)
+        guard try create(temporary, linkTarget: linkTarget, permissions: permissions, reportedAs: full, produce) != nil else {
+            throw StorageError.fromErrno(EEXIST, path: temporary)
+        }
         do {
-            if mode == GitFileMode.symlink {
-                var target = [UInt8]()
-                try produce({ target.append(contentsOf: $0) }, nil)
-                guard symlink(String(decoding: target, as: UTF8.self), destination) == 0 else {
-                    throw StorageError.fromErrno(errno, path: full)
-                }
-            } else {
-                // As git does: 0666 or 0777, less the umask.
-                let permissions: mode_t = mode == GitFileMode.executable ? 0o777 : 0o666
-                let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
-                guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: full) }
-                defer { close(descriptor) }
+            try replace(full, with: temporary, existing: existing, path: path)
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        // Taken after the rename, which changes the file's ctime, as a later status will see it.
+        var info = stat()
+        guard lstat(full, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+        return info
+    }
+
+    /// Creates `destination` exclusively, a symlink to `linkTarget` or a file with what `produce`
+    /// gives, and returns its stat, or nil when something stands there already. Errors name
+    /// `full`, the work tree path; a file a failure left half-written is removed.
+    private func create(_ destination: String, linkTarget: String?, permissions: mode_t, reportedAs full: String,
+                        _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws -> stat? {
+        var info = stat()
+        if let linkTarget {
+            guard symlink(linkTarget, destination) == 0 else {
+                if errno == EEXIST { return nil }
+                throw StorageError.fromErrno(errno, path: full)
+            }
+            guard lstat(destination, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+        } else {
+            let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
+            guard descriptor >= 0 else {
+                if errno == EEXIST { return nil }
+                throw StorageError.fromErrno(errno, path: full)
+            }
+            defer { close(descriptor) }
+            do {
                 try produce({ chunk in
                     var offset = 0
                     while offset < chunk.count {
@@ -104,14 +146,12 @@ final class AtomicFileWriter {
                         offset += count
                     }
                 }, descriptor)
+                guard fstat(descriptor, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+            } catch {
+                unlink(destination)
+                throw error
             }
-            if exists { try replace(full, with: destination, existing: existing, path: path) }
-        } catch {
-            unlink(destination)
-            throw error
         }
-        var info = stat()
-        guard lstat(full, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
         return info
     }
 
@@ -149,20 +189,31 @@ final class AtomicFileWriter {
 
     /// Creates the parent directories of `path`. A file or symlink standing where the tree has a
     /// directory is removed first, so nothing is ever written through a link out of the work tree.
-    /// Safe when several workers make the same folders at once.
+    /// Safe when several workers make the same folders at once. A folder this worker checked or
+    /// made is not looked at again: nothing in one checkout turns it back into a file (a tree
+    /// cannot hold a file and a folder at one path), and a clone of 200,000 files in 1,000 folders
+    /// saved one path lookup per file per level.
     private func makeParents(of path: String) throws {
-        let components = path.split(separator: "/").dropLast()
+        let parent = path.parentPath
+        guard !parent.isEmpty, !checkedFolders.contains(parent) else { return }
         var current = root
-        for component in components {
+        var relative = ""
+        for component in parent.split(separator: "/") {
             current += "/" + component
+            relative += relative.isEmpty ? String(component) : "/" + component
+            guard !checkedFolders.contains(relative) else { continue }
             var info = stat()
             if lstat(current, &info) == 0 {
-                if (info.st_mode & S_IFMT) == S_IFDIR { continue }
+                if (info.st_mode & S_IFMT) == S_IFDIR {
+                    checkedFolders.insert(relative)
+                    continue
+                }
                 guard unlink(current) == 0 || errno == ENOENT else { throw StorageError.fromErrno(errno, path: current) }
             }
             guard mkdir(current, 0o777) == 0 || errno == EEXIST else {
                 throw StorageError.fromErrno(errno, path: current)
             }
+            checkedFolders.insert(relative)
         }
     }
 }
