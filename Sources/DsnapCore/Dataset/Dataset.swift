@@ -133,6 +133,12 @@ extension GitFailure {
         case .diskFull: return StorageError.diskFull(path: quotedPath ?? path)
         case .permissionDenied: return StorageError.permissionDenied(path: quotedPath ?? path)
         case .storage: return StorageError.io(path: quotedPath ?? path, reason: message)
+        case .damaged:
+            // libgit2 says "object not found - no match for id (HEX)": say it as a person would.
+            if let id = missingObjectID {
+                return StorageError.corrupt(detail: "object \(id.short) is missing")
+            }
+            return StorageError.corrupt(detail: message)
         case .notOwned: return DatasetError.ownedByAnotherUser(path: path)
         case .notFound, .locked, .exists, .other: return InternalError(failure: self)
         }

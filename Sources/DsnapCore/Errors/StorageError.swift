@@ -25,8 +25,7 @@ public enum StorageError: DsnapError, Equatable {
             return "check that file's permissions (and those of the dataset and its .dsnap); a file dsnap must not read can go in .dsnapignore"
         case .io: return nil
         case .corrupt:
-            return "run 'git --git-dir=DATASET/.dsnap fsck --full' to check the objects, and "
-                + "'git --git-dir=DATASET/.dsnap notes --ref=dsnap show ID' to read a snapshot's record"
+            return "run 'dsnap verify' to list what is damaged and which snapshots need it"
         }
     }
 
