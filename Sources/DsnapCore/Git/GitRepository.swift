@@ -162,6 +162,24 @@ final class GitRepository {
 
     // MARK: Objects
 
+    /// Writes a small blob (through libgit2's loose backend) and returns its id.
+    func writeBlob(_ bytes: [UInt8]) throws -> GitOID {
+        var oid = git_oid()
+        try check(git_blob_create_from_buffer(&oid, pointer, bytes, bytes.count), "git_blob_create_from_buffer")
+        return GitOID(oid)
+    }
+
+    /// Whether object `id` is a blob (false when it is another type or cannot be read).
+    func isBlob(_ id: GitOID) -> Bool {
+        (try? withObjectDatabase { odb -> Bool in
+            var oid = id.raw
+            var size = 0
+            var type = GIT_OBJECT_INVALID
+            try check(git_odb_read_header(&size, &type, odb, &oid), "git_odb_read_header")
+            return type == GIT_OBJECT_BLOB
+        }) ?? false
+    }
+
     /// Writes a commit and returns its id. With `updateReference`, the ref (e.g. `HEAD`) moves to it,
     /// and libgit2 refuses if the ref no longer points at `parents.first`.
     func createCommit(tree: GitOID, parents: [GitOID], author: GitSignature, committer: GitSignature,
