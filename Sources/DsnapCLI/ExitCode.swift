@@ -43,7 +43,7 @@ enum ExitCode: Int32 {
             }
         case let error as CheckoutError:
             switch error {
-            case .unsafePath: return .forbidden
+            case .unsafePath, .malformedEntry: return .forbidden
             case .directoryInTheWay: return .conflict
             }
         case is CloneError:
