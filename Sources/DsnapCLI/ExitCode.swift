@@ -48,6 +48,8 @@ enum ExitCode: Int32 {
             }
         case is CloneError:
             return .conflict
+        case is WorkTreeError:
+            return .forbidden
         case let error as StorageError:
             switch error {
             case .permissionDenied: return .forbidden
