@@ -129,6 +129,10 @@ public struct InternalError: Error, Sendable {
 extension GitFailure {
     /// Storage failures become `StorageError`s; anything else stays internal.
     func asDsnapError(path: String) -> Error {
+        // libgit2 reports a file it may not open as "locked" (GIT_ELOCKED), with the OS's words.
+        if kind == .locked, message.lowercased().contains("permission denied") {
+            return StorageError.permissionDenied(path: quotedPath ?? path)
+        }
         switch kind {
         case .diskFull: return StorageError.diskFull(path: quotedPath ?? path)
         case .permissionDenied: return StorageError.permissionDenied(path: quotedPath ?? path)
