@@ -50,6 +50,8 @@ enum ExitCode: Int32 {
             return .conflict
         case is WorkTreeError:
             return .forbidden
+        case is RecordError:
+            return .storage
         case let error as StorageError:
             switch error {
             case .permissionDenied: return .forbidden

@@ -78,7 +78,7 @@ final class UnsyncedWorkTreeTests: XCTestCase {
         // The two files it replaced wait to be deleted (their content is in snapshot "second").
         XCTAssertEqual(DirectoryNames.list(ReplacedFiles.folder(gitDir: dataset.gitDir)).count, 2)
         // What the real background process does.
-        UnsyncedWorkTree.flushAndClear(token: markers[0].token, root: dataset.root, gitDir: dataset.gitDir)
+        try UnsyncedWorkTree.flushAndClear(token: markers[0].token, root: dataset.root, gitDir: dataset.gitDir)
         XCTAssertEqual(UnsyncedWorkTree.markers(gitDir: dataset.gitDir), [])
         XCTAssertEqual(DirectoryNames.list(ReplacedFiles.folder(gitDir: dataset.gitDir)), [])
     }

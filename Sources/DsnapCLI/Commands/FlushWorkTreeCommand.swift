@@ -16,6 +16,6 @@ enum FlushWorkTreeCommand {
 
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
         guard let root = arguments.operand(0), let token = arguments.operand(1) else { return }
-        UnsyncedWorkTree.flushAndClear(token: token, root: root, gitDir: root + "/" + Dataset.gitDirName)
+        try UnsyncedWorkTree.flushAndClear(token: token, root: root, gitDir: root + "/" + Dataset.gitDirName)
     }
 }

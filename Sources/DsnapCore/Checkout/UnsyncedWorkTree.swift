@@ -57,29 +57,36 @@ public enum UnsyncedWorkTree {
             unlink(path)
             throw StorageError.fromErrno(failure, path: path)
         }
-        FileSystemSync.sync(paths: [folder, gitDir])
+        do {
+            try FileSystemSync.sync(paths: [folder, gitDir])
+        } catch {
+            unlink(path)
+            throw error
+        }
         return token
     }
 
     /// After the operation: flushes the work tree now, or hands that to a background process.
-    static func finish(token: String, root: String, gitDir: String, flush: WorkTreeFlush) {
+    /// A flush that fails keeps the marker (the next operation under the lock tries again) and
+    /// throws: the files may not be on disk.
+    static func finish(token: String, root: String, gitDir: String, flush: WorkTreeFlush) throws {
         switch flush {
         case .wait:
-            flushAndClear(token: token, root: root, gitDir: gitDir)
+            try flushAndClear(token: token, root: root, gitDir: gitDir)
         case let .background(executable, arguments):
             // If the process cannot start, the flush happens now: slower, never unsafe.
             if !BackgroundProcess.start(executable, arguments: arguments + [root, token]) {
-                flushAndClear(token: token, root: root, gitDir: gitDir)
+                try flushAndClear(token: token, root: root, gitDir: gitDir)
             }
         }
     }
 
     /// Deletes the files the restore replaced, flushes the file system holding the work tree,
     /// then removes the marker: what the background process does.
-    public static func flushAndClear(token: String, root: String, gitDir: String) {
+    public static func flushAndClear(token: String, root: String, gitDir: String) throws {
         guard !token.contains("/"), !token.hasPrefix(".") else { return }
         ReplacedFiles.delete(gitDir: gitDir)
-        FileSystemSync.sync(containing: root)
+        try FileSystemSync.sync(containing: root)
         unlink(folder(gitDir: gitDir) + "/" + token)
     }
 
@@ -111,7 +118,8 @@ public enum UnsyncedWorkTree {
         let stale = markers(gitDir: gitDir).filter { $0.bootID == currentBootID && now.tv_sec - $0.written > 60 }
         guard !stale.isEmpty else { return }
         ReplacedFiles.delete(gitDir: gitDir)
-        FileSystemSync.sync(containing: root)
+        // A flush that fails leaves the markers for the next try; the caller's own work goes on.
+        guard (try? FileSystemSync.sync(containing: root)) != nil else { return }
         for marker in stale { unlink(folder(gitDir: gitDir) + "/" + marker.token) }
     }
 

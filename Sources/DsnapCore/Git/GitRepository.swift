@@ -169,17 +169,6 @@ final class GitRepository {
         return GitOID(oid)
     }
 
-    /// Whether object `id` is a blob (false when it is another type or cannot be read).
-    func isBlob(_ id: GitOID) -> Bool {
-        (try? withObjectDatabase { odb -> Bool in
-            var oid = id.raw
-            var size = 0
-            var type = GIT_OBJECT_INVALID
-            try check(git_odb_read_header(&size, &type, odb, &oid), "git_odb_read_header")
-            return type == GIT_OBJECT_BLOB
-        }) ?? false
-    }
-
     /// Writes a commit and returns its id. With `updateReference`, the ref (e.g. `HEAD`) moves to it,
     /// and libgit2 refuses if the ref no longer points at `parents.first`.
     func createCommit(tree: GitOID, parents: [GitOID], author: GitSignature, committer: GitSignature,
@@ -295,7 +284,7 @@ final class GitRepository {
     /// only then does `notesRef` move, and only if no one moved it meanwhile. (`git_note_create`
     /// does both at once: a power cut could leave the ref naming objects the disk never got.)
     func setNote(on target: GitOID, notesRef: String, text: String, signature: GitSignature,
-                 beforeReferenceMoves: ([GitOID]) -> Void) throws {
+                 beforeReferenceMoves: ([GitOID]) throws -> Void) throws {
         let author = try makeSignature(signature)
         defer { git_signature_free(author) }
         let previous = try resolve(reference: notesRef)
@@ -311,7 +300,7 @@ final class GitRepository {
                   "git_note_commit_create")
         let commit = GitOID(commitOID)
         let tree = try self.commit(commit).tree
-        beforeReferenceMoves([GitOID(blobOID), commit, tree] + (try fanoutTrees(in: tree, toward: target)))
+        try beforeReferenceMoves([GitOID(blobOID), commit, tree] + (try fanoutTrees(in: tree, toward: target)))
         var reference: OpaquePointer?
         let message = "notes: dsnap record of \(target.hex)"
         if var expected = previous?.raw {

@@ -96,6 +96,52 @@ struct IndexFile: Sendable {
                          cachedRootTree: rootTree(bytes, from: offset, to: end), modified: modified)
     }
 
+    /// Every tree id the index's cache tree (`TREE` extension) names, at any depth, read from the
+    /// file at `path`: git checks them all in fsck, so gc must keep them. Empty when there is no
+    /// index; nil when it cannot be read (version 4, damaged), and then the caller must assume
+    /// any tree may be named. Each cache-tree entry is `path NUL count SP subtrees LF [id]`, the
+    /// id present unless the count is -1 (invalidated).
+    static func cacheTreeIDs(path: String) -> [GitOID]? {
+        guard access(path, F_OK) == 0 else { return [] }
+        guard let (bytes, _) = WholeFile.read(path) else { return nil }
+        let end = bytes.count - 20   // the trailing checksum
+        guard end >= 12, bytes[0] == 0x44, bytes[1] == 0x49, bytes[2] == 0x52, bytes[3] == 0x43 else { return nil }
+        let version = word(bytes, 4)
+        guard version == 2 || version == 3 else { return nil }
+        var offset = 12
+        for _ in 0..<Int(word(bytes, 8)) {
+            guard offset + pathOffset <= end else { return nil }
+            let flags = UInt16(bytes[offset + 60]) << 8 | UInt16(bytes[offset + 61])
+            let extended = version == 3 && flags & 0x4000 != 0 ? 2 : 0
+            var nameEnd = offset + pathOffset + extended
+            while nameEnd < end && bytes[nameEnd] != 0 { nameEnd += 1 }
+            guard nameEnd < end else { return nil }
+            offset += (pathOffset + extended + (nameEnd - offset - pathOffset - extended) + 8) & ~7
+        }
+        var ids: [GitOID] = []
+        while offset + 8 <= end {
+            let size = Int(word(bytes, offset + 4))
+            let data = offset + 8
+            guard data + size <= end else { return nil }
+            if bytes[offset..<offset + 4].elementsEqual("TREE".utf8) {
+                var cursor = data
+                while cursor < data + size {
+                    while cursor < data + size && bytes[cursor] != 0 { cursor += 1 }   // the path
+                    cursor += 1
+                    let invalid = cursor < data + size && bytes[cursor] == 0x2D          // "-1"
+                    while cursor < data + size && bytes[cursor] != 0x0A { cursor += 1 }
+                    cursor += 1
+                    if invalid { continue }
+                    guard cursor + 20 <= data + size else { return nil }
+                    ids.append(GitOID(rawBytes: bytes[cursor..<cursor + 20]))
+                    cursor += 20
+                }
+            }
+            offset = data + size
+        }
+        return ids
+    }
+
     /// The root entry of the `TREE` extension: `NUL entry-count SP subtree-count LF [20-byte id]`,
     /// where an entry count of -1 means "invalidated since the tree was last written".
     private static func rootTree(_ bytes: [UInt8], from start: Int, to end: Int) -> GitOID? {

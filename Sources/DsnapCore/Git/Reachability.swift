@@ -11,11 +11,14 @@ extension GitRepository {
         var pending: [GitOID] = []
         for root in roots where reached.insert(root).inserted { pending.append(root) }
         while let id = pending.popLast() {
-            switch try objectType(id) {
-            case GIT_OBJECT_COMMIT:
+            switch try objectKind(id) {
+            case nil:
+                throw GitFailure(function: "reachableObjects", code: GIT_ENOTFOUND.rawValue,
+                                 errorClass: Int32(GIT_ERROR_ODB.rawValue), message: "object \(id.hex) is missing")
+            case .commit:
                 let commit = try self.commit(id)
                 for next in commit.parents + [commit.tree] where reached.insert(next).inserted { pending.append(next) }
-            case GIT_OBJECT_TREE:
+            case .tree:
                 for entry in try treeLevel(id) {
                     // A gitlink names a commit of another repository: nothing of ours.
                     guard entry.mode != GIT_FILEMODE_COMMIT.rawValue else { continue }
@@ -33,17 +36,6 @@ extension GitRepository {
         return reached
     }
 
-    /// The type of object `id`, from its header.
-    func objectType(_ id: GitOID) throws -> git_object_t {
-        try withObjectDatabase { odb in
-            var oid = id.raw
-            var size = 0
-            var type = GIT_OBJECT_INVALID
-            try check(git_odb_read_header(&size, &type, odb, &oid), "git_odb_read_header")
-            return type
-        }
-    }
-
     /// Every reference's target (HEAD included), each once: what plain git keeps too.
     func allReferenceTargets() throws -> [GitOID] {
         var targets: Set<GitOID> = []
@@ -54,12 +46,67 @@ extension GitRepository {
         return targets.sorted()
     }
 
-    /// The ids of every entry in the index: a killed commit may have left entries whose objects
-    /// no snapshot names yet, and the index trusts them to be there.
-    func indexedObjects() throws -> [GitOID] {
+    /// The ids of every entry in the index and of its cache tree: a killed commit may have left
+    /// entries whose objects no snapshot names yet, the index trusts them to be there, and git's
+    /// fsck checks the cache tree's. Nil when the cache tree cannot be read: then any tree may be
+    /// named, and none may be removed.
+    func indexedObjects() throws -> [GitOID]? {
         let index = try self.index()
-        return (0..<git_index_entrycount(index.pointer)).compactMap { position in
+        let entries = (0..<git_index_entrycount(index.pointer)).compactMap { position in
             git_index_get_byindex(index.pointer, position).map { GitOID($0.pointee.id) }
+        }
+        guard let trees = IndexFile.cacheTreeIDs(path: String(cString: git_repository_path(pointer)) + "index") else {
+            return nil
+        }
+        return entries + trees
+    }
+
+    // MARK: Reflogs
+
+    /// Every id the reflogs of HEAD and of each ref name (old and new sides): git's fsck checks
+    /// them, and `git gc` keeps what they reach, so dsnap's gc does too.
+    func reflogTargets() throws -> [GitOID] {
+        var ids: Set<GitOID> = []
+        try eachReflog { reflog, _ in
+            for position in 0..<git_reflog_entrycount(reflog) {
+                guard let entry = git_reflog_entry_byindex(reflog, position) else { continue }
+                for side in [git_reflog_entry_id_old(entry), git_reflog_entry_id_new(entry)] {
+                    guard let side, git_oid_is_zero(side) == 0 else { continue }
+                    ids.insert(GitOID(side))
+                }
+            }
+        }
+        return ids.sorted()
+    }
+
+    /// Drops the reflog entries that name any of `ids` (purged snapshots), as
+    /// `git reflog expire --expire-unreachable` would, and rewrites those reflogs.
+    func dropReflogEntries(naming ids: Set<GitOID>) throws {
+        guard !ids.isEmpty else { return }
+        try eachReflog { reflog, name in
+            var dropped = false
+            var position = git_reflog_entrycount(reflog)
+            while position > 0 {
+                position -= 1
+                guard let entry = git_reflog_entry_byindex(reflog, position) else { continue }
+                let named = [git_reflog_entry_id_old(entry), git_reflog_entry_id_new(entry)].contains { side in
+                    side.map { ids.contains(GitOID($0)) } ?? false
+                }
+                if named {
+                    try check(git_reflog_drop(reflog, position, 1), "git_reflog_drop")
+                    dropped = true
+                }
+            }
+            if dropped { try check(git_reflog_write(reflog), "git_reflog_write") }
+        }
+    }
+
+    private func eachReflog(_ body: (OpaquePointer, String) throws -> Void) throws {
+        for name in ["HEAD"] + (try referenceNames(matching: "refs/*")) {
+            var reflog: OpaquePointer?
+            try check(git_reflog_read(&reflog, pointer, name), "git_reflog_read")
+            defer { git_reflog_free(reflog) }
+            try body(reflog!, name)
         }
     }
 }

@@ -66,7 +66,7 @@ public enum CloneDataset {
             recorder.finish()
             try moveIntoPlace(temporary, target)
             if let unsynced {
-                UnsyncedWorkTree.finish(token: unsynced, root: target, gitDir: target + "/" + Dataset.gitDirName,
+                try UnsyncedWorkTree.finish(token: unsynced, root: target, gitDir: target + "/" + Dataset.gitDirName,
                                         flush: context.workTreeFlush)
             }
             return result
@@ -158,7 +158,7 @@ public enum CloneDataset {
             throw StorageError.fromErrno(errno, path: target)
         }
         // The rename itself made durable: the folder is flushed, not the whole file system.
-        FileSystemSync.sync(paths: [target.parentPath])
+        try FileSystemSync.sync(paths: [target.parentPath])
     }
 
     /// A killed clone leaves its hidden temporary folder: remove those whose process is gone.

@@ -47,18 +47,22 @@ public enum CollectGarbage {
                            progress: ProgressSink?) throws -> Report {
         let repository = dataset.repository
         let purges = try purgeCandidates(options, in: dataset, now: context.now())
+        // Purged now, or by an earlier gc that may have been killed before its reflogs were cut.
+        let purged = Set(purges.map(\.snapshot.id)).union(try Tombstone.purgedIDs(in: dataset))
         if !options.dryRun {
             for purge in purges { try Tombstone.purge(purge.snapshot.id, now: context.now(), in: dataset) }
+            try dataset.wrapGit { try repository.dropReflogEntries(naming: purged) }
         }
         progress?.report(OperationProgress(phase: "finding what is needed", filesDone: 0))
-        var roots = try dataset.wrapGit { try repository.allReferenceTargets() + repository.indexedObjects() }
-        if options.dryRun {
-            // What the purges would leave: their refs no longer count.
-            let purged = Set(purges.map(\.snapshot.id))
-            roots.removeAll { purged.contains($0) }
-        }
+        let indexed = try dataset.wrapGit { try repository.indexedObjects() }
+        var roots = try dataset.wrapGit { try repository.allReferenceTargets() + repository.reflogTargets() }
+        roots += indexed ?? []
+        // What the purges leave (in a dry run, would leave): their commits no longer count.
+        roots.removeAll { purged.contains($0) }
         if let target = RestoreMarker.target(in: dataset) { roots.append(target) }
         let needed = try dataset.wrapGit { try repository.reachableObjects(from: roots) }
+        // An index whose cache tree cannot be read may name any tree: none is removed then.
+        let mayRemoveTrees = indexed != nil
 
         let store = LooseObjectStore(objectsPath: repository.objectsPath)
         let packs = PackIndex.all(in: store.objectsPath)
@@ -68,7 +72,8 @@ public enum CollectGarbage {
         let loose = store.objects()
         for (position, (id, file)) in loose.enumerated() {
             let packed = packs.contains { $0.contains(id) }
-            if !needed.contains(id) || packed {
+            let unneeded = !needed.contains(id) && (mayRemoveTrees || (try? repository.objectKind(id)) != .tree)
+            if unneeded || packed {
                 if !options.dryRun { try store.remove(file) }
                 removed += 1
                 freed += file.bytes
@@ -89,8 +94,10 @@ public enum CollectGarbage {
             progress?.report(OperationProgress(phase: "packing small objects", filesDone: 0, filesTotal: small.count))
             packed = small.count
             if !options.dryRun {
+                // Packing is for speed; a pack of a few hundred tiny objects may take a little
+                // more room than their files did, which is not counted against what was freed.
                 let packBytes = try store.pack(small)
-                freed += small.reduce(0) { $0 + $1.file.bytes } - packBytes
+                freed += max(0, small.reduce(0) { $0 + $1.file.bytes } - packBytes)
             }
         }
         progress?.finish()
@@ -105,8 +112,10 @@ public enum CollectGarbage {
         let catalog = SnapshotCatalog(dataset: dataset)
         let current = try catalog.currentID()
         let restoring = RestoreMarker.target(in: dataset)
+        // Age 0 ("now") is every one, even one stamped a microsecond ahead (snapshot times
+        // are kept strictly increasing).
         func isOlder(_ time: Timestamp, than age: Int64) -> Bool {
-            now.microseconds - time.microseconds >= age * 1_000_000
+            age == 0 || now.microseconds - time.microseconds >= age * 1_000_000
         }
         var result: [Purged] = []
         if let age = options.pruneDeletedAge {

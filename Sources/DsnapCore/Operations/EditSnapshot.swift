@@ -6,7 +6,9 @@ public enum EditSnapshot {
     public static func update(_ reference: String, name: String?, description: String?, in dataset: Dataset,
                               context: OperationContext) throws -> Snapshot {
         if let name, name.isEmpty { throw SnapshotError.invalidName("the name is empty") }
-        let catalog = SnapshotCatalog(dataset: dataset)
+        var catalog = SnapshotCatalog(dataset: dataset)
+        // Update is how a damaged record is repaired: it is read as if missing, then rewritten.
+        catalog.rebuildsUnreadableRecords = true
         return try MetadataLock.withLock(on: dataset) {
             // Resolved under the lock, so the record we rewrite is the latest one.
             var snapshot = try catalog.resolve(reference)

@@ -107,7 +107,7 @@ public enum RestoreSnapshot {
         RestoreMarker.clear(in: dataset)
         UnsyncedWorkTree.clear(plan.unsyncedBeforeRestart, gitDir: dataset.gitDir)
         if let unsynced {
-            UnsyncedWorkTree.finish(token: unsynced, root: dataset.root, gitDir: dataset.gitDir,
+            try UnsyncedWorkTree.finish(token: unsynced, root: dataset.root, gitDir: dataset.gitDir,
                                     flush: context.workTreeFlush)
         }
         let catalog = SnapshotCatalog(dataset: dataset)

@@ -107,9 +107,9 @@ public enum TakeSnapshot {
         if let parent, parent.tree == tree {
             // The content is the parent's, durable since the parent was taken: only the commit is new.
             let path = id.looseObjectPath(in: dataset.gitDir + "/objects")
-            FileSystemSync.sync(paths: [path.file, path.folder])
+            try FileSystemSync.sync(paths: [path.file, path.folder])
         } else {
-            FileSystemSync.sync(containing: dataset.gitDir)
+            try FileSystemSync.sync(containing: dataset.gitDir)
         }
         try MetadataLock.withLock(on: dataset) {
             try catalog.writeRecord(record, for: id, identity: identity, context: context)

@@ -89,14 +89,20 @@ public struct FastSnapshotWriter: SnapshotWriter {
             try work.finish()
             try writer?.packing.finishAll()
         } catch {
-            writeBack.stop()
+            try? writeBack.stop()
             writer?.packing.discardAll()
             // The index in memory (libgit2 shares it with later users of this repository) names
             // objects that were just discarded.
             try? index.discardChanges()
             throw error
         }
-        writeBack.stop()
+        do {
+            try writeBack.stop()
+        } catch {
+            writer?.packing.discardAll()
+            try? index.discardChanges()
+            throw error
+        }
         // After the additions: a path may have been replaced by a folder (or the reverse), and
         // removing an entry that is gone already is nothing.
         for path in deleted {

@@ -16,6 +16,9 @@ public struct SnapshotCatalog {
     static let notesRef = "refs/notes/dsnap"
 
     let dataset: Dataset
+    /// Reads a record that is not valid JSON as if there were none (rebuilt from the commit),
+    /// instead of failing: how `dsnap update` writes a sound record over a damaged one.
+    var rebuildsUnreadableRecords = false
 
     public init(dataset: Dataset) {
         self.dataset = dataset
@@ -130,15 +133,16 @@ public struct SnapshotCatalog {
             text = nil
         }
         if let text {
-            guard let json = try? JSONParser.parse(text), let record = SnapshotRecord(json: json) else {
-                throw StorageError.corrupt(detail: "the record of snapshot '\(commit.id.hex)' is not valid JSON")
-            }
-            return record
+            if let json = try? JSONParser.parse(text), let record = SnapshotRecord(json: json) { return record }
+            guard rebuildsUnreadableRecords else { throw RecordError.unreadable(id: commit.id) }
         }
         let counts = try MediaCounts(tree: commit.tree, in: dataset)
+        // dsnap's commits say why they were taken in a trailer (`Dsnap-Reason: manual`).
+        let trailer = commit.message.split(separator: "\n").last { $0.hasPrefix("Dsnap-Reason: ") }
+        let reason = trailer.flatMap { SnapshotReason(rawValue: String($0.dropFirst("Dsnap-Reason: ".count))) }
         return SnapshotRecord(
             name: Snapshot.defaultName(datasetName: dataset.name, id: commit.id), description: "",
-            reason: .manual, nImages: counts.images, nVideos: counts.videos, trainingModelID: nil,
+            reason: reason ?? .manual, nImages: counts.images, nVideos: counts.videos, trainingModelID: nil,
             trainingModelName: nil, createdAt: Timestamp(microseconds: commit.author.time * 1_000_000),
             createdBy: commit.author.email)
     }
@@ -152,7 +156,7 @@ public struct SnapshotCatalog {
                 // A few small loose objects: flushed one by one (a syncfs would wait for every
                 // other write on the file system, a restored video's included).
                 let paths = objects.map { $0.looseObjectPath(in: dataset.gitDir + "/objects") }
-                FileSystemSync.sync(paths: paths.map(\.file) + Set(paths.map(\.folder)).sorted())
+                try FileSystemSync.sync(paths: paths.map(\.file) + Set(paths.map(\.folder)).sorted())
             }
         }
     }

@@ -10,11 +10,17 @@ enum Tombstone {
     /// When snapshot `id` was purged, or nil when its tombstone is not a purge record.
     static func purgeRecord(of id: GitOID, in dataset: Dataset) throws -> Timestamp? {
         guard let target = try dataset.wrapGit({ try dataset.repository.resolve(reference: refName(of: id)) }),
-              dataset.repository.isBlob(target) else { return nil }
+              (try? dataset.repository.objectKind(target)) == .blob else { return nil }
         let text = String(decoding: try dataset.blobBytes(target), as: UTF8.self)
         guard case let .object(members)? = try? JSONParser.parse(text),
               case let .string(when)? = members.first(where: { $0.key == "purged_at" })?.value else { return nil }
         return Timestamp(iso8601: when)
+    }
+
+    /// Snapshots purged for good: tombstones with no snapshot ref beside them.
+    static func purgedIDs(in dataset: Dataset) throws -> Set<GitOID> {
+        let catalog = SnapshotCatalog(dataset: dataset)
+        return try catalog.deletedIDs().subtracting(try catalog.allIDs())
     }
 
     /// Turns the tombstone of `id` into a purge record dated `now`, then drops the snapshot's ref:
@@ -23,6 +29,8 @@ enum Tombstone {
         let record = JSONValue.object([("snapshot_id", .string(id.hex)), ("purged_at", .string(now.iso8601))])
         try dataset.wrapGit {
             let blob = try dataset.repository.writeBlob(Array((JSONWriter.render(record, pretty: true) + "\n").utf8))
+            let path = blob.looseObjectPath(in: dataset.repository.objectsPath)
+            try FileSystemSync.sync(paths: [path.file, path.folder])
             try dataset.repository.setReference(refName(of: id), to: blob, message: "dsnap: gc purged")
             try dataset.repository.deleteReference(SnapshotCatalog.snapshotRefPrefix + id.hex)
         }

@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+
+/// A sync that fails is an operation that fails: exit 6 before any ref moves, nothing lost.
+final class DurabilityE2ETests: XCTestCase {
+    /// Runs dsnap under strace with every call of `syscalls` failing with EIO.
+    private func runFailing(_ syscalls: [String], _ arguments: [String], in dataset: TemporaryDataset) throws
+        -> DsnapRun? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { return nil }
+        var tool = ["-f", "-qq", "-o", "/dev/null"]
+        for call in syscalls { tool += ["-e", "inject=\(call):error=EIO"] }
+        return try RunningDsnap(tool + [DsnapProcess.binary] + arguments, in: dataset.path,
+                                environment: DsnapProcess.environment(), executable: "/usr/bin/strace").wait()
+    }
+
+    func testACommitWhoseSyncFailsMovesNoRef() throws {
+        let (dataset, creation) = try makeDataset()
+        try dataset.write("{\"edited\": true}", to: "images/cats/a.json")
+        guard let failed = try runFailing(["syncfs", "fsync"], ["commit", "-m", "never"], in: dataset) else {
+            throw XCTSkip("strace is not installed: apt-get install strace")
+        }
+        XCTAssertEqual(failed.status, 6, failed.stderr)
+        XCTAssertTrue(failed.stderr.hasPrefix("dsnap: error: "), failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("Input/output error"), failed.stderr)
+        for marker in E2E.crashMarkers { XCTAssertFalse(failed.stderr.contains(marker), failed.stderr) }
+        let current = try show("current", in: dataset.path)
+        XCTAssertEqual(current["snapshot_id"] as? String, try idOf(creation), "HEAD moved")
+        XCTAssertEqual(try log(in: dataset.path).count, 1)
+        // Nothing lost: the edit is still there and commits once the disk behaves.
+        XCTAssertEqual(try dataset.read("images/cats/a.json"), "{\"edited\": true}")
+        try commit(["-m", "later"], in: dataset.path)
+        expect(try E2E.run(["verify"], in: dataset.path), exit: 0)
+    }
+
+    func testARecordEditWhoseSyncFailsChangesNothing() throws {
+        let (dataset, creation) = try makeDataset()
+        guard let failed = try runFailing(["fsync"], ["update", "current", "--name", "never"], in: dataset) else {
+            throw XCTSkip("strace is not installed: apt-get install strace")
+        }
+        XCTAssertEqual(failed.status, 6, failed.stderr)
+        XCTAssertEqual(try show("current", in: dataset.path)["snapshot_name"] as? String,
+                       creation["snapshot_name"] as? String)
+    }
+}
