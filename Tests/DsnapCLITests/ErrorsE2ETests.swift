@@ -39,9 +39,13 @@ final class ErrorsE2ETests: XCTestCase {
         if let known = Self.outsideArguments[command] { return known }
         let help = expect(try E2E.run([command, "-h"], in: directory), exit: 0)
         guard let usage = help.stdout.split(separator: "\n").first else { return [command] }
-        let required = usage.replacingOccurrences(of: "\\[[^\\]]*\\]", with: " ", options: .regularExpression)
-            .split(separator: " ").dropFirst(3)  // "usage:", "dsnap", COMMAND
-        return [command] + required.map { $0 == "--" ? "--" : "current" }
+        // Optional parts go, innermost first: `[--prune-deleted[=AGE]]` nests.
+        var required = String(usage)
+        while let range = required.range(of: "\\[[^\\[\\]]*\\]", options: .regularExpression) {
+            required.replaceSubrange(range, with: " ")
+        }
+        let operands = required.split(separator: " ").dropFirst(3)  // "usage:", "dsnap", COMMAND
+        return [command] + operands.map { $0 == "--" ? "--" : "current" }
     }
 
     // MARK: outside a dataset
