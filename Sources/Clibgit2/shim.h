@@ -78,6 +78,12 @@ static inline int dsnap_rename_exchange(const char *first, const char *second) {
     return renameat2(-100 /* AT_FDCWD */, first, -100 /* AT_FDCWD */, second, 1u << 1 /* RENAME_EXCHANGE */);
 }
 
+/// renameat2(2) with RENAME_NOREPLACE: gives a finished file its name only where nothing stands
+/// (fails with EEXIST otherwise), for file systems without unnamed files.
+static inline int dsnap_rename_noreplace(const char *from, const char *to) {
+    return renameat2(-100 /* AT_FDCWD */, from, -100 /* AT_FDCWD */, to, 1u << 0 /* RENAME_NOREPLACE */);
+}
+
 /// open(2) with O_TMPFILE (GNU-only): an object file with no name until it is complete, in the
 /// folder it will be linked into. Creating and renaming a named temporary file serialized the
 /// workers of a snapshot on the folders' locks (and on the file system's rename mutex when the

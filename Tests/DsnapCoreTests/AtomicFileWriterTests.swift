@@ -2,7 +2,7 @@
 import Foundation
 import XCTest
 
-/// `AtomicFileWriter`, the file writer of restore and clone: a new file is created in place, what
+/// `AtomicFileWriter`, the file writer of restore and clone: a new file appears complete, what
 /// stands in the way (a file, a link, an empty folder, a file where a folder belongs) is replaced
 /// without being followed, and the stat it returns is the one a later status will see. Real files.
 final class AtomicFileWriterTests: XCTestCase {
@@ -43,6 +43,43 @@ final class AtomicFileWriterTests: XCTestCase {
 
     private func contents(_ relative: String) throws -> String {
         try String(contentsOfFile: root + "/" + relative, encoding: .utf8)
+    }
+
+    /// A kill at any instant of a write must leave the path absent or complete: while the content
+    /// streams in, nothing is at the path yet, for a new file and for one that is replaced.
+    func testAFileBeingWrittenIsNeverVisibleUnderItsName() throws {
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        git.arguments = ["git", "init", "-q", "--bare", folder + "/.git"]
+        try git.run()
+        git.waitUntilExit()
+        let content = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let source = folder + "/big.bin"
+        try content.write(to: URL(fileURLWithPath: source))
+        let hash = Process()
+        let pipe = Pipe()
+        hash.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        hash.arguments = ["git", "--git-dir=" + folder + "/.git", "hash-object", "-w", source]
+        hash.standardOutput = pipe
+        try hash.run()
+        hash.waitUntilExit()
+        let hex = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let blob = try XCTUnwrap(GitOID(hex: hex.trimmingCharacters(in: .whitespacesAndNewlines)))
+        for path in ["media/new.bin", "media/new.bin"] {   // the second time, it replaces the first
+            let before = try? lstatOf(path)
+            var checks = 0
+            let writer = makeWriter()
+            let info = try XCTUnwrap(try writer.write(path: path, blob: blob, mode: GitFileMode.regular) { _ in
+                checks += 1
+                let now = try? self.lstatOf(path)
+                XCTAssertEqual(now?.st_ino, before?.st_ino, "a partly written file is visible at its path")
+            })
+            XCTAssertGreaterThan(checks, 1, "the content did not stream in chunks")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: root + "/" + path)), content)
+            try assertSameStat(info, path)
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: root + "/media")
+        XCTAssertEqual(leftovers, ["new.bin"])
     }
 
     func testNewFilesAreCreatedInPlaceWithTheirFoldersAndTheirStat() throws {

@@ -3,9 +3,10 @@ import FoundationEssentials
 import Glibc
 
 /// Writes one work tree file from a blob: parents made (never through a symlink), content streamed
-/// from the loose object. A file that exists is replaced atomically (written beside it under a
-/// temporary name, then renamed over it); a new file is written in place, since there is nothing to
-/// tear and an interrupted run rewrites it. One per worker thread; it touches no libgit2 state.
+/// from the loose object. No path ever shows a partly written file, whatever instant the process
+/// is killed at: a new file is written with no name (O_TMPFILE) and linked into place complete; a
+/// file that exists is replaced atomically (the new one, given a temporary name beside it, is
+/// swapped in). One per worker thread; it touches no libgit2 state.
 final class AtomicFileWriter {
     let root: String
     let objectsDirectory: String
@@ -76,11 +77,11 @@ final class AtomicFileWriter {
     /// Writes `path` with the content `produce` feeds to its sink, or writes itself to the open
     /// file it is given (nil for a symlink).
     ///
-    /// The file is first created in place, exclusively: that fails (EEXIST) when anything stands
+    /// The complete file is linked in place exclusively: that fails (EEXIST) when anything stands
     /// there, a file, a link (never followed) or a folder, and only then is that looked at and the
-    /// new file written beside it and swapped in. Where nothing stands (a clone, a file the
-    /// snapshot adds), this saves a path lookup, and the index's stat data comes from the open
-    /// file instead of a second one.
+    /// new file, given a temporary name beside it instead, swapped in. Where nothing stands (a
+    /// clone, a file the snapshot adds), this saves a path lookup, and the index's stat data
+    /// comes from the open file instead of a second one.
     private func write(path: String, mode: UInt32,
                        _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws -> stat {
         try makeParents(of: path)
@@ -94,14 +95,15 @@ final class AtomicFileWriter {
         }
         // As git does: 0666 or 0777, less the umask.
         let permissions: mode_t = mode == GitFileMode.executable ? 0o777 : 0o666
-        if let info = try create(full, linkTarget: linkTarget, permissions: permissions, reportedAs: full, produce) {
-            return info
+        let temporary: String
+        switch try create(full, linkTarget: linkTarget, permissions: permissions, produce) {
+        case let .placed(info): return info
+        case let .occupied(named): temporary = named
         }
         var existing = stat()
-        guard lstat(full, &existing) == 0 else { throw StorageError.fromErrno(errno, path: full) }
-        let temporary = temporaryName(beside: full)
-        guard try create(temporary, linkTarget: linkTarget, permissions: permissions, reportedAs: full, produce) != nil else {
-            throw StorageError.fromErrno(EEXIST, path: temporary)
+        guard lstat(full, &existing) == 0 else {
+            unlink(temporary)
+            throw StorageError.fromErrno(errno, path: full)
         }
         do {
             try replace(full, with: temporary, existing: existing, path: path)
@@ -115,44 +117,74 @@ final class AtomicFileWriter {
         return info
     }
 
-    /// Creates `destination` exclusively, a symlink to `linkTarget` or a file with what `produce`
-    /// gives, and returns its stat, or nil when something stands there already. Errors name
-    /// `full`, the work tree path; a file a failure left half-written is removed.
-    private func create(_ destination: String, linkTarget: String?, permissions: mode_t, reportedAs full: String,
-                        _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws -> stat? {
+    /// What `create` did: the new file is at its path, or something stood there and the new
+    /// file, complete, has a temporary name beside it.
+    private enum Creation {
+        case placed(stat)
+        case occupied(temporary: String)
+    }
+
+    /// Creates `full`, a symlink to `linkTarget` or a file with what `produce` gives, exclusively.
+    /// A symlink is made whole by one call. A file is written with no name (O_TMPFILE) and
+    /// linked to its path once complete, or, where the file system has no unnamed files, written
+    /// under a temporary name and renamed without replacing: a kill leaves nothing half-written
+    /// under a name anyone reads.
+    private func create(_ full: String, linkTarget: String?, permissions: mode_t,
+                        _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws -> Creation {
         var info = stat()
         if let linkTarget {
-            guard symlink(linkTarget, destination) == 0 else {
-                if errno == EEXIST { return nil }
-                throw StorageError.fromErrno(errno, path: full)
+            if symlink(linkTarget, full) == 0 {
+                guard lstat(full, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+                return .placed(info)
             }
-            guard lstat(destination, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
-        } else {
-            let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
-            guard descriptor >= 0 else {
-                if errno == EEXIST { return nil }
-                throw StorageError.fromErrno(errno, path: full)
-            }
-            defer { close(descriptor) }
-            do {
-                try produce({ chunk in
-                    var offset = 0
-                    while offset < chunk.count {
-                        let count = Glibc.write(descriptor, chunk.baseAddress! + offset, chunk.count - offset)
-                        if count < 0 {
-                            if errno == EINTR { continue }
-                            throw StorageError.fromErrno(errno, path: full)
-                        }
-                        offset += count
-                    }
-                }, descriptor)
-                guard fstat(descriptor, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
-            } catch {
-                unlink(destination)
-                throw error
-            }
+            guard errno == EEXIST else { throw StorageError.fromErrno(errno, path: full) }
+            let temporary = temporaryName(beside: full)
+            guard symlink(linkTarget, temporary) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+            return .occupied(temporary: temporary)
         }
-        return info
+        let unnamed = dsnap_open_unnamed(full.parentPath, UInt32(permissions))
+        let named = unnamed < 0 ? temporaryName(beside: full) : nil
+        let descriptor = named.map { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions) } ?? unnamed
+        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: full) }
+        defer { close(descriptor) }
+        do {
+            try fill(descriptor, reportedAs: full, produce)
+            let procPath = "/proc/self/fd/\(descriptor)"
+            // The name comes last, and only where nothing stands.
+            let placed = named.map { dsnap_rename_noreplace($0, full) }
+                ?? linkat(AT_FDCWD, procPath, AT_FDCWD, full, AT_SYMLINK_FOLLOW)
+            if placed != 0 {
+                guard errno == EEXIST else { throw StorageError.fromErrno(errno, path: full) }
+                if let named { return .occupied(temporary: named) }
+                let temporary = temporaryName(beside: full)
+                guard linkat(AT_FDCWD, procPath, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
+                    throw StorageError.fromErrno(errno, path: full)
+                }
+                return .occupied(temporary: temporary)
+            }
+            // After the link, which changes the file's ctime, as a later status will see it.
+            guard fstat(descriptor, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+            return .placed(info)
+        } catch {
+            if let named { unlink(named) }
+            throw error
+        }
+    }
+
+    /// Writes what `produce` gives to the open file (or lets it write there itself).
+    private func fill(_ descriptor: Int32, reportedAs full: String,
+                      _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws {
+        try produce({ chunk in
+            var offset = 0
+            while offset < chunk.count {
+                let count = Glibc.write(descriptor, chunk.baseAddress! + offset, chunk.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw StorageError.fromErrno(errno, path: full)
+                }
+                offset += count
+            }
+        }, descriptor)
     }
 
     private func temporaryName(beside full: String) -> String {
