@@ -95,4 +95,65 @@ final class DamagedStoreE2ETests: XCTestCase {
         XCTAssertEqual(Glibc.truncate(path, off_t(size - 100)), 0)
         try expectEveryReaderFails(in: dataset, mentioning: ["damaged"])
     }
+
+    // MARK: the index, a cache dsnap rebuilds
+
+    /// The damage plain git can do to the index; each must neither fail a command nor hide an edit.
+    private let indexDamage: [(name: String, damage: (TemporaryDataset) throws -> Void)] = [
+        ("missing", { try FileManager.default.removeItem(atPath: $0.path + "/.dsnap/index") }),
+        ("cut short", { dataset in
+            let path = dataset.path + "/.dsnap/index"
+            let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+            XCTAssertEqual(Glibc.truncate(path, off_t(size / 2)), 0)
+        }),
+        ("assume-unchanged", { dataset in
+            let run = try E2E.git(["update-index", "--assume-unchanged", "images/cats/a.json"], dataset: dataset.path,
+                                  workTree: true)
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }),
+        ("skip-worktree", { dataset in
+            let run = try E2E.git(["update-index", "--skip-worktree", "images/cats/a.json"], dataset: dataset.path,
+                                  workTree: true)
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }),
+        ("split", { dataset in
+            let run = try E2E.git(["update-index", "--split-index"], dataset: dataset.path, workTree: true)
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }),
+    ]
+
+    func testADamagedIndexIsRebuiltAndHidesNoEdit() throws {
+        for (name, damage) in indexDamage {
+            let (dataset, _) = try makeDataset()
+            try damage(dataset)
+            try dataset.write("{\"edited\": \"\(name)\"}", to: "images/cats/a.json")
+            let status = try jsonObject(E2E.run(["status", "--json"], in: dataset.path))
+            let changes = try XCTUnwrap(status["changes"] as? [[String: Any]], "\(name): \(status)")
+            XCTAssertEqual(changes.compactMap { $0["path"] as? String }, ["images/cats/a.json"], name)
+            // The autosave of a restore keeps the edit; the restore brings the file back.
+            let restore = try jsonObject(E2E.run(["restore", "--discard", "current", "--json"], in: dataset.path))
+            let autosave = try XCTUnwrap((restore["autosave"] as? [String: Any])?["snapshot_id"] as? String, name)
+            let saved = try E2E.git(["show", "\(autosave):images/cats/a.json"], dataset: dataset.path)
+            XCTAssertEqual(saved.stdout, "{\"edited\": \"\(name)\"}", name)
+            XCTAssertNotEqual(try dataset.read("images/cats/a.json"), "{\"edited\": \"\(name)\"}", name)
+            let clean = try jsonObject(E2E.run(["status", "--json"], in: dataset.path))
+            XCTAssertEqual((clean["changes"] as? [Any])?.count, 0, "\(name): \(clean)")
+            expect(try E2E.run(["verify"], in: dataset.path), exit: 0)
+        }
+    }
+
+    func testACommitOverADamagedIndexRecordsEveryFile() throws {
+        for (name, damage) in indexDamage {
+            let (dataset, creation) = try makeDataset()
+            try damage(dataset)
+            try dataset.write("{\"edited\": \"\(name)\"}", to: "images/cats/a.json")
+            let made = try commit(["-m", name], in: dataset.path)
+            XCTAssertEqual(made["n_images"] as? Int, creation["n_images"] as? Int, name)
+            let tree = try E2E.git(["ls-tree", "-r", "--name-only", "HEAD"], dataset: dataset.path).stdout
+            let before = try E2E.git(["ls-tree", "-r", "--name-only", try idOf(creation)], dataset: dataset.path).stdout
+            XCTAssertEqual(tree, before, name)
+            let saved = try E2E.git(["show", "HEAD:images/cats/a.json"], dataset: dataset.path)
+            XCTAssertEqual(saved.stdout, "{\"edited\": \"\(name)\"}", name)
+        }
+    }
 }

@@ -41,6 +41,9 @@ final class VerifyGCE2ETests: XCTestCase {
         XCTAssertGreaterThan(report["objects_checked"] as? Int ?? 0, 10)
         XCTAssertEqual((report["problems"] as? [Any])?.count, 0)
         expect(try E2E.run(["verify", "tagged", "current"], in: dataset.path), exit: 0)
+        // A deleted snapshot named is verified too.
+        expect(try E2E.run(["delete", "creation"], in: dataset.path), exit: 0)
+        expect(try E2E.run(["verify", "creation"], in: dataset.path), exit: 0)
         expectError(try E2E.run(["verify", "nope"], in: dataset.path), exit: 3)
         expectError(try E2E.run(["verify", "--all", "tagged"], in: dataset.path), exit: 2)
     }
@@ -178,6 +181,11 @@ final class VerifyGCE2ETests: XCTestCase {
         expectError(try E2E.run(["undelete", experiment], in: dataset.path), exit: 3)
         let tombstone = try git(["cat-file", "-p", "refs/dsnap/deleted/\(experiment)"], in: dataset)
         XCTAssertTrue(tombstone.contains("\"purged_at\""), tombstone)
+        try expectSound(dataset)
+        // Plain git's gc has nothing to say about a purge record.
+        let gitGC = try E2E.git(["gc", "--prune=now", "--quiet"], dataset: dataset.path)
+        XCTAssertEqual(gitGC.status, 0, gitGC.stderr)
+        XCTAssertEqual(gitGC.stderr, "")
         try expectSound(dataset)
         expectError(try E2E.run(["gc", "--prune-deleted=soon"], in: dataset.path), exit: 2, mentioning: ["'soon'"])
     }

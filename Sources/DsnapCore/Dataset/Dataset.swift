@@ -111,6 +111,18 @@ public final class Dataset {
         return bytes
     }
 
+    /// Rebuilds the index from the current snapshot when it cannot be trusted (missing,
+    /// unreadable, split, or with bits that hide edits): it is only a cache, and every file is
+    /// then read again instead of trusted by its stat. Called before anything compares the work
+    /// tree with the current snapshot; returns why it was rebuilt, if it was.
+    @discardableResult
+    func ensureTrustworthyIndex() throws -> String? {
+        let current = try wrapGit { try repository.headCommit() }
+        guard let problem = repository.indexProblem(hasSnapshot: current != nil) else { return nil }
+        try wrapGit { try repository.rebuildIndex(from: try current.map { try repository.commit($0).tree }) }
+        return problem
+    }
+
     /// Runs libgit2 work, turning its failures into errors a user can act on.
     func wrapGit<T>(_ body: () throws -> T) throws -> T {
         do {

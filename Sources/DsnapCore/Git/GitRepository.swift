@@ -162,11 +162,13 @@ final class GitRepository {
 
     // MARK: Objects
 
-    /// Writes a small blob (through libgit2's loose backend) and returns its id.
-    func writeBlob(_ bytes: [UInt8]) throws -> GitOID {
-        var oid = git_oid()
-        try check(git_blob_create_from_buffer(&oid, pointer, bytes, bytes.count), "git_blob_create_from_buffer")
-        return GitOID(oid)
+    /// Writes the empty tree (which libgit2 does not assume present) and returns its id.
+    func writeEmptyTree() throws -> GitOID {
+        try withObjectDatabase { odb in
+            var oid = git_oid()
+            try check(git_odb_write(&oid, odb, "", 0, GIT_OBJECT_TREE), "git_odb_write")
+            return GitOID(oid)
+        }
     }
 
     /// Writes a commit and returns its id. With `updateReference`, the ref (e.g. `HEAD`) moves to it,

@@ -91,7 +91,7 @@ struct IndexFile: Sendable {
             // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
             offset += (pathOffset + (nameEnd - nameStart) + 8) & ~7
         }
-        guard offset <= end else { return nil }
+        guard offset <= end, !hasSplitIndexLink(bytes, from: offset, to: end) else { return nil }
         return IndexFile(bytes: bytes, entryOffsets: offsets, pathLengths: lengths,
                          cachedRootTree: rootTree(bytes, from: offset, to: end), modified: modified)
     }
@@ -140,6 +140,16 @@ struct IndexFile: Sendable {
             offset = data + size
         }
         return ids
+    }
+
+    /// Whether the index is split (`link` extension): its entries live partly in a shared file.
+    private static func hasSplitIndexLink(_ bytes: [UInt8], from start: Int, to end: Int) -> Bool {
+        var offset = start
+        while offset + 8 <= end {
+            if bytes[offset..<offset + 4].elementsEqual("link".utf8) { return true }
+            offset += 8 + Int(word(bytes, offset + 4))
+        }
+        return false
     }
 
     /// The root entry of the `TREE` extension: `NUL entry-count SP subtree-count LF [20-byte id]`,

@@ -101,6 +101,12 @@ extension GitRepository {
         }
     }
 
+    /// Deletes the reflog of `name`, if it has one.
+    func deleteReflog(of name: String) throws {
+        let result = git_reflog_delete(pointer, name)
+        if result != GIT_ENOTFOUND.rawValue { try check(result, "git_reflog_delete") }
+    }
+
     private func eachReflog(_ body: (OpaquePointer, String) throws -> Void) throws {
         for name in ["HEAD"] + (try referenceNames(matching: "refs/*")) {
             var reflog: OpaquePointer?

@@ -50,7 +50,10 @@ public enum CollectGarbage {
         // Purged now, or by an earlier gc that may have been killed before its reflogs were cut.
         let purged = Set(purges.map(\.snapshot.id)).union(try Tombstone.purgedIDs(in: dataset))
         if !options.dryRun {
-            for purge in purges { try Tombstone.purge(purge.snapshot.id, now: context.now(), in: dataset) }
+            let identity = Identity.resolve(explicit: nil, repository: repository, environment: context.environment)
+            for purge in purges {
+                try Tombstone.purge(purge.snapshot.id, now: context.now(), identity: identity, in: dataset)
+            }
             try dataset.wrapGit { try repository.dropReflogEntries(naming: purged) }
         }
         progress?.report(OperationProgress(phase: "finding what is needed", filesDone: 0))

@@ -57,6 +57,7 @@ public enum ReadStatus {
 
     /// Paths that differ between `tree` (the current snapshot's, known to the caller) and the work tree.
     static func changes(in dataset: Dataset, since tree: GitOID?, knownChanged: Bool = false) throws -> [WorkTreeChange] {
+        try dataset.ensureTrustworthyIndex()
         // The common case, answered by stat alone on every core: nothing changed since the index
         // was written, and the index holds the current snapshot's tree.
         // After a restart that may have lost restored files, stat data proves nothing: every file is read.
@@ -88,6 +89,7 @@ public enum ReadStatus {
     /// the work tree and a comparison of the snapshot's tree with the index. The common case,
     /// and then restore need not read the work tree again.
     static func workTreeMatchesIndexAndCurrent(in dataset: Dataset) throws -> Bool {
+        try dataset.ensureTrustworthyIndex()
         let repository = dataset.repository
         let current = try SnapshotCatalog(dataset: dataset).currentID().map { id in
             try dataset.wrapGit { try repository.commit(id).tree }

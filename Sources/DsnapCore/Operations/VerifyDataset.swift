@@ -81,7 +81,8 @@ struct StoreWalk {
                 guard try repository.resolve(reference: name) == id else {
                     problems.append(VerifyProblem(kind: .reference, object: id,
                                                   detail: "ref '\(name)' points at another object",
-                                                  fix: "point it back: git --git-dir=\(dataset.gitDir) update-ref \(name) \(id.hex)"))
+                                                  fix: "point it back with 'git --git-dir=\(dataset.gitDir) update-ref \(name) "
+                                                    + "\(id.hex)' if that commit exists, else remove it with 'update-ref -d \(name)'"))
                     continue
                 }
             } catch {
@@ -142,13 +143,23 @@ struct StoreWalk {
         case .live: ids = liveIDs
         case .all: ids = liveIDs + deletedIDs.sorted()
         case let .named(references):
+            let catalog = SnapshotCatalog(dataset: dataset)
             ids = try references.map { reference in
-                if let found = try? SnapshotCatalog(dataset: dataset).resolve(reference) { return found.id }
-                // The catalog cannot load a damaged snapshot: an id or a prefix still finds it.
-                let lowered = reference.lowercased()
-                let matches = (liveIDs + deletedIDs).filter { reference.count >= 4 && $0.hex.hasPrefix(lowered) }
-                guard matches.count == 1 else { throw SnapshotError.notFound(reference: reference) }
-                return matches[0]
+                do {
+                    return try catalog.resolve(reference).id
+                } catch SnapshotError.deleted(_, let hex) {
+                    // Verify checks deleted snapshots too when named.
+                    if let id = GitOID(hex: hex) { return id }
+                    throw SnapshotError.notFound(reference: reference)
+                } catch let error as SnapshotError {
+                    throw error
+                } catch {
+                    // The catalog cannot load a damaged snapshot: an id or a prefix still finds it.
+                    let lowered = reference.lowercased()
+                    let matches = (liveIDs + deletedIDs).filter { reference.count >= 4 && $0.hex.hasPrefix(lowered) }
+                    guard matches.count == 1 else { throw error }
+                    return matches[0]
+                }
             }
         }
         var seen: Set<GitOID> = []
