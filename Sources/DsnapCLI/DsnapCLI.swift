@@ -7,9 +7,14 @@ import Glibc
 public enum DsnapCLI {
     /// Runs dsnap with the process's stdout, stderr and working directory.
     public static func run(arguments: [String], environment: [String: String]) -> Int32 {
-        run(arguments: arguments, environment: environment, console: Console.standard(environment: environment),
-            workingDirectory: FileManager.default.currentDirectoryPath,
-            workTreeFlush: .background(executable: "/proc/self/exe", arguments: [FlushWorkTreeCommand.name]))
+        let console = Console.standard(environment: environment)
+        InterruptHandler.install(console: console)
+        let status = run(arguments: arguments, environment: environment, console: console,
+                         workingDirectory: FileManager.default.currentDirectoryPath,
+                         workTreeFlush: .background(executable: "/proc/self/exe", arguments: [FlushWorkTreeCommand.name]))
+        // Interrupted: the handler says so and exits; what ended the command meanwhile is its doing.
+        while InterruptCleanup.isInterrupted { pause() }
+        return status
     }
 
     static let commonOptions = [
@@ -85,6 +90,8 @@ public enum DsnapCLI {
     }
 
     private static func report(_ error: Error, console: Console) {
+        // The interruption's clean-up may have caused this error: the handler reports instead.
+        while InterruptCleanup.isInterrupted { pause() }
         switch error {
         case let error as UsageError:
             console.error(error.message, hintLines: [error.hint])

@@ -55,7 +55,10 @@ public final class Dataset {
         var candidate = start
         while true {
             if FileManager.default.fileExists(atPath: candidate + "/" + gitDirName + "/HEAD") {
-                return try open(root: candidate)
+                let dataset = try open(root: candidate)
+                // Any command cleans up after a clone of this dataset that was killed.
+                PendingClones.sweep(gitDir: dataset.gitDir)
+                return dataset
             }
             guard candidate != "/" && !candidate.isEmpty else { break }
             candidate = candidate.parentPath

@@ -31,6 +31,13 @@ public enum CloneDataset {
         let base = target.lastPathComponent
         removeAbandonedTemporaries(in: parent, for: base)
         let temporary = parent + "/.\(base).dsnap-clone-\(getpid())"
+        // Noted before it exists: whatever stops this process, someone removes the folder.
+        PendingClones.note(temporary, source: source.gitDir)
+        InterruptCleanup.remember(temporary)
+        defer {
+            InterruptCleanup.forget(temporary)
+            PendingClones.done(source: source.gitDir)
+        }
         do {
             try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         } catch {
