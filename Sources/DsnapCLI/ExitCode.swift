@@ -55,7 +55,7 @@ enum ExitCode: Int32 {
         case let error as StorageError:
             switch error {
             case .permissionDenied: return .forbidden
-            case .diskFull, .io, .corrupt, .unsound: return .storage
+            case .diskFull, .io, .corrupt, .unsound, .headMoved: return .storage
             }
         default:
             return .internalError

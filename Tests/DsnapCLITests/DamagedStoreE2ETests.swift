@@ -156,4 +156,17 @@ final class DamagedStoreE2ETests: XCTestCase {
             XCTAssertEqual(saved.stdout, "{\"edited\": \"\(name)\"}", name)
         }
     }
+
+    func testHeadMovedOffTheBranchIsNamedAndNothingClaimsToBeCurrent() throws {
+        let (dataset, creation) = try makeDataset()
+        XCTAssertEqual(try E2E.git(["checkout", "-q", "--detach"], dataset: dataset.path).status, 0)
+        try dataset.write("{\"edited\": true}", to: "images/cats/a.json")
+        for arguments in [["status"], ["commit", "-m", "lost"], ["restore", "--discard", "current"], ["log"]] {
+            let run = try XCTUnwrap(E2E.start(arguments, in: dataset.path).wait(killingAfter: 20), "hung")
+            expectError(run, exit: 6, hint: true, mentioning: ["HEAD is not on dsnap's branch", "symbolic-ref HEAD"])
+        }
+        XCTAssertEqual(try E2E.git(["symbolic-ref", "HEAD", "refs/heads/main"], dataset: dataset.path).status, 0)
+        XCTAssertEqual(try show("current", in: dataset.path)["snapshot_id"] as? String, try idOf(creation))
+        XCTAssertEqual(try dataset.read("images/cats/a.json"), "{\"edited\": true}", "the edit was touched")
+    }
 }

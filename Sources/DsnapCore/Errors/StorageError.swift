@@ -8,6 +8,8 @@ public enum StorageError: DsnapError, Equatable {
     case io(path: String, reason: String)
     /// The repository is damaged; `detail` names what was found.
     case corrupt(detail: String)
+    /// HEAD is not the symbolic ref to dsnap's branch (plain git detached or switched it).
+    case headMoved(gitDir: String)
     /// `dsnap verify` found problems (each already reported).
     case unsound(problems: Int)
 
@@ -17,6 +19,7 @@ public enum StorageError: DsnapError, Equatable {
         case let .permissionDenied(path): return "permission denied: '\(path)'"
         case let .io(path, reason): return "cannot access '\(path)': \(reason)"
         case let .corrupt(detail): return "the dataset's repository is damaged: \(detail)"
+        case .headMoved: return "HEAD is not on dsnap's branch 'main' (plain git moved it), so no snapshot is current"
         case let .unsound(problems):
             return "verify found \(problems) problem\(problems == 1 ? "" : "s") in the dataset"
         }
@@ -28,6 +31,8 @@ public enum StorageError: DsnapError, Equatable {
         case .permissionDenied:
             return "check that file's permissions (and those of the dataset and its .dsnap); a file dsnap must not read can go in .dsnapignore"
         case .io: return nil
+        case let .headMoved(gitDir):
+            return "put it back with 'git --git-dir=\(gitDir) symbolic-ref HEAD refs/heads/main'"
         case .unsound: return "each line above says what is wrong and, where something repairs it, what"
         case .corrupt:
             return "run 'dsnap verify' to list what is damaged and which snapshots need it"

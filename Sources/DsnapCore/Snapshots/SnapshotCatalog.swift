@@ -41,9 +41,15 @@ public struct SnapshotCatalog {
         }
     }
 
-    /// The current snapshot's id (HEAD), or nil when none was taken yet.
+    /// The current snapshot's id (HEAD), or nil when none was taken yet. Throws when plain git
+    /// moved HEAD off dsnap's branch: which snapshot is current is then unknown, and a commit or
+    /// restore would report a new current snapshot that HEAD does not name.
     public func currentID() throws -> GitOID? {
-        try dataset.wrapGit { try dataset.repository.headCommit() }
+        let text = (try? String(contentsOfFile: dataset.gitDir + "/HEAD", encoding: .utf8)) ?? ""
+        guard text.trimmed(newlines: true) == "ref: " + Dataset.branch else {
+            throw StorageError.headMoved(gitDir: dataset.gitDir)
+        }
+        return try dataset.wrapGit { try dataset.repository.headCommit() }
     }
 
     /// Snapshots newest first.
