@@ -55,6 +55,21 @@ KNOWN_FAILURES = [
      "restore (issue 15 item 5 asks for never-torn new files too)"),
     ("syscall", "restore", "partly written new file",
      "as above: a restore that fails part way may leave a new file partly written (dsnap-restore(1))"),
+    ("syscall", "*", "was ignored: the command exited 0",
+     "issue 15 item 3: fsync/syncfs results are not checked yet (being fixed on main)"),
+    ("*", "*", "tmp_object_git2_",
+     "libgit2 writes note objects through objects/tmp_object_git2_*; a killed update or commit, or a failed "
+     "unlink, leaves one, and no command removes it (gc is to remove temporary files of dead processes)"),
+    ("syscall", "delete", "(stale lock)",
+     "a ref lock (refs/dsnap/deleted/ID.lock) whose unlink fails stays; the next delete of that snapshot "
+     "then exits 1 'internal error in git_reference_create: failed to lock file'"),
+    ("syscall", "undelete", "(stale lock)", "as for delete: the tombstone's ref lock stays"),
+    ("syscall", "*", "interrupted (EINTR) was not retried",
+     "single write(2)/pwrite(2) calls outside the shared retrying loop: UnsyncedWorkTree.begin, "
+     "RestoreMarker.set, PackWriter.finish's pwrite, TaskJournal; EINTR there fails the command (exit 6)"),
+    ("syscall", "undelete", "git_reference_delete",
+     "removing the tombstone ref fails with exit 1 'internal error in git_reference_delete: unknown error' "
+     "where an I/O error is exit 6"),
 ]
 
 TEMPORARY_WORK_TREE_PREFIX = ".dsnap-tmp-"          # Dataset.temporaryFilePrefix (restore, clone)
@@ -752,6 +767,11 @@ class Suite:
                       "cd DATASET && " + " ".join(prefix[:-1]).replace(trace, "/dev/null") + " dsnap " + " ".join(op.args()))
         result = self.dsnap.run(op.args(), op.ds, prefix=prefix)
         hit = os.path.exists(trace) and "INJECTED" in open(trace, errors="replace").read()
+        if result.code == 127 and "error while loading shared libraries" in result.err:
+            trial.skipped = "the dynamic loader's call, before dsnap runs"
+            self.record(trial)
+            shutil.rmtree(directory, ignore_errors=True)
+            return True
         if not hit:
             trial.notes.append("no call left to fail")
         trial.notes.append("exit %s" % result.code)
