@@ -10,6 +10,15 @@
 
 #include <git2.h>
 #include <git2/sys/repository.h>
+#include <git2/sys/odb_backend.h>
+
+/// dsnap's reader of loose objects, put in front of libgit2's (see CheckedLooseBackend.swift):
+/// libgit2's base struct first, so libgit2 can hand it back as a `git_odb_backend *`.
+typedef struct {
+    git_odb_backend parent;
+    /// The `objects` folder, owned (strdup) and freed with the backend.
+    char *objects_path;
+} dsnap_loose_backend;
 
 // git_libgit2_opts is variadic, which Swift cannot call: one inline wrapper per option we set.
 

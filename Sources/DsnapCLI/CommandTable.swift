@@ -14,6 +14,8 @@ enum CommandTable {
         RestoreCommand.spec,
         CloneCommand.spec,
         TasksCommand.spec,
+        VerifyCommand.spec,
+        GCCommand.spec,
         HelpCommand.spec,
     ]
 

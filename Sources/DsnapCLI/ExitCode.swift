@@ -43,15 +43,17 @@ enum ExitCode: Int32 {
             }
         case let error as CheckoutError:
             switch error {
-            case .unsafePath: return .forbidden
+            case .unsafePath, .malformedEntry: return .forbidden
             case .directoryInTheWay: return .conflict
             }
         case is CloneError:
             return .conflict
+        case is WorkTreeError:
+            return .forbidden
         case let error as StorageError:
             switch error {
             case .permissionDenied: return .forbidden
-            case .diskFull, .io, .corrupt: return .storage
+            case .diskFull, .io, .corrupt, .unsound: return .storage
             }
         default:
             return .internalError

@@ -46,6 +46,19 @@ final class RunningDsnap {
         try process.run()
     }
 
+    /// Waits at most `seconds` for the exit; kills the process and returns nil when it is still
+    /// running then (a hang).
+    func wait(killingAfter seconds: Double) -> DsnapRun? {
+        if exited.wait(timeout: .now() + seconds) == .timedOut {
+            process.interrupt()
+            kill(process.processIdentifier, SIGKILL)
+            _ = wait()
+            return nil
+        }
+        exited.signal()
+        return wait()
+    }
+
     /// Reads both streams to the end, then waits for the exit.
     func wait() -> DsnapRun {
         let outData = out.fileHandleForReading.readDataToEndOfFile()

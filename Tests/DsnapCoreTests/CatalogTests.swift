@@ -76,16 +76,16 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(renamed.id, creation.id)
         XCTAssertEqual(try catalog.resolve("baseline").record.description, "orig")
 
-        XCTAssertThrowsError(try EditSnapshot.delete("current", in: dataset)) {
+        XCTAssertThrowsError(try EditSnapshot.delete("current", in: dataset, context: context)) {
             guard case .cannotDeleteCurrent = $0 as? SnapshotError else { return XCTFail("\($0)") }
         }
-        _ = try EditSnapshot.delete("baseline", in: dataset)
+        _ = try EditSnapshot.delete("baseline", in: dataset, context: context)
         XCTAssertThrowsError(try catalog.resolve("baseline")) {
             guard case .deleted = $0 as? SnapshotError else { return XCTFail("\($0)") }
         }
         XCTAssertEqual(try catalog.snapshots(.deleted).map(\.id), [creation.id])
         XCTAssertEqual(try catalog.snapshots(.live).count, 1)
-        _ = try EditSnapshot.undelete("baseline", in: dataset)
+        _ = try EditSnapshot.undelete("baseline", in: dataset, context: context)
         XCTAssertEqual(try catalog.snapshots(.live).count, 2)
     }
 

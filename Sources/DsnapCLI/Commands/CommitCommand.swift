@@ -41,7 +41,7 @@ enum CommitCommand {
             }
         }
         let console = invocation.console
-        warnAboutSkipped(result.skippedRepositories, console: console)
+        warnAboutSkipped(result, console: console)
         if arguments.flag("json") {
             var object = SnapshotJSON.object(result.snapshot)
             if case var .object(members) = object {
@@ -63,8 +63,13 @@ enum CommitCommand {
         }
     }
 
-    /// Folders that are git repositories of their own cannot be snapshotted as files: say so.
-    static func warnAboutSkipped(_ paths: [String], console: Console) {
+    /// What the snapshot left out: folders that are git repositories of their own (they cannot
+    /// be snapshotted as files), and fifos, sockets and devices (not content).
+    static func warnAboutSkipped(_ result: SnapshotResult, console: Console) {
+        for (path, kind) in result.skippedSpecialFiles {
+            console.warning("skipped '\(path)': it is \(kind), not a file")
+        }
+        let paths = result.skippedRepositories
         for path in paths {
             console.warning("skipped '\(path)': it is a git repository of its own")
         }

@@ -13,7 +13,7 @@ enum DeleteCommand {
         let dataset = try invocation.openDataset()
         let lock = try DatasetLock.acquire(.shared, on: dataset, command: "delete", context: invocation.context)
         defer { withExtendedLifetime(lock) {} }
-        let snapshot = try EditSnapshot.delete(arguments.operand(0)!, in: dataset)
+        let snapshot = try EditSnapshot.delete(arguments.operand(0)!, in: dataset, context: invocation.context)
         report(snapshot, verb: "deleted", arguments: arguments, invocation: invocation)
         if !arguments.flag("json") && !invocation.quiet {
             invocation.console.err("hint: 'dsnap undelete \(SnapshotText.shortID(snapshot))' brings it back")

@@ -26,7 +26,7 @@ enum InitCommand {
                                                       context: invocation.context, progress: progress)
         }
         let console = invocation.console
-        CommitCommand.warnAboutSkipped(result.skippedRepositories, console: console)
+        CommitCommand.warnAboutSkipped(result, console: console)
         if arguments.flag("json") {
             console.out(JSONWriter.render(SnapshotJSON.object(result.snapshot), pretty: true))
         } else if !invocation.quiet {

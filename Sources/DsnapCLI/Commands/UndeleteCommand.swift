@@ -13,7 +13,7 @@ enum UndeleteCommand {
         let dataset = try invocation.openDataset()
         let lock = try DatasetLock.acquire(.shared, on: dataset, command: "undelete", context: invocation.context)
         defer { withExtendedLifetime(lock) {} }
-        let snapshot = try EditSnapshot.undelete(arguments.operand(0)!, in: dataset)
+        let snapshot = try EditSnapshot.undelete(arguments.operand(0)!, in: dataset, context: invocation.context)
         DeleteCommand.report(snapshot, verb: "undeleted", arguments: arguments, invocation: invocation)
     }
 }

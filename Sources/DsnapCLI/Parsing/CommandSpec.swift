@@ -5,18 +5,23 @@ struct OptionSpec: Sendable {
     /// The value's placeholder (`NAME`, `N`); nil for a flag.
     let value: String?
     let help: String
+    /// The value may be left out (`--prune-deleted` or `--prune-deleted=30d`); given, it must
+    /// be joined with `=`.
+    let valueIsOptional: Bool
 
-    init(_ long: String, short: Character? = nil, value: String? = nil, help: String) {
+    init(_ long: String, short: Character? = nil, value: String? = nil, valueIsOptional: Bool = false,
+         help: String) {
         self.long = long
         self.short = short
         self.value = value
+        self.valueIsOptional = valueIsOptional
         self.help = help
     }
 
-    /// `-m|--name NAME`, `--json`.
+    /// `-m|--name NAME`, `--json`, `--prune-deleted[=AGE]`.
     var synopsis: String {
         var text = short.map { "-\($0)|--\(long)" } ?? "--\(long)"
-        if let value { text += " " + value }
+        if let value { text += valueIsOptional ? "[=\(value)]" : " " + value }
         return text
     }
 
@@ -27,15 +32,21 @@ struct OptionSpec: Sendable {
 struct OperandSpec: Sendable {
     let name: String
     let optional: Bool
+    /// Any number of them (`SNAP...`); only the last operand may be.
+    let repeats: Bool
     let help: String
 
-    init(_ name: String, optional: Bool = false, help: String) {
+    init(_ name: String, optional: Bool = false, repeats: Bool = false, help: String) {
         self.name = name
         self.optional = optional
+        self.repeats = repeats
         self.help = help
     }
 
-    var synopsis: String { optional ? "[\(name)]" : name }
+    var synopsis: String {
+        let shown = repeats ? name + "..." : name
+        return optional ? "[\(shown)]" : shown
+    }
 }
 
 /// One subcommand: its declaration and the function that runs it.

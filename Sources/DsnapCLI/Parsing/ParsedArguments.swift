@@ -9,6 +9,8 @@ struct ParsedArguments: Sendable {
     func value(_ long: String) -> String? { values[long] }
     func flag(_ long: String) -> Bool { flags.contains(long) }
     func operand(_ position: Int) -> String? { position < operands.count ? operands[position] : nil }
+    /// The operands from `position` on (a repeating last operand).
+    func operands(from position: Int) -> [String] { Array(operands.dropFirst(position)) }
 
     /// An integer option's value, or a usage error naming the option when it is not one.
     func integer(_ long: String, minimum: Int, command: String) throws -> Int? {
@@ -59,7 +61,10 @@ struct ParsedArguments: Sendable {
                 let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
                 let inline = body.contains("=") ? String(body.drop(while: { $0 != "=" }).dropFirst()) : nil
                 guard let option = spec(long: name) else { throw unknown("--" + name) }
-                if option.value == nil {
+                if option.valueIsOptional && inline == nil {
+                    // Given without `=VALUE`: the option is on, with its default.
+                    parsed.flags.insert(option.long)
+                } else if option.value == nil {
                     guard inline == nil else {
                         throw UsageError(message: "option '--\(name)' takes no value", command: command.name)
                     }
@@ -91,7 +96,7 @@ struct ParsedArguments: Sendable {
             let missing = command.operands[parsed.operands.count]
             throw UsageError(message: "missing operand \(missing.name)", command: command.name)
         }
-        if parsed.operands.count > command.operands.count {
+        if parsed.operands.count > command.operands.count && command.operands.last?.repeats != true {
             throw UsageError(message: "unexpected argument '\(parsed.operands[command.operands.count])'",
                              command: command.name)
         }

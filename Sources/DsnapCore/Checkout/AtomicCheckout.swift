@@ -13,6 +13,9 @@ public struct AtomicCheckout: WorkTreeCheckout {
 
     public func plan(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool) throws -> CheckoutPlan {
         let repository = dataset.repository
+        // Every entry of the tree is judged before anything is compared or touched: a hostile or
+        // malformed tree is refused whole, and libgit2's diff never sees one.
+        try SnapshotTreeCheck.check(tree, in: dataset, requireBlobs: false)
         let deltas = try dataset.wrapGit {
             workTreeMatchesIndex
                 ? try repository.diffTreeToIndex(tree, try repository.index())
@@ -21,7 +24,17 @@ public struct AtomicCheckout: WorkTreeCheckout {
         let writes = deltas.filter { $0.status != .added }.map { (path: $0.oldPath, id: $0.oldID, mode: $0.oldMode) }
         // Every path the tree names is checked before anything is touched: a hostile tree (`..`,
         // `.dsnap`, `.git`) is refused whole and writes nothing at all.
-        for write in writes { try Self.checkSafe(write.path) }
+        for write in writes {
+            try Self.checkSafe(write.path)
+            // A file's object must be there, and be a blob, before the first write: found
+            // missing half-way, the restore would stop with the work tree half changed.
+            let kind = try dataset.wrapGit { try repository.objectKind(write.id) }
+            guard kind == .blob else {
+                throw StorageError.corrupt(detail: kind == nil
+                    ? "object \(write.id.hex) of '\(write.path)' is missing"
+                    : "'\(write.path)' names object \(write.id.hex), which is not a blob")
+            }
+        }
         // Work tree files to remove: never dsnap's own, except temporary files an interrupted
         // checkout left behind.
         let removals = deltas.filter { $0.status == .added || $0.status == .typeChanged }.map(\.newPath).filter { path in
@@ -52,7 +65,8 @@ public struct AtomicCheckout: WorkTreeCheckout {
         let gitDir = dataset.gitDir
         let packs = PackIndex.all(in: gitDir + "/objects")
         let prefetch = ObjectPrefetch(count: writes.count)
-        let written: [(info: stat?, bytes: Int64)] = try ParallelWork.run(
+        // Object readers fail with libgit2-style failures: a damaged object is a storage error.
+        let written: [(info: stat?, bytes: Int64)] = try dataset.wrapGit { try ParallelWork.run(
             writes.count, phase: "restoring", progress: progress,
             makeState: { AtomicFileWriter(root: root, gitDir: gitDir, packs: packs) }
         ) { position, writer in
@@ -63,7 +77,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
                 writer.prefetch(writes[ahead].id)
             }
             return ((info, bytes), bytes)
-        }
+        } }
         let serialWriter = AtomicFileWriter(root: root, gitDir: gitDir)
         var newest = timespec(tv_sec: 0, tv_nsec: 0)
         for (write, result) in zip(writes, written) {
@@ -100,7 +114,22 @@ public struct AtomicCheckout: WorkTreeCheckout {
         }
     }
 
+    /// True when every folder on the way to `path` inside the work tree is a real folder, not a
+    /// link (or a file, or nothing).
+    static func parentsAreFolders(of path: String, root: String) -> Bool {
+        var current = root
+        for component in path.split(separator: "/").dropLast() {
+            current += "/" + component
+            var info = stat()
+            guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
+        }
+        return true
+    }
+
     private func removeFile(_ path: String, root: String) throws {
+        // A file under a link is not in the work tree: the link itself is what the plan removes
+        // or replaces, and nothing is ever removed through it.
+        guard Self.parentsAreFolders(of: path, root: root) else { return }
         let full = root + "/" + path
         if unlink(full) != 0 && errno != ENOENT {
             throw StorageError.fromErrno(errno, path: full)
@@ -119,7 +148,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
         }
         for directory in directories.sorted(by: { $0.count > $1.count }) {
             // rmdir fails on a non-empty directory (one holding ignored or kept files): that is the point.
-            _ = rmdir(root + "/" + directory)
+            if Self.parentsAreFolders(of: directory, root: root) { _ = rmdir(root + "/" + directory) }
         }
     }
 

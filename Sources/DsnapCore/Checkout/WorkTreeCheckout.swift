@@ -41,15 +41,20 @@ public struct CheckoutStats: Sendable, Equatable {
     public init() {}
 }
 
-/// A tree path that would write outside the work tree or into `.dsnap`.
+/// A snapshot tree a checkout refuses before writing anything, or a work tree it cannot change.
 public enum CheckoutError: DsnapError, Equatable {
+    /// A tree path that would write outside the work tree or into `.dsnap` or a `.git`.
     case unsafePath(String)
+    /// A tree entry no dsnap (or git) writes: a duplicate, a file and a folder of one name, a
+    /// gitlink, an unknown mode, entries out of order. `problem` completes "it ...".
+    case malformedEntry(path: String, problem: String)
     /// A directory stands where the snapshot has a file, and it holds files dsnap must keep (ignored ones).
     case directoryInTheWay(String)
 
     public var message: String {
         switch self {
         case let .unsafePath(path): return "refusing unsafe path '\(path)' in the snapshot"
+        case let .malformedEntry(path, problem): return "refusing malformed snapshot entry '\(path)': it \(problem)"
         case let .directoryInTheWay(path): return "cannot replace directory '\(path)' with a file: it is not empty"
         }
     }
@@ -57,6 +62,8 @@ public enum CheckoutError: DsnapError, Equatable {
     public var hint: String? {
         switch self {
         case .unsafePath: return "the snapshot names a path outside the dataset or inside .dsnap; nothing was written"
+        case .malformedEntry:
+            return "the snapshot was not written by dsnap or git as it stands; nothing was written and the dataset is unchanged"
         case .directoryInTheWay:
             return "move the ignored files out of that directory, then run 'dsnap restore --continue'"
         }

@@ -129,10 +129,20 @@ public struct InternalError: Error, Sendable {
 extension GitFailure {
     /// Storage failures become `StorageError`s; anything else stays internal.
     func asDsnapError(path: String) -> Error {
+        // libgit2 reports a file it may not open as "locked" (GIT_ELOCKED), with the OS's words.
+        if kind == .locked, message.lowercased().contains("permission denied") {
+            return StorageError.permissionDenied(path: quotedPath ?? path)
+        }
         switch kind {
         case .diskFull: return StorageError.diskFull(path: quotedPath ?? path)
         case .permissionDenied: return StorageError.permissionDenied(path: quotedPath ?? path)
         case .storage: return StorageError.io(path: quotedPath ?? path, reason: message)
+        case .damaged:
+            // libgit2 says "object not found - no match for id (HEX)": say it as a person would.
+            if let id = missingObjectID {
+                return StorageError.corrupt(detail: "object \(id.short) is missing")
+            }
+            return StorageError.corrupt(detail: message)
         case .notOwned: return DatasetError.ownedByAnotherUser(path: path)
         case .notFound, .locked, .exists, .other: return InternalError(failure: self)
         }

@@ -8,6 +8,8 @@ public enum StorageError: DsnapError, Equatable {
     case io(path: String, reason: String)
     /// The repository is damaged; `detail` names what was found.
     case corrupt(detail: String)
+    /// `dsnap verify` found problems (each already reported).
+    case unsound(problems: Int)
 
     public var message: String {
         switch self {
@@ -15,6 +17,8 @@ public enum StorageError: DsnapError, Equatable {
         case let .permissionDenied(path): return "permission denied: '\(path)'"
         case let .io(path, reason): return "cannot access '\(path)': \(reason)"
         case let .corrupt(detail): return "the dataset's repository is damaged: \(detail)"
+        case let .unsound(problems):
+            return "verify found \(problems) problem\(problems == 1 ? "" : "s") in the dataset"
         }
     }
 
@@ -24,9 +28,9 @@ public enum StorageError: DsnapError, Equatable {
         case .permissionDenied:
             return "check that file's permissions (and those of the dataset and its .dsnap); a file dsnap must not read can go in .dsnapignore"
         case .io: return nil
+        case .unsound: return "each line above says what is wrong and, where something repairs it, what"
         case .corrupt:
-            return "run 'git --git-dir=DATASET/.dsnap fsck --full' to check the objects, and "
-                + "'git --git-dir=DATASET/.dsnap notes --ref=dsnap show ID' to read a snapshot's record"
+            return "run 'dsnap verify' to list what is damaged and which snapshots need it"
         }
     }
 

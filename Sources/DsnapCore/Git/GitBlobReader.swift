@@ -9,9 +9,7 @@ extension GitRepository {
     /// only after a user runs `git gc`, are read whole.
     @discardableResult
     func readBlob(_ id: GitOID, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int64 {
-        // git_repository_path ends with a slash.
-        let objects = String(cString: git_repository_path(pointer)) + "objects"
-        if let size = try LooseObjectReader.read(path: id.looseObjectPath(in: objects).file, id: id, consume) {
+        if let size = try LooseObjectReader.read(path: id.looseObjectPath(in: objectsPath).file, id: id, consume) {
             return size
         }
         return try withWholeObject(id) { object in
@@ -23,14 +21,13 @@ extension GitRepository {
 
     /// Reads an object whole through libgit2's object database (which finds packed objects too).
     private func withWholeObject<T>(_ id: GitOID, _ body: (OpaquePointer) throws -> T) throws -> T {
-        var odb: OpaquePointer?
-        try check(git_repository_odb(&odb, pointer), "git_repository_odb")
-        defer { git_odb_free(odb) }
-        var oid = id.raw
-        var object: OpaquePointer?
-        try check(git_odb_read(&object, odb, &oid), "git_odb_read")
-        defer { git_odb_object_free(object) }
-        return try body(object!)
+        try withObjectDatabase { odb in
+            var oid = id.raw
+            var object: OpaquePointer?
+            try check(git_odb_read(&object, odb, &oid), "git_odb_read")
+            defer { git_odb_object_free(object) }
+            return try body(object!)
+        }
     }
 
     /// Every tree and blob reachable from `tree` (itself included), each once.
@@ -58,13 +55,12 @@ extension GitRepository {
     /// Copies one object from `source`'s object database into this one (read whole, written whole);
     /// used only for objects that are packed in the source.
     func copyObject(_ id: GitOID, from source: GitRepository) throws {
-        var targetODB: OpaquePointer?
-        try check(git_repository_odb(&targetODB, pointer), "git_repository_odb")
-        defer { git_odb_free(targetODB) }
-        try source.withWholeObject(id) { object in
-            var written = git_oid()
-            try check(git_odb_write(&written, targetODB, git_odb_object_data(object), git_odb_object_size(object),
-                                    git_odb_object_type(object)), "git_odb_write")
+        try withObjectDatabase { targetODB in
+            try source.withWholeObject(id) { object in
+                var written = git_oid()
+                try check(git_odb_write(&written, targetODB, git_odb_object_data(object), git_odb_object_size(object),
+                                        git_odb_object_type(object)), "git_odb_write")
+            }
         }
     }
 }

@@ -16,15 +16,20 @@ public struct GitFailure: Error, Sendable, Equatable {
         // libgit2 1.5 reports an untrusted owner as GIT_EOWNER, or (when no safe.directory is
         // configured at all) as the failed look-up of that setting.
         if code == GIT_EOWNER.rawValue || message.contains("safe.directory") { return .notOwned }
+        let objectClasses = [GIT_ERROR_ODB.rawValue, GIT_ERROR_OBJECT.rawValue, GIT_ERROR_ZLIB.rawValue]
+            .map { Int32($0) }
+        // An object a ref, tree or commit names is not in the store: the store is damaged.
+        if code == GIT_ENOTFOUND.rawValue && objectClasses.contains(errorClass) { return .damaged }
         if code == GIT_ENOTFOUND.rawValue { return .notFound }
         if code == GIT_ELOCKED.rawValue { return .locked }
         if code == GIT_EEXISTS.rawValue { return .exists }
         let lower = message.lowercased()
         if lower.contains("no space left") { return .diskFull }
         if lower.contains("permission denied") { return .permissionDenied }
-        if errorClass == GIT_ERROR_OS.rawValue || errorClass == GIT_ERROR_ZLIB.rawValue
-            || errorClass == GIT_ERROR_ODB.rawValue || errorClass == GIT_ERROR_OBJECT.rawValue
-            || lower.contains("corrupt") || lower.contains("failed to read") {
+        if objectClasses.contains(errorClass) || lower.contains("corrupt") || lower.contains("truncated") {
+            return .damaged
+        }
+        if errorClass == GIT_ERROR_OS.rawValue || lower.contains("failed to read") {
             return .storage
         }
         return .other
@@ -40,7 +45,28 @@ public struct GitFailure: Error, Sendable, Equatable {
         return path.isEmpty ? nil : path
     }
 
-    public enum Kind: Sendable { case notFound, locked, exists, notOwned, diskFull, permissionDenied, storage, other }
+    /// The object libgit2 did not find, when that is what failed.
+    var missingObjectID: GitOID? {
+        code == GIT_ENOTFOUND.rawValue ? firstObjectID : nil
+    }
+
+    /// The first 40-digit hex id in libgit2's message, if any.
+    private var firstObjectID: GitOID? {
+        let bytes = Array(message.utf8)
+        var run = 0
+        for (index, byte) in bytes.enumerated() {
+            let isHex = (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102)
+            run = isHex ? run + 1 : 0
+            if run == 40 { return GitOID(hex: String(decoding: bytes[(index - 39)...index], as: UTF8.self)) }
+        }
+        return nil
+    }
+
+    public enum Kind: Sendable {
+        case notFound, locked, exists, notOwned, diskFull, permissionDenied, storage, other
+        /// An object is missing, cut short, or does not parse.
+        case damaged
+    }
 }
 
 /// Throws a `GitFailure` naming `function` when a libgit2 call returned a negative code.

@@ -87,6 +87,9 @@ public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var description: String { hex }
 
     /// Where git keeps this object loose: `OBJECTS/xx/yyyy…` (the first two hex digits name the folder).
+    /// The first 12 hex digits, as messages show an id.
+    public var short: String { String(hex.prefix(12)) }
+
     func looseObjectPath(in objectsDirectory: String) -> (folder: String, file: String) {
         let hex = self.hex
         let folder = objectsDirectory + "/" + hex.prefix(2)

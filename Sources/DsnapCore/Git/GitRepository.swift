@@ -43,7 +43,36 @@ final class GitRepository {
         var handle: OpaquePointer?
         try check(git_repository_open_ext(&handle, gitDir, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil),
                   "git_repository_open_ext")
-        return GitRepository(pointer: handle!)
+        let repository = GitRepository(pointer: handle!)
+        try repository.withObjectDatabase { odb in
+            try CheckedLooseBackend.install(on: odb, objectsPath: repository.objectsPath)
+        }
+        return repository
+    }
+
+    /// The repository's `objects` folder.
+    var objectsPath: String {
+        // git_repository_path ends with a slash.
+        String(cString: git_repository_path(pointer)) + "objects"
+    }
+
+    /// Throws unless object `id` is in the store and reads whole: for the fast paths that trust
+    /// the index instead of reading a snapshot's tree (a root tree is a few hundred bytes).
+    func requireObject(_ id: GitOID) throws {
+        try withObjectDatabase { odb in
+            var oid = id.raw
+            var object: OpaquePointer?
+            try check(git_odb_read(&object, odb, &oid), "git_odb_read")
+            git_odb_object_free(object)
+        }
+    }
+
+    /// Runs `body` with the repository's object database (owned by the repository).
+    func withObjectDatabase<T>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        var odb: OpaquePointer?
+        try check(git_repository_odb(&odb, pointer), "git_repository_odb")
+        defer { git_odb_free(odb) }
+        return try body(odb!)
     }
 
     // MARK: Config
@@ -132,6 +161,24 @@ final class GitRepository {
     }
 
     // MARK: Objects
+
+    /// Writes a small blob (through libgit2's loose backend) and returns its id.
+    func writeBlob(_ bytes: [UInt8]) throws -> GitOID {
+        var oid = git_oid()
+        try check(git_blob_create_from_buffer(&oid, pointer, bytes, bytes.count), "git_blob_create_from_buffer")
+        return GitOID(oid)
+    }
+
+    /// Whether object `id` is a blob (false when it is another type or cannot be read).
+    func isBlob(_ id: GitOID) -> Bool {
+        (try? withObjectDatabase { odb -> Bool in
+            var oid = id.raw
+            var size = 0
+            var type = GIT_OBJECT_INVALID
+            try check(git_odb_read_header(&size, &type, odb, &oid), "git_odb_read_header")
+            return type == GIT_OBJECT_BLOB
+        }) ?? false
+    }
 
     /// Writes a commit and returns its id. With `updateReference`, the ref (e.g. `HEAD`) moves to it,
     /// and libgit2 refuses if the ref no longer points at `parents.first`.

@@ -136,10 +136,10 @@ extension GitRepository {
     /// Makes another repository's objects readable through this handle (in memory only, never
     /// written to disk as alternates), so trees of two datasets can be compared.
     func addReadableObjects(fromGitDir otherGitDir: String) throws {
-        var odb: OpaquePointer?
-        try check(git_repository_odb(&odb, pointer), "git_repository_odb")
-        defer { git_odb_free(odb) }
-        try check(git_odb_add_disk_alternate(odb, otherGitDir + "/objects"), "git_odb_add_disk_alternate")
+        try withObjectDatabase { odb in
+            try check(git_odb_add_disk_alternate(odb, otherGitDir + "/objects"), "git_odb_add_disk_alternate")
+            try CheckedLooseBackend.install(on: odb, objectsPath: otherGitDir + "/objects", asAlternate: true)
+        }
     }
 
     /// The tree object `id`; the caller frees it.

@@ -54,10 +54,15 @@ final class PackWriter: @unchecked Sendable {
 
     /// Starts a blob entry of `objectSize` bytes; its zlib stream follows through `appendEntryBytes`.
     func beginBlob(id: GitOID, objectSize: Int) throws {
+        try beginEntry(id: id, type: 3, objectSize: objectSize)
+    }
+
+    /// Starts an entry of git object type `type` (1 commit, 2 tree, 3 blob, 4 tag).
+    func beginEntry(id: GitOID, type: UInt8, objectSize: Int) throws {
         entries.append(Entry(id: id, offset: size, crc: 0))
         entryCRC = UInt32(crc32(0, nil, 0))
-        // Type 3 (blob) in bits 4-6 of the first byte, the size 4 bits there and 7 per byte after.
-        var header: [UInt8] = [UInt8(0x30 | (objectSize & 0x0F))]
+        // The type in bits 4-6 of the first byte, the size 4 bits there and 7 per byte after.
+        var header: [UInt8] = [UInt8((type & 0x07) << 4) | UInt8(objectSize & 0x0F)]
         var rest = objectSize >> 4
         while rest > 0 {
             header[header.count - 1] |= 0x80

@@ -13,6 +13,8 @@ public struct SnapshotRecord: Sendable, Equatable {
     /// For a clone's first snapshot: the dataset and snapshot it was cloned from.
     public var clonedFromDataset: String?
     public var clonedFromSnapshot: String?
+    /// When `dsnap delete` hid it (nil while live): `dsnap gc --prune-deleted=AGE` counts from here.
+    public var deletedAt: Timestamp?
 
     public init(name: String, description: String, reason: SnapshotReason, nImages: Int, nVideos: Int,
                 trainingModelID: String?, trainingModelName: String?, createdAt: Timestamp, createdBy: String,
@@ -45,6 +47,7 @@ public struct SnapshotRecord: Sendable, Equatable {
         ]
         if let clonedFromDataset { members.append(("cloned_from_dataset", .string(clonedFromDataset))) }
         if let clonedFromSnapshot { members.append(("cloned_from_snapshot", .string(clonedFromSnapshot))) }
+        if let deletedAt { members.append(("deleted_at", .string(deletedAt.iso8601))) }
         return .object(members)
     }
 
@@ -65,5 +68,6 @@ public struct SnapshotRecord: Sendable, Equatable {
         self.createdBy = json["created_by"]?.stringValue ?? ""
         self.clonedFromDataset = json["cloned_from_dataset"]?.stringValue
         self.clonedFromSnapshot = json["cloned_from_snapshot"]?.stringValue
+        self.deletedAt = json["deleted_at"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
     }
 }

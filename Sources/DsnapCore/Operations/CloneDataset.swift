@@ -23,6 +23,9 @@ public enum CloneDataset {
         let target = try destination.map(checkedDestination) ?? defaultDestination(for: source.root)
         let datasetName = name ?? "\(source.name) (cloned)"
         guard !datasetName.isEmpty else { throw DatasetError.invalidName("the name is empty") }
+        // The snapshot is judged in the source, every entry and every object, before a folder is
+        // made or an object copied: a hostile or damaged snapshot leaves no trace.
+        try SnapshotTreeCheck.check(snapshot.tree, in: source, requireBlobs: true)
 
         let parent = target.parentPath
         let base = target.lastPathComponent

@@ -20,11 +20,17 @@ public enum EditSnapshot {
     }
 
     /// Hides a snapshot from every listing and look-up; its objects stay.
-    public static func delete(_ reference: String, in dataset: Dataset) throws -> Snapshot {
+    public static func delete(_ reference: String, in dataset: Dataset, context: OperationContext) throws -> Snapshot {
         let catalog = SnapshotCatalog(dataset: dataset)
         return try MetadataLock.withLock(on: dataset) {
             var snapshot = try catalog.resolve(reference)
             if snapshot.isCurrent { throw SnapshotError.cannotDeleteCurrent(id: snapshot.id.hex) }
+            // The record says when, first: `gc --prune-deleted=AGE` counts from it.
+            snapshot.record.deletedAt = context.now()
+            try catalog.writeRecord(snapshot.record, for: snapshot.id,
+                                    identity: Identity.resolve(explicit: nil, repository: dataset.repository,
+                                                               environment: context.environment),
+                                    context: context)
             try dataset.wrapGit {
                 try dataset.repository.setReference(SnapshotCatalog.deletedRefPrefix + snapshot.id.hex,
                                                     to: snapshot.id, message: "dsnap: delete")
@@ -35,7 +41,7 @@ public enum EditSnapshot {
     }
 
     /// Brings a deleted snapshot back.
-    public static func undelete(_ reference: String, in dataset: Dataset) throws -> Snapshot {
+    public static func undelete(_ reference: String, in dataset: Dataset, context: OperationContext) throws -> Snapshot {
         let catalog = SnapshotCatalog(dataset: dataset)
         return try MetadataLock.withLock(on: dataset) {
             var snapshot: Snapshot
@@ -50,6 +56,13 @@ public enum EditSnapshot {
                 try dataset.repository.deleteReference(SnapshotCatalog.deletedRefPrefix + snapshot.id.hex)
             }
             snapshot.isDeleted = false
+            if snapshot.record.deletedAt != nil {
+                snapshot.record.deletedAt = nil
+                try catalog.writeRecord(snapshot.record, for: snapshot.id,
+                                        identity: Identity.resolve(explicit: nil, repository: dataset.repository,
+                                                                   environment: context.environment),
+                                        context: context)
+            }
             return snapshot
         }
     }

@@ -61,7 +61,11 @@ public enum ReadStatus {
         // was written, and the index holds the current snapshot's tree.
         // After a restart that may have lost restored files, stat data proves nothing: every file is read.
         let statDataTrusted = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).isEmpty
-        if statDataTrusted, !knownChanged, let tree, StatCacheCheck.clean(dataset)?.cachedRootTree == tree { return [] }
+        if statDataTrusted, !knownChanged, let tree, StatCacheCheck.clean(dataset)?.cachedRootTree == tree {
+            // The tree itself is not read on this path: a missing one must not pass for clean.
+            try dataset.wrapGit { try dataset.repository.requireObject(tree) }
+            return []
+        }
         let deltas = try dataset.wrapGit {
             try dataset.repository.diffTreeToWorkTree(tree, trustingIndex: statDataTrusted)
         }
@@ -88,7 +92,10 @@ public enum ReadStatus {
         let current = try SnapshotCatalog(dataset: dataset).currentID().map { id in
             try dataset.wrapGit { try repository.commit(id).tree }
         }
-        if let current, StatCacheCheck.clean(dataset)?.cachedRootTree == current { return true }
+        if let current, StatCacheCheck.clean(dataset)?.cachedRootTree == current {
+            try dataset.wrapGit { try repository.requireObject(current) }
+            return true
+        }
         let index = try dataset.wrapGit { try repository.index() }
         guard try dataset.wrapGit({ try repository.diffIndexToWorkTree(index) }).allSatisfy({ delta in
             Dataset.isInternalPath(delta.newPath) || delta.newPath.hasSuffix("/")

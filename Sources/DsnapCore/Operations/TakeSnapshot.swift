@@ -23,6 +23,8 @@ public struct SnapshotResult: Sendable {
     public let snapshot: Snapshot
     /// Folders left out because they are git repositories of their own.
     public var skippedRepositories: [String] = []
+    /// Fifos, sockets and devices left out, with what each is.
+    public var skippedSpecialFiles: [(path: String, kind: String)] = []
     /// Files in the snapshot.
     public var fileCount = 0
     /// The snapshot that was current before, if any.
@@ -45,6 +47,7 @@ public enum TakeSnapshot {
         var result = try record(tree: written.tree, counts: written.counts, request: request, in: dataset,
                                 context: context)
         result.skippedRepositories = written.skippedRepositories
+        result.skippedSpecialFiles = written.skippedSpecialFiles
         result.fileCount = written.fileCount
         return result
     }

@@ -20,6 +20,9 @@ public struct FastSnapshotWriter: SnapshotWriter {
         if let index = StatCacheCheck.clean(dataset), let tree = index.cachedRootTree {
             return WrittenTree(tree: tree, counts: index.mediaCounts, fileCount: index.count, skippedRepositories: [])
         }
+        // Before anything is recorded: what the scan below would leave out in silence refuses
+        // the snapshot (or, for fifos and the like, is listed for a warning).
+        let audit = try WorkTreeAudit.run(dataset)
         let repository = dataset.repository
         let index = try dataset.wrapGit { try repository.index() }
         let objectsDirectory = dataset.gitDir + "/objects"
@@ -107,7 +110,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
         // passed the files just read, so none of them is "racy" for the next status.
         if let newest { StatCacheCheck.waitForClock(toPass: newest) }
         try dataset.wrapGit { try index.write() }
-        return WrittenTree(tree: tree, counts: counts,
-                           fileCount: index.entryCount, skippedRepositories: skipped)
+        return WrittenTree(tree: tree, counts: counts, fileCount: index.entryCount, skippedRepositories: skipped,
+                           skippedSpecialFiles: audit.specialFiles)
     }
 }

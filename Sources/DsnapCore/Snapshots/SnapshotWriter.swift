@@ -15,4 +15,13 @@ public struct WrittenTree: Sendable, Equatable {
     /// Folders left out because they are git repositories of their own (their files cannot be
     /// stored as plain files); the CLI warns about them.
     public let skippedRepositories: [String]
+    /// Fifos, sockets and devices left out (they are not content), with what each is; the CLI
+    /// warns about them.
+    public var skippedSpecialFiles: [(path: String, kind: String)] = []
+
+    public static func == (left: WrittenTree, right: WrittenTree) -> Bool {
+        left.tree == right.tree && left.counts == right.counts && left.fileCount == right.fileCount
+            && left.skippedRepositories == right.skippedRepositories
+            && left.skippedSpecialFiles.elementsEqual(right.skippedSpecialFiles) { $0 == $1 }
+    }
 }

@@ -1,0 +1,128 @@
+/// `dsnap gc`: reclaims space. Removes what nothing can reach (objects of killed or failed
+/// commits, temporary files of dead writers, loose copies of packed objects), packs small loose
+/// objects (records, trees, JSON sidecars; never media), and, when asked, purges deleted
+/// snapshots and autosaves past an age.
+///
+/// Safe by construction: what is kept is everything reachable from every ref (the ones plain
+/// git honours too), HEAD, the index and an interrupted restore's target; a store that cannot be
+/// walked whole is left untouched. Purges move refs only, objects go in the sweep after; a kill at
+/// any instant leaves a store the next gc finishes. The caller holds the exclusive lock.
+public enum CollectGarbage {
+    public struct Options: Sendable {
+        public var dryRun = false
+        /// Purge snapshots deleted longer ago than this many seconds; nil: keep them.
+        public var pruneDeletedAge: Int64?
+        /// Purge autosaves taken longer ago than this many seconds; nil: keep them.
+        public var pruneAutosavesAge: Int64?
+
+        public init(dryRun: Bool = false, pruneDeletedAge: Int64? = nil, pruneAutosavesAge: Int64? = nil) {
+            self.dryRun = dryRun
+            self.pruneDeletedAge = pruneDeletedAge
+            self.pruneAutosavesAge = pruneAutosavesAge
+        }
+    }
+
+    public struct Purged: Sendable {
+        public let snapshot: SnapshotLabel
+        /// `deleted` or `autosave`.
+        public let kind: String
+    }
+
+    public struct Report: Sendable {
+        public let dryRun: Bool
+        public let purged: [Purged]
+        public let objectsRemoved: Int
+        public let temporariesRemoved: Int
+        public let objectsPacked: Int
+        /// Bytes the files removed took, less the packs written.
+        public let bytesFreed: Int64
+    }
+
+    /// Loose objects at most this large (compressed) that are not media go into a pack.
+    static let smallObjectLimit: Int64 = 64 * 1024
+    /// Fewer small loose objects than this stay loose: a pack per handful would slow look-ups.
+    static let packingThreshold = 16
+
+    public static func run(_ options: Options, in dataset: Dataset, context: OperationContext,
+                           progress: ProgressSink?) throws -> Report {
+        let repository = dataset.repository
+        let purges = try purgeCandidates(options, in: dataset, now: context.now())
+        if !options.dryRun {
+            for purge in purges { try Tombstone.purge(purge.snapshot.id, now: context.now(), in: dataset) }
+        }
+        progress?.report(OperationProgress(phase: "finding what is needed", filesDone: 0))
+        var roots = try dataset.wrapGit { try repository.allReferenceTargets() + repository.indexedObjects() }
+        if options.dryRun {
+            // What the purges would leave: their refs no longer count.
+            let purged = Set(purges.map(\.snapshot.id))
+            roots.removeAll { purged.contains($0) }
+        }
+        if let target = RestoreMarker.target(in: dataset) { roots.append(target) }
+        let needed = try dataset.wrapGit { try repository.reachableObjects(from: roots) }
+
+        let store = LooseObjectStore(objectsPath: repository.objectsPath)
+        let packs = PackIndex.all(in: store.objectsPath)
+        var removed = 0
+        var freed: Int64 = 0
+        var small: [(id: GitOID, file: LooseObjectStore.File)] = []
+        let loose = store.objects()
+        for (position, (id, file)) in loose.enumerated() {
+            let packed = packs.contains { $0.contains(id) }
+            if !needed.contains(id) || packed {
+                if !options.dryRun { try store.remove(file) }
+                removed += 1
+                freed += file.bytes
+            } else if file.bytes <= smallObjectLimit && !store.isStoredBlocks(file) {
+                small.append((id, file))
+            }
+            if position % 1024 == 0 {
+                progress?.report(OperationProgress(phase: "sweeping", filesDone: position, filesTotal: loose.count))
+            }
+        }
+        let temporaries = store.temporaries()
+        for file in temporaries {
+            if !options.dryRun { try store.remove(file) }
+            freed += file.bytes
+        }
+        var packed = 0
+        if small.count >= packingThreshold {
+            progress?.report(OperationProgress(phase: "packing small objects", filesDone: 0, filesTotal: small.count))
+            packed = small.count
+            if !options.dryRun {
+                let packBytes = try store.pack(small)
+                freed += small.reduce(0) { $0 + $1.file.bytes } - packBytes
+            }
+        }
+        progress?.finish()
+        return Report(dryRun: options.dryRun, purged: purges, objectsRemoved: removed,
+                      temporariesRemoved: temporaries.count, objectsPacked: packed, bytesFreed: freed)
+    }
+
+    /// Deleted snapshots and autosaves past their age. Never the current snapshot, nor the
+    /// target of an interrupted restore.
+    private static func purgeCandidates(_ options: Options, in dataset: Dataset, now: Timestamp) throws -> [Purged] {
+        guard options.pruneDeletedAge != nil || options.pruneAutosavesAge != nil else { return [] }
+        let catalog = SnapshotCatalog(dataset: dataset)
+        let current = try catalog.currentID()
+        let restoring = RestoreMarker.target(in: dataset)
+        func isOlder(_ time: Timestamp, than age: Int64) -> Bool {
+            now.microseconds - time.microseconds >= age * 1_000_000
+        }
+        var result: [Purged] = []
+        if let age = options.pruneDeletedAge {
+            for snapshot in try catalog.snapshots(.deleted)
+            where isOlder(snapshot.record.deletedAt ?? snapshot.record.createdAt, than: age)
+                && snapshot.id != current && snapshot.id != restoring {
+                result.append(Purged(snapshot: SnapshotLabel(id: snapshot.id, name: snapshot.record.name), kind: "deleted"))
+            }
+        }
+        if let age = options.pruneAutosavesAge {
+            for snapshot in try catalog.snapshots(.liveWithAutosaves)
+            where snapshot.record.reason == .autosave && isOlder(snapshot.record.createdAt, than: age)
+                && snapshot.id != current && snapshot.id != restoring {
+                result.append(Purged(snapshot: SnapshotLabel(id: snapshot.id, name: snapshot.record.name), kind: "autosave"))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import XCTest
+
+/// Every work tree file not excluded by ignore rules is in the snapshot, or the command fails
+/// naming it: nothing is left out in silence.
+final class NothingSkippedE2ETests: XCTestCase {
+    private func sh(_ script: String, in directory: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try E2E.tool("sh", ["-c", script], in: directory)
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+    }
+
+    private func snapshotCount(_ root: String) throws -> Int {
+        try E2E.snapshotRefs(root).count
+    }
+
+    func testNamesWithControlCharactersAreStoredRestoredAndPrintedEscaped() throws {
+        let (data, _) = try makeDataset()
+        let names = ["new\nline.txt", "ctl\u{01}\u{1B}[31m.txt", "tab\tname.txt", "back\\slash.txt", "quote\".txt",
+                     " spaced .txt"]
+        for name in names { try data.write("content of \(name)", to: "names/" + name) }
+        try commit(["-m", "names"], in: data.path, now: "2026-03-01T10:00:01Z")
+        let listed = try E2E.git(["ls-tree", "-r", "-z", "--name-only", "HEAD", "names"], dataset: data.path).stdout
+        XCTAssertEqual(Set(listed.split(separator: "\0").map(String.init)), Set(names.map { "names/" + $0 }))
+
+        try FileManager.default.removeItem(atPath: data.path + "/names")
+        let status = try E2E.run(["status"], in: data.path)
+        expect(status, exit: 0)
+        XCTAssertFalse(status.stdout.contains("\u{1B}"), "a raw escape reached the terminal\n\(status.transcript)")
+        expect(try E2E.run(["restore", "current"], in: data.path), exit: 0)
+        for name in names {
+            XCTAssertEqual(try data.read("names/" + name), "content of \(name)", name.debugDescription)
+        }
+    }
+
+    func testANameThatIsNotUTF8IsRefusedNamingItUnlessIgnored() throws {
+        let (data, _) = try makeDataset()
+        try sh("printf x > \"$(printf 'bad\\377.txt')\"", in: data.path)
+        let before = try snapshotCount(data.path)
+        expectError(try E2E.run(["commit", "-m", "bad"], in: data.path), exit: 5, hint: true,
+                    mentioning: ["'bad\u{FFFD}.txt'", "UTF-8"])
+        XCTAssertEqual(try snapshotCount(data.path), before, "a snapshot was recorded")
+        try data.write("bad*.txt\n", to: ".dsnapignore")
+        expect(try E2E.run(["commit", "-q", "-m", "ignored"], in: data.path), exit: 0)
+    }
+
+    func testAPathBeyondPathMaxIsRefusedNamingItUnlessIgnored() throws {
+        let (data, _) = try makeDataset()
+        let segment = String(repeating: "d", count: 200)
+        // Relative `cd`s reach depths no absolute path can name.
+        try sh("mkdir deep && cd deep && for i in $(seq 22); do mkdir \(segment) && cd \(segment); done; "
+               + "printf leaf > leaf.txt", in: data.path)
+        let before = try snapshotCount(data.path)
+        expectError(try E2E.run(["commit", "-m", "deep"], in: data.path), exit: 5, hint: true,
+                    mentioning: ["'deep/\(segment)/", "longer than"])
+        XCTAssertEqual(try snapshotCount(data.path), before, "a snapshot was recorded")
+        try data.write("deep/\n", to: ".dsnapignore")
+        expect(try E2E.run(["commit", "-q", "-m", "ignored"], in: data.path), exit: 0)
+    }
+
+    func testFifosAreSkippedWithAWarning() throws {
+        let (data, _) = try makeDataset()
+        try sh("mkfifo queue && mkdir sub && mkfifo sub/pipe", in: data.path)
+        let run = expect(try E2E.run(["commit", "-q", "-m", "fifo"], in: data.path), exit: 0)
+        XCTAssertTrue(run.stderr.contains("dsnap: warning: skipped 'queue': it is a fifo"), run.transcript)
+        XCTAssertTrue(run.stderr.contains("dsnap: warning: skipped 'sub/pipe': it is a fifo"), run.transcript)
+    }
+
+    /// An unreadable folder or file refuses the snapshot with exit 5 naming it, and records
+    /// nothing. Root reads everything, so under root dsnap runs as `nobody` through setpriv.
+    func testUnreadableFoldersAndFilesFailNamingThem() throws {
+        let (data, _) = try makeDataset()
+        var prefix: [String] = []
+        if getuid() == 0 {
+            guard let nobody = getpwnam("nobody"),
+                  FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+                throw XCTSkip("running as root without setpriv or a 'nobody' user: cannot make a file unreadable")
+            }
+            let home = (data.path as NSString).deletingLastPathComponent + "/home"
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            try sh("chown -R \(nobody.pointee.pw_uid):\(nobody.pointee.pw_gid) '\(data.path)' '\(home)'", in: data.path)
+            prefix = ["/usr/bin/setpriv", "--reuid=\(nobody.pointee.pw_uid)", "--regid=\(nobody.pointee.pw_gid)",
+                      "--clear-groups", "env", "HOME=\(home)"]
+        }
+        func dsnap(_ arguments: [String]) throws -> DsnapRun {
+            guard !prefix.isEmpty else { return try E2E.run(arguments, in: data.path) }
+            let result = try E2E.tool(prefix[0], Array(prefix.dropFirst()) + [DsnapProcess.binary] + arguments,
+                                      in: data.path)
+            return DsnapRun(arguments: arguments, status: result.status, stdout: result.stdout, stderr: result.stderr,
+                            killedBySignal: false)
+        }
+        let before = try snapshotCount(data.path)
+        try sh("mkdir locked && printf s > locked/s.txt && chmod 000 locked", in: data.path)
+        expectError(try dsnap(["commit", "-m", "locked"]), exit: 5, hint: true, mentioning: ["/locked'"])
+        XCTAssertEqual(try snapshotCount(data.path), before)
+
+        try sh("chmod 755 locked && printf x > secret.txt && chmod 000 secret.txt", in: data.path)
+        expectError(try dsnap(["commit", "-m", "secret"]), exit: 5, hint: true, mentioning: ["/secret.txt'"])
+        XCTAssertEqual(try snapshotCount(data.path), before)
+
+        try sh("chmod 644 secret.txt", in: data.path)
+        expect(try dsnap(["commit", "-q", "-m", "readable"]), exit: 0)
+        let files = try E2E.git(["ls-tree", "-r", "--name-only", "HEAD"], dataset: data.path).stdout
+        XCTAssertTrue(files.contains("locked/s.txt") && files.contains("secret.txt"), files)
+    }
+}
