@@ -50,47 +50,15 @@ IN_PROCESS_SYNC = {"commit", "update", "delete", "undelete", "gc"}
 # Failures that are understood and reported elsewhere: (kind, operation, text in the problem, reason).
 # A trial whose every problem matches an entry is reported as KNOWN, not FAILED.
 KNOWN_FAILURES = [
-    ("kill", "restore", "partly written new file",
-     "documented in dsnap-restore(1) CRASHES: a file that did not exist may be partly written by a killed "
-     "restore (issue 15 item 5 asks for never-torn new files too)"),
-    ("syscall", "restore", "partly written new file",
-     "as above: a restore that fails part way may leave a new file partly written (dsnap-restore(1))"),
-    ("syscall", "*", "was ignored: the command exited 0",
-     "issue 15 item 3: fsync/syncfs results are not checked yet (being fixed on main)"),
     ("*", "*", "tmp_object_git2_",
      "libgit2 writes note objects through objects/tmp_object_git2_*; a killed update or commit, or a failed "
-     "unlink, leaves one; the rerun does not remove it (only gc does, where gc exists: checked after)"),
-    ("syscall", "delete", "(stale lock)",
-     "a ref lock (refs/dsnap/deleted/ID.lock) whose unlink fails stays; the next delete of that snapshot "
-     "then exits 1 'internal error in git_reference_create: failed to lock file'"),
-    ("syscall", "undelete", "(stale lock)", "as for delete: the tombstone's ref lock stays"),
-    ("syscall", "clone", "main.lock (stale lock)",
-     "a clone whose unlink of refs/heads/main.lock fails leaves it in the new dataset (the clone's first "
-     "commit removes it; gc does not)"),
-    ("kill", "delete", "failed to lock file",
-     "a delete killed while it holds refs/dsnap/deleted/ID.lock leaves it, and every later delete of that "
-     "snapshot exits 1 'internal error in git_reference_create: failed to lock file' (verify and gc see nothing)"),
-    ("kill", "delete", "(stale lock)", "as above"),
-    ("kill", "delete", "still listed by log --all", "as above: the rerun cannot delete it"),
-    ("kill", "delete", "has no tombstone after a successful delete", "as above"),
-    ("kill", "undelete", "(stale lock)", "as for delete: the tombstone's ref lock stays"),
-    ("syscall", "restore", "(a replaced file not deleted)",
-     "when the background flush cannot unlink a file the restore replaced, it stays in .dsnap/replaced/ "
-     "until the next restore's flush; dsnap gc does not remove it"),
-    ("syscall", "*", "interrupted (EINTR) was not retried",
-     "single write(2)/pwrite(2) calls outside the shared retrying loop: UnsyncedWorkTree.begin, "
-     "RestoreMarker.set, PackWriter.finish's pwrite, TaskJournal; EINTR there fails the command (exit 6)"),
-    ("syscall", "*", ".dsnap/tasks/",
-     "TaskJournal writes tasks/NAME.json.tmp then renames it; when the rename fails the .tmp stays, and "
-     "neither the rerun nor gc removes it"),
+     "unlink, leaves one that only dsnap gc removes (checked right after): its name says no process id, "
+     "so no other command can tell a dead writer's from a live one's"),
     ("syscall", "*", "died of signal 4",
-     "openat=EIO when=1 (the first openat of every thread fails, strace counts per thread) makes commit and "
-     "restore trap (SIGILL, 'Program crashed: Illegal instruction', exit 132) while StatCacheCheck.scan runs "
-     "on the worker threads; cause not yet found"),
+     "openat=EIO when=1 fails the first openat of every thread (strace counts per thread), libdispatch's "
+     "own included: its workqueue monitor crashes on purpose (SIGILL in _dispatch_workq_monitor_pools) when "
+     "it cannot read /proc/TID/stat. Not dsnap's code, and no disk error can reach /proc"),
     ("syscall", "*", "exit -4 for an injected", "as above"),
-    ("syscall", "undelete", "git_reference_delete",
-     "removing the tombstone ref fails with exit 1 'internal error in git_reference_delete: unknown error' "
-     "where an I/O error is exit 6"),
 ]
 
 TEMPORARY_WORK_TREE_PREFIX = ".dsnap-tmp-"          # Dataset.temporaryFilePrefix (restore, clone)

@@ -48,14 +48,19 @@ public enum UnsyncedWorkTree {
         let path = folder + "/" + token
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
-        let text = "boot \(currentBootID)\n\(operation)\n"
-        let written = text.withCString { Glibc.write(descriptor, $0, strlen($0)) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == text.utf8.count, synced == 0 else {
-            let failure = errno
+        var isOpen = true
+        do {
+            try FileWrite.all(descriptor, Array("boot \(currentBootID)\n\(operation)\n".utf8), path: path)
+            let synced = fsync(descriptor)
+            let syncError = errno
+            isOpen = false
+            let closed = close(descriptor)
+            guard synced == 0 else { throw StorageError.fromErrno(syncError, path: path) }
+            guard closed == 0 else { throw StorageError.fromErrno(errno, path: path) }
+        } catch {
+            if isOpen { close(descriptor) }
             unlink(path)
-            throw StorageError.fromErrno(failure, path: path)
+            throw error
         }
         do {
             try FileSystemSync.sync(paths: [folder, gitDir])

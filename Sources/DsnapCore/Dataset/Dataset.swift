@@ -144,6 +144,10 @@ public struct InternalError: Error, Sendable {
 extension GitFailure {
     /// Storage failures become `StorageError`s; anything else stays internal.
     func asDsnapError(path: String) -> Error {
+        // The disk failed under libgit2, which may say nothing more useful ("unknown error").
+        if osError != 0 && (kind == .other || kind == .locked || kind == .storage) {
+            return StorageError.fromErrno(osError, path: quotedPath ?? path)
+        }
         // libgit2 reports a file it may not open as "locked" (GIT_ELOCKED), with the OS's words.
         if kind == .locked, message.lowercased().contains("permission denied") {
             return StorageError.permissionDenied(path: quotedPath ?? path)

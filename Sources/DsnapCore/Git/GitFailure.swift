@@ -1,4 +1,5 @@
 import Clibgit2
+import Glibc
 
 /// A libgit2 call that failed, captured at once: `git_error_last()` is per-thread and the next
 /// call overwrites it, so every wrapper converts through `check(_:_:)` right after the call.
@@ -10,6 +11,20 @@ public struct GitFailure: Error, Sendable, Equatable {
     /// libgit2's error class (`git_error_t`): OS, zlib, ODB, ...
     public let errorClass: Int32
     public let message: String
+    /// `errno` right after the call, when it names a storage failure (EIO, ENOSPC, ...): some
+    /// libgit2 paths (unlinking a ref's lock file, say) fail with no message at all.
+    public var osError: Int32 = 0
+
+    public init(function: String, code: Int32, errorClass: Int32, message: String, osError: Int32 = 0) {
+        self.function = function
+        self.code = code
+        self.errorClass = errorClass
+        self.message = message
+        self.osError = osError
+    }
+
+    /// The errnos that mean the disk or file system failed us, whatever libgit2 said.
+    static let storageErrnos: Set<Int32> = [EIO, ENOSPC, EDQUOT, EROFS]
 
     /// What kind of failure this is, so callers can map it to a user-facing error.
     public var kind: Kind {
@@ -73,11 +88,13 @@ public struct GitFailure: Error, Sendable, Equatable {
 @discardableResult
 func check(_ result: Int32, _ function: String) throws -> Int32 {
     guard result < 0 else { return result }
+    let osError = errno
     var errorClass: Int32 = 0
     var message = "unknown error"
     if let last = git_error_last() {
         errorClass = last.pointee.klass
         if let text = last.pointee.message { message = String(cString: text) }
     }
-    throw GitFailure(function: function, code: result, errorClass: errorClass, message: message)
+    throw GitFailure(function: function, code: result, errorClass: errorClass, message: message,
+                     osError: GitFailure.storageErrnos.contains(osError) ? osError : 0)
 }

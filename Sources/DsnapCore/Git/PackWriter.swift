@@ -103,8 +103,8 @@ final class PackWriter: @unchecked Sendable {
             unlink(temporaryPath)
             return nil
         }
-        var count = UInt32(entries.count).bigEndian
-        guard pwrite(descriptor, &count, 4, 8) == 4 else { throw failure(temporaryPath) }
+        let count = UInt32(entries.count).bigEndian
+        try withUnsafeBytes(of: count) { try FileWrite.all(descriptor, $0, at: 8, path: temporaryPath) }
         let checksum = try checksumOfFile()
         try append(checksum)
         let name = "pack-" + GitOID(rawBytes: checksum).hex

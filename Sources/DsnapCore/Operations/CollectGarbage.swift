@@ -1,5 +1,6 @@
 /// `dsnap gc`: reclaims space. Removes what nothing can reach (objects of killed or failed
-/// commits, temporary files of dead writers, loose copies of packed objects), packs small loose
+/// commits, temporary files of dead writers, loose copies of packed objects, and the lock files,
+/// replaced files and half-written task records killed processes leave), packs small loose
 /// objects (records, trees, JSON sidecars; never media), and, when asked, purges deleted
 /// snapshots and autosaves past an age.
 ///
@@ -87,7 +88,7 @@ public enum CollectGarbage {
                 progress?.report(OperationProgress(phase: "sweeping", filesDone: position, filesTotal: loose.count))
             }
         }
-        let temporaries = store.temporaries()
+        let temporaries = store.temporaries() + Leftovers.find(in: dataset.gitDir)
         for file in temporaries {
             if !options.dryRun { try store.remove(file) }
             freed += file.bytes

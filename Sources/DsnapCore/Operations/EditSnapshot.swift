@@ -27,6 +27,8 @@ public enum EditSnapshot {
         return try MetadataLock.withLock(on: dataset) {
             var snapshot = try catalog.resolve(reference)
             if snapshot.isCurrent { throw SnapshotError.cannotDeleteCurrent(id: snapshot.id.hex) }
+            // Under the metadata lock no live dsnap writes this ref: a lock file is a killed one's.
+            StaleGitLock.remove(dataset.gitDir + "/" + Tombstone.refName(of: snapshot.id) + ".lock")
             // The record says when, first: `gc --prune-deleted=AGE` counts from it.
             snapshot.record.deletedAt = context.now()
             try catalog.writeRecord(snapshot.record, for: snapshot.id,
@@ -54,6 +56,7 @@ public enum EditSnapshot {
                 if let live = try? catalog.resolve(reference) { throw SnapshotError.notDeleted(id: live.id.hex) }
                 throw SnapshotError.noSuchDeleted(reference: reference)
             }
+            StaleGitLock.remove(dataset.gitDir + "/" + Tombstone.refName(of: snapshot.id) + ".lock")
             try dataset.wrapGit {
                 try dataset.repository.deleteReference(SnapshotCatalog.deletedRefPrefix + snapshot.id.hex)
             }

@@ -25,12 +25,21 @@ enum RestoreMarker {
         let temporary = path + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: temporary) }
-        let text = target.hex + "\n"
-        let written = text.withCString { write(descriptor, $0, strlen($0)) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == text.utf8.count, synced == 0 else { throw StorageError.fromErrno(errno, path: temporary) }
-        guard rename(temporary, path) == 0 else { throw StorageError.fromErrno(errno, path: path) }
+        var isOpen = true
+        do {
+            try FileWrite.all(descriptor, Array((target.hex + "\n").utf8), path: temporary)
+            let synced = fsync(descriptor)
+            let syncError = errno
+            isOpen = false
+            let closed = close(descriptor)
+            guard synced == 0 else { throw StorageError.fromErrno(syncError, path: temporary) }
+            guard closed == 0 else { throw StorageError.fromErrno(errno, path: temporary) }
+            guard rename(temporary, path) == 0 else { throw StorageError.fromErrno(errno, path: path) }
+        } catch {
+            if isOpen { close(descriptor) }
+            unlink(temporary)
+            throw error
+        }
     }
 
     static func clear(in dataset: Dataset) {

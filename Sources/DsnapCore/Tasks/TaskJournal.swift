@@ -41,13 +41,11 @@ public enum TaskJournal {
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return }
         let bytes = Array((JSONWriter.render(record.json) + "\n").utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress!, $0.count) }
-        close(descriptor)
-        guard written == bytes.count else {
+        let written = (try? FileWrite.all(descriptor, bytes, path: temporary)) != nil
+        guard close(descriptor) == 0, written, rename(temporary, path) == 0 else {
             unlink(temporary)
             return
         }
-        rename(temporary, path)
     }
 
     static func prune(gitDir: String) {
