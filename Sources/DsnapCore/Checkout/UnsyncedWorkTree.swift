@@ -46,22 +46,7 @@ public enum UnsyncedWorkTree {
         clock_gettime(CLOCK_REALTIME, &now)
         let token = "\(getpid())-\(now.tv_sec)\(Int(now.tv_nsec).zeroPadded(9))"
         let path = folder + "/" + token
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
-        var isOpen = true
-        do {
-            try FileWrite.all(descriptor, Array("boot \(currentBootID)\n\(operation)\n".utf8), path: path)
-            let synced = fsync(descriptor)
-            let syncError = errno
-            isOpen = false
-            let closed = close(descriptor)
-            guard synced == 0 else { throw StorageError.fromErrno(syncError, path: path) }
-            guard closed == 0 else { throw StorageError.fromErrno(errno, path: path) }
-        } catch {
-            if isOpen { close(descriptor) }
-            unlink(path)
-            throw error
-        }
+        try FileWrite.durably(Array("boot \(currentBootID)\n\(operation)\n".utf8), to: path)
         do {
             try FileSystemSync.sync(paths: [folder, gitDir])
         } catch {

@@ -23,22 +23,11 @@ enum RestoreMarker {
     static func set(_ target: GitOID, in dataset: Dataset) throws {
         let path = path(in: dataset)
         let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: temporary) }
-        var isOpen = true
-        do {
-            try FileWrite.all(descriptor, Array((target.hex + "\n").utf8), path: temporary)
-            let synced = fsync(descriptor)
-            let syncError = errno
-            isOpen = false
-            let closed = close(descriptor)
-            guard synced == 0 else { throw StorageError.fromErrno(syncError, path: temporary) }
-            guard closed == 0 else { throw StorageError.fromErrno(errno, path: temporary) }
-            guard rename(temporary, path) == 0 else { throw StorageError.fromErrno(errno, path: path) }
-        } catch {
-            if isOpen { close(descriptor) }
+        try FileWrite.durably(Array((target.hex + "\n").utf8), to: temporary)
+        guard rename(temporary, path) == 0 else {
+            let failure = errno
             unlink(temporary)
-            throw error
+            throw StorageError.fromErrno(failure, path: path)
         }
     }
 

@@ -21,4 +21,26 @@ enum FileWrite {
     static func all(_ descriptor: Int32, _ bytes: [UInt8], at offset: Int? = nil, path: String) throws {
         try bytes.withUnsafeBytes { try all(descriptor, $0, at: offset, path: path) }
     }
+
+    /// Creates (or truncates) the small file at `path` with `bytes`, on disk when this returns:
+    /// written, fsynced and closed, each result checked. A failure removes the file. The caller
+    /// flushes the folder when the file's name must survive a power cut too.
+    static func durably(_ bytes: [UInt8], to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
+        var isOpen = true
+        do {
+            try all(descriptor, bytes, path: path)
+            let synced = fsync(descriptor)
+            let syncError = errno
+            isOpen = false
+            let closed = close(descriptor)
+            guard synced == 0 else { throw StorageError.fromErrno(syncError, path: path) }
+            guard closed == 0 else { throw StorageError.fromErrno(errno, path: path) }
+        } catch {
+            if isOpen { close(descriptor) }
+            unlink(path)
+            throw error
+        }
+    }
 }
