@@ -190,6 +190,34 @@ final class VerifyGCE2ETests: XCTestCase {
         expectError(try E2E.run(["gc", "--prune-deleted=soon"], in: dataset.path), exit: 2, mentioning: ["'soon'"])
     }
 
+    /// A snapshot in the middle of a straight line of snapshots: purging it frees what only it
+    /// held, although a later snapshot was taken on top of it (git's shallow file cuts the link).
+    func testPurgingASnapshotWithDescendantsFreesWhatOnlyItHeld() throws {
+        let (dataset, creation) = try makeDataset()
+        try dataset.write("{\"draft\": \"only in the middle snapshot\"}", to: "images/draft.json")
+        let middle = try idOf(try commit(["-m", "middle"], in: dataset.path))
+        let blob = try git(["rev-parse", "HEAD:images/draft.json"], in: dataset)
+        try FileManager.default.removeItem(atPath: dataset.path + "/images/draft.json")
+        let last = try idOf(try commit(["-m", "last"], in: dataset.path))
+        expect(try E2E.run(["delete", "middle"], in: dataset.path), exit: 0)
+        let dry = try jsonObject(E2E.run(["gc", "--prune-deleted=now", "--dry-run", "--json"], in: dataset.path))
+        XCTAssertGreaterThanOrEqual(dry["objects_removed"] as? Int ?? 0, 3, "commit, tree and blob: \(dry)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: objectPath(blob, in: dataset)), "dry run removed")
+        expect(try E2E.run(["gc", "--prune-deleted=now"], in: dataset.path), exit: 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: objectPath(blob, in: dataset)), "its blob stayed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: objectPath(middle, in: dataset)), "its commit stayed")
+        let shallow = try String(contentsOfFile: dataset.path + "/.dsnap/shallow", encoding: .utf8)
+        XCTAssertEqual(shallow, last + "\n")
+        try expectSound(dataset)
+        // The later snapshot still names its parent; plain git's log and gc stop there.
+        XCTAssertEqual(try show("last", in: dataset.path)["parent_snapshot_id"] as? String, middle)
+        XCTAssertEqual(try git(["log", "--format=%H"], in: dataset), last)
+        let gitGC = try E2E.git(["gc", "--prune=now", "--quiet"], dataset: dataset.path)
+        XCTAssertEqual(gitGC.status, 0, gitGC.stderr)
+        try expectSound(dataset)
+        expect(try E2E.run(["restore", "--discard", try idOf(creation)], in: dataset.path), exit: 0)
+    }
+
     func testPruneAutosavesNeverTakesTheCurrentSnapshot() throws {
         let (dataset, _) = try makeDataset()
         try dataset.write("{\"draft\": 1}", to: "images/draft.json")

@@ -3,10 +3,11 @@ import Clibgit2
 /// Which objects something still needs: the ones `dsnap gc` must keep.
 extension GitRepository {
     /// Every object reachable from `roots` (commits, trees, blobs, and whatever a root is):
-    /// commits through their parents and trees, trees through their entries. A tree met again
-    /// is not read again. Throws (and the caller deletes nothing) when an object cannot be read:
-    /// a store that is already damaged is not the place to guess what is safe to remove.
-    func reachableObjects(from roots: [GitOID]) throws -> Set<GitOID> {
+    /// commits through their parents (but not those of `shallow` commits, as git does) and
+    /// trees, trees through their entries. A tree met again is not read again. Throws (and the
+    /// caller deletes nothing) when an object cannot be read: a store that is already damaged is
+    /// not the place to guess what is safe to remove.
+    func reachableObjects(from roots: [GitOID], shallow: Set<GitOID> = []) throws -> Set<GitOID> {
         var reached: Set<GitOID> = []
         var pending: [GitOID] = []
         for root in roots where reached.insert(root).inserted { pending.append(root) }
@@ -17,7 +18,8 @@ extension GitRepository {
                                  errorClass: Int32(GIT_ERROR_ODB.rawValue), message: "object \(id.hex) is missing")
             case .commit:
                 let commit = try self.commit(id)
-                for next in commit.parents + [commit.tree] where reached.insert(next).inserted { pending.append(next) }
+                let parents = shallow.contains(id) ? [] : commit.parents
+                for next in parents + [commit.tree] where reached.insert(next).inserted { pending.append(next) }
             case .tree:
                 for entry in try treeLevel(id) {
                     // A gitlink names a commit of another repository: nothing of ours.

@@ -51,6 +51,9 @@ public enum CollectGarbage {
         // Purged now, or by an earlier gc that may have been killed before its reflogs were cut.
         let purged = Set(purges.map(\.snapshot.id)).union(try Tombstone.purgedIDs(in: dataset))
         if !options.dryRun {
+            // Kept snapshots taken on top of a purged one keep no link to it (git's shallow file),
+            // or it would stay reachable as their parent and free nothing.
+            try ShallowFile.add(try children(of: Set(purges.map(\.snapshot.id)), in: dataset), gitDir: dataset.gitDir)
             let identity = Identity.resolve(explicit: nil, repository: repository, environment: context.environment)
             for purge in purges {
                 try Tombstone.purge(purge.snapshot.id, now: context.now(), identity: identity, in: dataset)
@@ -64,7 +67,9 @@ public enum CollectGarbage {
         // What the purges leave (in a dry run, would leave): their commits no longer count.
         roots.removeAll { purged.contains($0) }
         if let target = RestoreMarker.target(in: dataset) { roots.append(target) }
-        let needed = try dataset.wrapGit { try repository.reachableObjects(from: roots) }
+        var shallow = ShallowFile.read(gitDir: dataset.gitDir)
+        if options.dryRun { shallow.formUnion(try children(of: Set(purges.map(\.snapshot.id)), in: dataset)) }
+        let needed = try dataset.wrapGit { try repository.reachableObjects(from: roots, shallow: shallow) }
         // An index whose cache tree cannot be read may name any tree: none is removed then.
         let mayRemoveTrees = indexed != nil
 
@@ -107,6 +112,18 @@ public enum CollectGarbage {
         progress?.finish()
         return Report(dryRun: options.dryRun, purged: purges, objectsRemoved: removed,
                       temporariesRemoved: temporaries.count, objectsPacked: packed, bytesFreed: freed)
+    }
+
+    /// The snapshots not in `purged` whose parent is: every snapshot ref's and tombstone's commit.
+    private static func children(of purged: Set<GitOID>, in dataset: Dataset) throws -> Set<GitOID> {
+        guard !purged.isEmpty else { return [] }
+        let catalog = SnapshotCatalog(dataset: dataset)
+        var found: Set<GitOID> = []
+        for id in try catalog.allIDs() where !purged.contains(id) {
+            let parents = try dataset.wrapGit { try dataset.repository.commit(id).parents }
+            if parents.contains(where: purged.contains) { found.insert(id) }
+        }
+        return found
     }
 
     /// Deleted snapshots and autosaves past their age. Never the current snapshot, nor the

@@ -51,6 +51,7 @@ struct StoreWalk {
     private var records: [GitOID: SnapshotRecord] = [:]
     private var noteBlobs: [GitOID: GitOID] = [:]
     private var liveIDs: [GitOID] = []
+    private lazy var shallow = ShallowFile.read(gitDir: dataset.gitDir)
     private var deletedIDs: Set<GitOID> = []
 
     init(dataset: Dataset) {
@@ -206,7 +207,8 @@ struct StoreWalk {
             noteObjectFailure(snapshot.id, error: error, path: nil, snapshot: snapshot)
             return
         }
-        commit.parents.forEach { enqueue($0) }
+        // A parent gc purged is not kept (the snapshot is in git's shallow file).
+        if !shallow.contains(snapshot.id) { commit.parents.forEach { enqueue($0) } }
         guard let counts = walkTree(commit.tree, path: "", snapshot: snapshot) else { return }
         if let record = records[snapshot.id], record.nImages != counts.images || record.nVideos != counts.videos {
             problems.append(VerifyProblem(
