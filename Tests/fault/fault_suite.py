@@ -54,6 +54,10 @@ KNOWN_FAILURES = [
      "libgit2 writes note objects through objects/tmp_object_git2_*; a killed update or commit, or a failed "
      "unlink, leaves one that only dsnap gc removes (checked right after): its name says no process id, "
      "so no other command can tell a dead writer's from a live one's"),
+    ("syscall", "delete", ".lock (stale lock)",
+     "libgit2 leaves a ref's lock file when unlinking it fails after the ref itself was written (the command "
+     "succeeded); the next delete or undelete of that snapshot, or dsnap gc, removes it"),
+    ("syscall", "undelete", ".lock (stale lock)", "as for delete"),
     ("syscall", "*", "died of signal 4",
      "openat=EIO when=1 fails the first openat of every thread (strace counts per thread), libdispatch's "
      "own included: its workqueue monitor crashes on purpose (SIGILL in _dispatch_workq_monitor_pools) when "
