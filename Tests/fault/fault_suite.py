@@ -50,10 +50,6 @@ IN_PROCESS_SYNC = {"commit", "update", "delete", "undelete", "gc"}
 # Failures that are understood and reported elsewhere: (kind, operation, text in the problem, reason).
 # A trial whose every problem matches an entry is reported as KNOWN, not FAILED.
 KNOWN_FAILURES = [
-    ("*", "*", "tmp_object_git2_",
-     "libgit2 writes note objects through objects/tmp_object_git2_*; a killed update or commit, or a failed "
-     "unlink, leaves one that only dsnap gc removes (checked right after): its name says no process id, "
-     "so no other command can tell a dead writer's from a live one's"),
     ("syscall", "delete", ".lock (stale lock)",
      "libgit2 leaves a ref's lock file when unlinking it fails after the ref itself was written (the command "
      "succeeded); the next delete or undelete of that snapshot, or dsnap gc, removes it"),

@@ -9,7 +9,8 @@ import Glibc
 /// the disk one request per object (D1's first snapshot: 10,400 writes for 1 GB, 1,200 merged),
 /// where a sync lets the kernel's flusher submit many objects at once, merged where they are
 /// adjacent (6,200-7,800 writes, 16,000 merged). On a disk that limits requests per second that
-/// is what counts: `cp -r` + `sync` of the same data is 650 writes (session 5, /proc/diskstats).
+/// is what counts: `cp -r` + `sync` of the same data is 650 writes (bench/RESULTS.md, 2026-11-29,
+/// a39ca28, /proc/diskstats).
 /// After each sync it lets go of the page cache of the object files written before it began
 /// (`WrittenPages`), so the next objects reuse that memory.
 final class BackgroundWriteBack: @unchecked Sendable {

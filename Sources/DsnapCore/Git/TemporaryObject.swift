@@ -106,10 +106,12 @@ final class TemporaryObject {
         if named { unlink(path) }
     }
 
-    /// Removes the temporary objects and packs of a dsnap that was killed while writing. Only
-    /// a caller holding the dataset's exclusive lock may call it: no other writer is running.
+    /// Removes the temporary objects and packs of a dsnap that was killed while writing (libgit2's
+    /// too: it writes records through `objects/tmp_object_git2_*`). Only a caller holding the
+    /// dataset's exclusive lock may call it: no other writer is running.
     static func removeLeftovers(in objectsDirectory: String) {
-        for (folder, prefix) in [(objectsDirectory, "tmp_dsnap_"), (objectsDirectory + "/pack", PackWriter.temporaryPrefix)] {
+        for (folder, prefix) in [(objectsDirectory, "tmp_dsnap_"), (objectsDirectory, "tmp_object_git2_"),
+                                 (objectsDirectory + "/pack", PackWriter.temporaryPrefix)] {
             for name in DirectoryNames.list(folder) where name.hasPrefix(prefix) { unlink(folder + "/" + name) }
         }
     }

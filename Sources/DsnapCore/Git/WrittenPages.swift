@@ -9,8 +9,9 @@ import Glibc
 /// of 1 GiB, twice). The copy into the page cache was a third of a D1 first snapshot's CPU.
 /// Pages let go right after their sync return to the allocator still backed, and the next
 /// objects reuse them: D1's first snapshot was faster in 10 of 11 interleaved pairs by hand, by
-/// 0.1-0.5 s of 4-5 s (bench/RESULTS.md, session 7). A snapshot also no longer leaves a second copy of the
-/// data in the page cache; a clone right after it reads the objects from the disk (`ObjectPrefetch`).
+/// 0.1-0.5 s of 4-5 s (bench/RESULTS.md, 2026-11-29, 7a85ede). A snapshot also no longer leaves a
+/// second copy of the data in the page cache; a clone right after it reads the objects from the
+/// disk (`ObjectPrefetch`).
 ///
 /// Paths, not open descriptors: a snapshot writes hundreds of files between two syncs, more
 /// than a default limit of 1,024 open files leaves room for.

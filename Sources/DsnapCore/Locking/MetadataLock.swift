@@ -13,8 +13,14 @@ enum MetadataLock {
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else { throw StorageError.fromErrno(errno, path: path) }
         }
-        // Holding the lock, any libgit2 lock file on the notes ref is a leftover of a killed writer.
+        // Holding the lock, any libgit2 lock file on the notes ref is a leftover of a killed writer,
+        // and so is a temporary object libgit2 was writing a record through: record writers hold
+        // this lock, and the only other writer of objects (a snapshot) holds the dataset's lock
+        // exclusively, which no holder of this one can be running beside.
         StaleGitLock.remove(dataset.gitDir + "/" + SnapshotCatalog.notesRef + ".lock")
+        for name in DirectoryNames.list(dataset.gitDir + "/objects") where name.hasPrefix("tmp_object_git2_") {
+            unlink(dataset.gitDir + "/objects/" + name)
+        }
         return try body()
     }
 }

@@ -63,11 +63,9 @@ struct StoreWalk {
     /// HEAD must be dsnap's branch, at a live snapshot; refs must name what they point at; every
     /// tombstone must hide a snapshot dsnap has (or record that it was purged).
     mutating func checkHeadAndRefs() {
-        let headText = (try? String(contentsOfFile: dataset.gitDir + "/HEAD", encoding: .utf8)) ?? ""
-        if headText.trimmed(newlines: true) != "ref: refs/heads/main" {
-            problems.append(VerifyProblem(
-                kind: .reference, detail: "HEAD is not on dsnap's branch 'main' (plain git moved it?)",
-                fix: "run 'git --git-dir=\(dataset.gitDir) symbolic-ref HEAD refs/heads/main', then 'dsnap status'"))
+        if !SnapshotCatalog(dataset: dataset).headIsOnBranch {
+            let error = StorageError.headMoved(gitDir: dataset.gitDir)
+            problems.append(VerifyProblem(kind: .reference, detail: error.message, fix: error.hint))
         }
         let prefix = SnapshotCatalog.snapshotRefPrefix
         let names = (try? repository.referenceNames(matching: prefix + "*")) ?? []
@@ -92,13 +90,14 @@ struct StoreWalk {
             }
             liveIDs.append(id)
         }
+        let withRefs = Set(liveIDs)
         let deletedPrefix = SnapshotCatalog.deletedRefPrefix
         for name in (try? repository.referenceNames(matching: deletedPrefix + "*")) ?? [] {
             guard let id = GitOID(hex: String(name.dropFirst(deletedPrefix.count))) else {
                 problems.append(VerifyProblem(kind: .reference, detail: "tombstone '\(name)' does not name a snapshot id"))
                 continue
             }
-            if liveIDs.contains(id) {
+            if withRefs.contains(id) {
                 deletedIDs.insert(id)
             } else if (try? Tombstone.purgeRecord(of: id, in: dataset)) == nil {
                 problems.append(VerifyProblem(kind: .reference, object: id,
@@ -106,7 +105,7 @@ struct StoreWalk {
             }
         }
         liveIDs.removeAll { deletedIDs.contains($0) }
-        if let head = try? repository.headCommit(), !liveIDs.contains(head) {
+        if let head = try? repository.headCommit(), !withRefs.contains(head) || deletedIDs.contains(head) {
             problems.append(VerifyProblem(kind: .reference, object: head,
                                           detail: "HEAD points at \(head.short), which is not a live snapshot",
                                           fix: "run 'dsnap restore SNAP' to make a snapshot current"))

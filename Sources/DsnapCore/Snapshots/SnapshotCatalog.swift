@@ -45,11 +45,14 @@ public struct SnapshotCatalog {
     /// moved HEAD off dsnap's branch: which snapshot is current is then unknown, and a commit or
     /// restore would report a new current snapshot that HEAD does not name.
     public func currentID() throws -> GitOID? {
-        let text = (try? String(contentsOfFile: dataset.gitDir + "/HEAD", encoding: .utf8)) ?? ""
-        guard text.trimmed(newlines: true) == "ref: " + Dataset.branch else {
-            throw StorageError.headMoved(gitDir: dataset.gitDir)
-        }
+        guard headIsOnBranch else { throw StorageError.headMoved(gitDir: dataset.gitDir) }
         return try dataset.wrapGit { try dataset.repository.headCommit() }
+    }
+
+    /// Whether HEAD is the symbolic ref to dsnap's branch, as dsnap always leaves it.
+    var headIsOnBranch: Bool {
+        let text = (try? String(contentsOfFile: dataset.gitDir + "/HEAD", encoding: .utf8)) ?? ""
+        return text.trimmed(newlines: true) == "ref: " + Dataset.branch
     }
 
     /// Snapshots newest first.
