@@ -82,4 +82,32 @@ final class DiskFullE2ETests: XCTestCase {
         XCTAssertEqual(String(size), blob.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         XCTAssertEqual(try DsnapProcess.runTool("git", ["--git-dir=.dsnap", "fsck", "--full"], in: data).status, 0)
     }
+
+    func testAGCOnAFullDiskExits6LeavesNoPartialPackAndTheNextOneWorks() throws {
+        let disk = try tinyDisk(megabytes: 4)
+        let data = disk + "/ds"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        for index in 0..<100 { try "{\"i\": \(index)}".write(toFile: data + "/s\(index).json", atomically: false, encoding: .utf8) }
+        XCTAssertEqual(try DsnapProcess.run(["init", "-q"], in: data).status, 0)
+        // Fill the disk to the last byte: a file grows until the write fails.
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: { () -> String in
+            FileManager.default.createFile(atPath: disk + "/filler", contents: nil)
+            return disk + "/filler"
+        }()))
+        let chunk = Data(count: 64 * 1024)
+        while (try? handle.write(contentsOf: chunk)) != nil {}
+        try? handle.close()
+
+        let full = try DsnapProcess.run(["gc"], in: data)
+        XCTAssertEqual(full.status, 6, full.stderr)
+        XCTAssertTrue(full.stderr.hasPrefix("dsnap: error: no space left on device"), full.stderr)
+        let packs = (try? FileManager.default.contentsOfDirectory(atPath: data + "/.dsnap/objects/pack")) ?? []
+        XCTAssertEqual(packs.filter { $0.hasPrefix("tmp_") }, [], "a partial pack was left behind")
+        XCTAssertEqual(try DsnapProcess.runTool("git", ["--git-dir=.dsnap", "fsck", "--full"], in: data).status, 0)
+
+        try FileManager.default.removeItem(atPath: disk + "/filler")
+        let after = try DsnapProcess.run(["gc"], in: data)
+        XCTAssertEqual(after.status, 0, after.stderr)
+        XCTAssertEqual(try DsnapProcess.run(["verify"], in: data).status, 0)
+    }
 }

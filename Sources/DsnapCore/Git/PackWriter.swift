@@ -41,8 +41,14 @@ final class PackWriter: @unchecked Sendable {
         temporaryPath = packDirectory + "/" + Self.temporaryPrefix + "\(getpid())_\(number)"
         descriptor = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
         guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: temporaryPath) }
-        // The header, with a zero count until `finish` knows it.
-        try append([0x50, 0x41, 0x43, 0x4B, 0, 0, 0, 2, 0, 0, 0, 0])
+        // The header, with a zero count until `finish` knows it. A full disk fails it: nothing
+        // is left behind.
+        do {
+            try append([0x50, 0x41, 0x43, 0x4B, 0, 0, 0, 2, 0, 0, 0, 0])
+        } catch {
+            unlink(temporaryPath)
+            throw error
+        }
     }
 
     deinit {
