@@ -5,7 +5,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := .build/release/dsnap
 
-.PHONY: all deps build release demo test install uninstall lint-man bench-quick clean
+.PHONY: all deps build release demo test fuzz install uninstall lint-man bench-quick clean
 
 all: build
 
@@ -28,6 +28,11 @@ demo: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-swift-testing
+
+# Each libFuzzer target for FUZZ_SECONDS, one after another (see README, Fuzzing); stops at a crash.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@for target in arguments json loose-object pack; do scripts/fuzz $$target $(FUZZ_SECONDS) || exit 1; done
 
 # Proves the benchmark script works (tiny sizes, no timing assertions); `bench/run` is the real one.
 bench-quick: release
