@@ -55,12 +55,13 @@ final class ObjectReaderFuzzRegressionTests: XCTestCase {
         }
     }
 
-    func testAPackEntryWithTheLargestSizeThatFitsIsReadAsTruncated() throws {
-        // Nine size bytes, the last carrying bits 60-62: the largest size git can write. The
-        // stream is tiny, so the read fails as truncated (no trap in the buffer sizing).
+    func testAPackEntryOfTheLargestSizeThatFitsIsReadAsTruncated() throws {
+        // Ten size bytes, all bits set up to bit 62 (the last byte carries bits 60-62): 2^63 - 1,
+        // the largest size that fits. The stream is tiny, so the read fails as truncated, where
+        // adding the stream's slack to the size used to overflow.
         let id = [UInt8](repeating: 0x5A, count: 20)
-        let entry: [UInt8] = [0xBF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF,
-                              0x00, 0x00, 0x00, 0x01]
+        let entry: [UInt8] = [0xBF] + [UInt8](repeating: 0xFF, count: 8) + [0x07]
+            + [0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01]
         _ = try write(Array("PACK".utf8) + [0, 0, 0, 2, 0, 0, 0, 1] + entry, to: "pack-b.pack")
         let index = try XCTUnwrap(PackIndex(indexPath: try write(indexBytes(ids: [id], offsets: [12]), to: "pack-b.idx")))
         let packed = try XCTUnwrap(LooseObjectReader.packedEntry(GitOID(rawBytes: id), packs: [index], files: OpenPacks()))
