@@ -16,9 +16,10 @@ public final class ScratchFile: @unchecked Sendable {
         precondition(descriptor >= 0, "cannot create \(path)")
     }
 
-    /// Makes the file hold exactly `bytes`.
+    /// Makes the file hold exactly `bytes`, its offset back at the start (a reader that appends
+    /// through the descriptor, as the kernel copy does, must start from an empty file).
     public func replace<Bytes: Collection>(with bytes: Bytes) where Bytes.Element == UInt8 {
-        precondition(ftruncate(descriptor, 0) == 0)
+        precondition(ftruncate(descriptor, 0) == 0 && lseek(descriptor, 0, SEEK_SET) == 0)
         let array = Array(bytes)
         let written = array.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
         precondition(written == array.count, "cannot write \(path)")
