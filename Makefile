@@ -5,7 +5,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := .build/release/dsnap
 
-.PHONY: all deps build release demo test torture install uninstall lint-man bench-quick clean
+.PHONY: all deps build release demo test torture fuzz install uninstall lint-man bench-quick clean
 
 all: build
 
@@ -34,6 +34,11 @@ test: deps
 # SEED=N repeats a run; ONLY=KIND[:OPERATION] narrows it (see Tests/fault/fault_suite.py --help).
 torture: release
 	python3 Tests/fault/fault_suite.py --torture --bin $(BIN_RELEASE) $(if $(SEED),--seed $(SEED)) $(if $(ONLY),--only $(ONLY))
+
+# Each libFuzzer target for FUZZ_SECONDS, one after another (see README, Fuzzing); stops at a crash.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@for target in arguments json loose-object pack; do scripts/fuzz $$target $(FUZZ_SECONDS) || exit 1; done
 
 # Proves the benchmark script works (tiny sizes, no timing assertions); `bench/run` is the real one.
 bench-quick: release

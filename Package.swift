@@ -25,3 +25,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets, built only by scripts/fuzz (DSNAP_FUZZ=1, build folder .build-fuzz), so a
+// plain `swift build` or `make test` never sees them.
+if Context.environment["DSNAP_FUZZ"] != nil {
+    package.targets.append(.target(name: "CFuzzDriver", path: "fuzz/targets/CFuzzDriver"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "fuzz/targets/FuzzSupport"))
+    for (name, library) in [("fuzz-arguments", "DsnapCLI"), ("fuzz-json", "DsnapCore"),
+                            ("fuzz-loose-object", "DsnapCore"), ("fuzz-pack", "DsnapCore")] {
+        package.targets.append(.executableTarget(name: name, dependencies: [.target(name: library), "FuzzSupport"],
+                                                 path: "fuzz/targets/\(name)"))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

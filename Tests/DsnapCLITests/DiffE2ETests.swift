@@ -518,6 +518,36 @@ final class DiffE2ETests: XCTestCase {
                        [[#""high""#, "+1", "-0"], [#""low""#, "+0", "-1"]])
     }
 
+    func testJSONNestedDeeperThanTheLimitIsNamedInAWarning() throws {
+        // Valid JSON, but 513 levels deep: not compared field by field, and the warning says why
+        // (not "not valid JSON"), names the file and side, and the file is still listed.
+        let (data, _) = try makeDataset()
+        let deep = { (leaf: String) in String(repeating: "[", count: 513) + leaf + String(repeating: "]", count: 513) }
+        try data.write(deep("1"), to: "meta/deep.json")
+        XCTAssertEqual(try dsnap(["commit", "-q", "-m", "deep"], in: data.path).status, 0)
+        try data.write(deep("2"), to: "meta/deep.json")
+
+        let (diff, run) = try json(["diff", "--json"], in: data.path)
+        let warning = "'meta/deep.json' (old side) is nested deeper than 512 levels (line 1, column 513): "
+            + "its fields are not compared"
+        XCTAssertTrue(run.stderr.contains("dsnap: warning: " + warning), run.transcript)
+        XCTAssertTrue(run.stderr.contains("'meta/deep.json' (new side) is nested deeper than 512 levels"), run.transcript)
+        XCTAssertEqual((diff["warnings"] as? [String])?.first, warning)
+        XCTAssertEqual(entry("meta/deep.json", in: diff)?["status"] as? String, "modified")
+        let (patches, _) = try json(["diff", "--json-patch"], in: data.path)
+        XCTAssertNil(patches["meta/deep.json"], "a file whose fields were not compared has no patch")
+
+        // At the limit, the file is compared field by field as usual.
+        let atLimit = { (leaf: String) in String(repeating: "[", count: 512) + leaf + String(repeating: "]", count: 512) }
+        try data.write(atLimit("1"), to: "meta/deep.json")
+        XCTAssertEqual(try dsnap(["commit", "-q", "-m", "at-limit"], in: data.path).status, 0)
+        try data.write(atLimit("2"), to: "meta/deep.json")
+        // (Not parsed here: the patch holds values 511 levels deep, more than Foundation's parser takes.)
+        let compared = expect(try dsnap(["diff", "--json-patch"], in: data.path), exit: 0)
+        XCTAssertEqual(compared.stderr, "")
+        XCTAssertTrue(compared.stdout.hasPrefix("{\n  \"meta/deep.json\": [\n    {"), compared.transcript)
+    }
+
     func testByTakesNothingFromASideThatIsNotValidJSON() throws {
         // As dsnap-diff(1) says: a side that is not valid JSON gives no values, so the labels of
         // crème.json (valid in A, invalid in the work tree) count as removed.

@@ -112,11 +112,10 @@ final class RestoreCloneE2ETests: XCTestCase {
         XCTAssertEqual(current["snapshot_id"] as? String, second)
     }
 
-    func testRestoreKilledHalfWayIsReportedAndFinished() throws {
+    /// A dataset of `count` files at snapshot `first`, every one of them changed in the current
+    /// snapshot, so that restoring `first` rewrites them all.
+    private func everyFileChanged(count: Int, payload: String) throws -> (data: TemporaryDataset, first: String) {
         let data = try TemporaryDataset(emptyNamed: "big")
-        // A few thousand files, every one changed between the two snapshots, so a restore takes a while.
-        let count = 2000
-        let payload = String(repeating: "x", count: 16 * 1024)
         for number in 0..<count {
             try data.write("A\(number)" + payload, to: "d\(number % 30)/f\(number).jpg")
         }
@@ -125,20 +124,40 @@ final class RestoreCloneE2ETests: XCTestCase {
             try data.write("B\(number)" + payload, to: "d\(number % 30)/f\(number).jpg")
         }
         XCTAssertEqual(try dsnap(["commit", "-q", "-m", "all-changed"], in: data.path, now: "2026-03-01T10:00:01Z").status, 0)
+        return (data, first)
+    }
 
+    /// Starts restoring `first` and kills the restore while it is under way: the process is
+    /// stopped (SIGSTOP) first, and killed only once it is known to be stopped mid-restore (its
+    /// marker still there). False when the restore had already finished.
+    private func killRestoreMidway(of first: String, in data: TemporaryDataset) throws -> Bool {
         let restore = try RunningDsnap(["restore", first], in: data.path,
                                        environment: DsnapProcess.environment(now: "2026-03-01T10:00:02Z"))
         let marker = data.path + "/.dsnap/RESTORE_TARGET"
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(60)
         while !FileManager.default.fileExists(atPath: marker) && restore.process.isRunning && Date() < deadline {
             usleep(200)
         }
+        // Some files written first, so the recovery has a half-restored tree to finish.
         usleep(20_000)
-        let killedMidway = restore.process.isRunning
+        kill(restore.process.processIdentifier, SIGSTOP)
+        let midway = restore.process.isRunning && FileManager.default.fileExists(atPath: marker)
         kill(restore.process.processIdentifier, SIGKILL)
         _ = restore.wait()
-        guard killedMidway else {
-            throw XCTSkip("the restore finished before it could be killed; the machine is faster than this test assumes")
+        return midway
+    }
+
+    func testRestoreKilledHalfWayIsReportedAndFinished() throws {
+        let payload = String(repeating: "x", count: 16 * 1024)
+        // A few thousand files take a restore long enough to kill on most machines; where the
+        // restore outran the kill, the same test runs again on a dataset three times the size.
+        var landed: (data: TemporaryDataset, first: String, count: Int)?
+        for count in [2000, 6000, 18000] where landed == nil {
+            let (data, first) = try everyFileChanged(count: count, payload: payload)
+            if try killRestoreMidway(of: first, in: data) { landed = (data, first, count) }
+        }
+        guard let (data, first, count) = landed else {
+            return XCTFail("every restore, up to 18,000 files, finished before it could be killed")
         }
 
         let status = try dsnap(["status", "--json"], in: data.path)

@@ -52,4 +52,14 @@ final class JSONParserTests: XCTestCase {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         XCTAssertThrowsError(try JSONParser.parse(deep))
     }
+
+    func testNestingUpToTheLimitParsesAndDeeperIsToldApartFromInvalidJSON() throws {
+        func nested(_ levels: Int) -> String {
+            String(repeating: "{\"a\":[", count: levels / 2) + "0" + String(repeating: "]}", count: levels / 2)
+        }
+        XCTAssertNoThrow(try JSONParser.parse(nested(JSONParser.maximumDepth)))
+        XCTAssertThrowsError(try JSONParser.parse(nested(JSONParser.maximumDepth + 2))) { error in
+            XCTAssertEqual(error as? JSONTooDeepError, JSONTooDeepError(line: 1, column: 6 * 256 + 1, limit: 512))
+        }
+    }
 }

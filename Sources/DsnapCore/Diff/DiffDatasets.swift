@@ -87,10 +87,14 @@ public enum DiffDatasets {
         return [UInt8](data)
     }
 
-    /// Parses one side, or records a warning naming the file, line and column and returns nil.
+    /// Parses one side, or records a warning naming the file, line and column and returns nil
+    /// (a file too deep to compare is valid JSON, and the warning says that instead).
     private static func parse(_ bytes: [UInt8], path: String, side: String, into result: inout DatasetDiff) -> JSONValue? {
         do {
             return try JSONParser.parse(bytes)
+        } catch let error as JSONTooDeepError {
+            result.warnings.append("'\(path)' (\(side) side) is nested deeper than \(error.limit) levels "
+                                   + "(line \(error.line), column \(error.column)): its fields are not compared")
         } catch let error as JSONSyntaxError {
             result.warnings.append("'\(path)' (\(side) side) is not valid JSON: line \(error.line), column \(error.column): \(error.reason)")
         } catch {

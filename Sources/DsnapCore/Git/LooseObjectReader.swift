@@ -81,7 +81,7 @@ struct LooseObjectReader {
         // Buffers sized to the object: most sidecars are a few hundred bytes, and two 1 MiB
         // buffers per object cost more (allocation, page faults) than inflating it.
         let inputSize = max(1, min(chunkSize, compressedSize))
-        let outputSize = min(chunkSize, max(64 * 1024, compressedSize * 4))
+        let outputSize = compressedSize >= chunkSize / 4 ? chunkSize : max(64 * 1024, compressedSize * 4)
         let input = UnsafeMutablePointer<UInt8>.allocate(capacity: inputSize)
         defer { input.deallocate() }
         let output = UnsafeMutablePointer<UInt8>.allocate(capacity: outputSize)
@@ -167,15 +167,20 @@ extension LooseObjectReader {
         var byte = header[0]
         while byte & 0x80 != 0 && used < header.count {
             byte = header[used]
+            // A damaged pack may claim a size past 63 bits: refused, not wrapped into a negative one.
+            guard shift <= 56 || Int64(byte & 0x7F) >> (63 - shift) == 0 else {
+                throw failure("object \(id.hex) is corrupt (its pack entry's size is too large)")
+            }
             size |= Int64(byte & 0x7F) << shift
             shift += 7
             used += 1
         }
         var offset = start + used
         var info = stat()
-        let remaining = fstat(descriptor, &info) == 0 ? Int(info.st_size) - offset : chunkSize
+        let remaining = fstat(descriptor, &info) == 0 ? max(0, Int(info.st_size) - offset) : chunkSize
         // A stored (uncompressed) stream is slightly larger than its content: size the buffer for it.
-        return try inflateStream(id: id, compressedSize: min(remaining, Int(size) + 1024), expectedSize: size, consume) {
+        let bound = size >= Int64(remaining) ? remaining : min(remaining, Int(size) + 1024)
+        return try inflateStream(id: id, compressedSize: bound, expectedSize: size, consume) {
             buffer, count in
             let read = pread(descriptor, buffer, count, off_t(offset))
             if read > 0 { offset += read }

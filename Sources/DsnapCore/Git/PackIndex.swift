@@ -23,10 +23,29 @@ struct PackIndex: Sendable {
               bytes[0] == 0xFF, bytes[1] == 0x74, bytes[2] == 0x4F, bytes[3] == 0x63,   // "\377tOc"
               Self.word(bytes, 4) == 2 else { return nil }
         let count = Int(Self.word(bytes, 8 + 255 * 4))
-        guard bytes.count >= 8 + 1024 + count * 28 + 40 else { return nil }
+        guard bytes.count >= 8 + 1024 + count * 28 + 40, Self.tablesAgree(bytes, count: count) else { return nil }
         self.bytes = bytes
         self.count = count
         packPath = String(indexPath.dropLast(4)) + ".pack"
+    }
+
+    /// Whether the fan-out never decreases and every large offset's slot is in the file, so the
+    /// look-ups below stay inside it. Checked once here: a damaged or hostile index is ignored
+    /// whole (libgit2 then reads the pack, and reports the damage), never read past its end.
+    private static func tablesAgree(_ bytes: [UInt8], count: Int) -> Bool {
+        var previous: UInt32 = 0
+        for first in 0..<256 {
+            let cumulative = word(bytes, 8 + first * 4)
+            guard cumulative >= previous else { return false }
+            previous = cumulative
+        }
+        let offsetsStart = 8 + 256 * 4 + count * 24
+        let largeOffsets = (bytes.count - 40 - (offsetsStart + count * 4)) / 8
+        for position in 0..<count {
+            let small = word(bytes, offsetsStart + position * 4)
+            guard small & 0x8000_0000 == 0 || Int(small & 0x7FFF_FFFF) < largeOffsets else { return false }
+        }
+        return true
     }
 
     /// Every readable pack index in `objectsDirectory/pack`.

@@ -10,8 +10,9 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var position = 0
     private var depth = 0
-    /// Deep nesting is refused instead of overflowing the stack.
-    private static let maximumDepth = 512
+    /// Deep nesting is refused (`JSONTooDeepError`) instead of overflowing the stack: the parser,
+    /// the field diff and the writer each recurse once per level, and this bounds how deep.
+    public static let maximumDepth = 512
 
     public static func parse(_ text: String) throws -> JSONValue {
         try parse(Array(text.utf8))
@@ -72,7 +73,10 @@ public struct JSONParser {
 
     private mutating func enter() throws {
         depth += 1
-        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        if depth > Self.maximumDepth {
+            let place = error("")
+            throw JSONTooDeepError(line: place.line, column: place.column, limit: Self.maximumDepth)
+        }
     }
 
     private mutating func parseObject() throws -> JSONValue {
