@@ -57,7 +57,6 @@ public enum ReadStatus {
 
     /// Paths that differ between `tree` (the current snapshot's, known to the caller) and the work tree.
     static func changes(in dataset: Dataset, since tree: GitOID?, knownChanged: Bool = false) throws -> [WorkTreeChange] {
-        try dataset.ensureTrustworthyIndex()
         // The common case, answered by stat alone on every core: nothing changed since the index
         // was written, and the index holds the current snapshot's tree.
         // After a restart that may have lost restored files, stat data proves nothing: every file is read.
@@ -67,6 +66,8 @@ public enum ReadStatus {
             try dataset.wrapGit { try dataset.repository.requireObject(tree) }
             return []
         }
+        // Past the fast path (whose index read in place has no bits that hide an edit).
+        try dataset.ensureTrustworthyIndex()
         let deltas = try dataset.wrapGit {
             try dataset.repository.diffTreeToWorkTree(tree, trustingIndex: statDataTrusted)
         }
@@ -89,7 +90,6 @@ public enum ReadStatus {
     /// the work tree and a comparison of the snapshot's tree with the index. The common case,
     /// and then restore need not read the work tree again.
     static func workTreeMatchesIndexAndCurrent(in dataset: Dataset) throws -> Bool {
-        try dataset.ensureTrustworthyIndex()
         let repository = dataset.repository
         let current = try SnapshotCatalog(dataset: dataset).currentID().map { id in
             try dataset.wrapGit { try repository.commit(id).tree }
@@ -98,6 +98,7 @@ public enum ReadStatus {
             try dataset.wrapGit { try repository.requireObject(current) }
             return true
         }
+        try dataset.ensureTrustworthyIndex()
         let index = try dataset.wrapGit { try repository.index() }
         guard try dataset.wrapGit({ try repository.diffIndexToWorkTree(index) }).allSatisfy({ delta in
             Dataset.isInternalPath(delta.newPath) || delta.newPath.hasSuffix("/")

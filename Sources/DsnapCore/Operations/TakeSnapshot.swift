@@ -43,8 +43,6 @@ public enum TakeSnapshot {
         for ref in ["HEAD", Dataset.branch] { StaleGitLock.remove(dataset.gitDir + "/" + ref + ".lock") }
         // An autosave runs inside a restore, which settled these already.
         if request.reason != .autosave { UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir) }
-        // An index that hides edits would leave them out of the snapshot.
-        try dataset.ensureTrustworthyIndex()
         let written = try writer.writeTree(of: dataset, progress: progress)
         var result = try record(tree: written.tree, counts: written.counts, request: request, in: dataset,
                                 context: context)

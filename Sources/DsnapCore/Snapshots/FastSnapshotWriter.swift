@@ -20,6 +20,9 @@ public struct FastSnapshotWriter: SnapshotWriter {
         if let index = StatCacheCheck.clean(dataset), let tree = index.cachedRootTree {
             return WrittenTree(tree: tree, counts: index.mediaCounts, fileCount: index.count, skippedRepositories: [])
         }
+        // Past the fast path (whose index read in place has no bits that hide an edit): an index
+        // that hides edits would leave them out of the snapshot.
+        try dataset.ensureTrustworthyIndex()
         // Before anything is recorded: what the scan below would leave out in silence refuses
         // the snapshot (or, for fifos and the like, is listed for a warning).
         let audit = try WorkTreeAudit.run(dataset)

@@ -6,7 +6,8 @@ public struct IndexSnapshotWriter: SnapshotWriter {
     public init() {}
 
     public func writeTree(of dataset: Dataset, progress: ProgressSink?) throws -> WrittenTree {
-        try dataset.wrapGit {
+        try dataset.ensureTrustworthyIndex()
+        return try dataset.wrapGit {
             // Holding the dataset lock, an index.lock can only be a killed writer's leftover.
             StaleGitLock.remove(dataset.gitDir + "/index.lock")
             let index = try dataset.repository.index()
