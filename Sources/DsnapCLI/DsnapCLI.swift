@@ -31,6 +31,8 @@ public enum DsnapCLI {
                          workTreeFlush: workTreeFlush)
             return ExitCode.success.rawValue
         } catch {
+            // A libgit2 failure no wrapper converted still gets the words and code it deserves.
+            let error = (error as? GitFailure)?.asDsnapError(path: workingDirectory) ?? error
             report(error, console: console)
             return ExitCode.forError(error).rawValue
         }

@@ -41,4 +41,32 @@ final class DurabilityE2ETests: XCTestCase {
         XCTAssertEqual(try show("current", in: dataset.path)["snapshot_name"] as? String,
                        creation["snapshot_name"] as? String)
     }
+
+    /// Every open that gc makes, failed in turn with ENOSPC (as a full disk fails it): each run
+    /// ends with exit 0 or a clear exit 6, never 'internal error', and the store stays sound.
+    func testGCWithAnyOpenFailingIsNeverAnInternalError() throws {
+        let (dataset, _) = try makeDataset()
+        for index in 0..<20 { try dataset.write("{\"i\": \(index)}", to: "extra/\(index).json") }
+        try commit(["-m", "more"], in: dataset.path)
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else {
+            throw XCTSkip("strace is not installed: apt-get install strace")
+        }
+        var failed = 0
+        for call in stride(from: 1, through: 400, by: 9) {
+            let run = try RunningDsnap(["-f", "-qq", "-o", "/dev/null", "-e", "inject=openat:error=ENOSPC:when=\(call)",
+                                        DsnapProcess.binary, "gc"], in: dataset.path,
+                                       environment: DsnapProcess.environment(), executable: "/usr/bin/strace").wait()
+            // Not dsnap's to handle: the dynamic loader's opens (first), libdispatch's of /proc
+            // (strace counts per thread), and the Swift runtime's of /proc/self/cmdline (the
+            // arguments then read as none). No disk error reaches /proc.
+            guard run.status != 127, !run.stderr.contains("_dispatch_workq_monitor_pools"),
+                  !run.stderr.contains("no command given") else { continue }
+            XCTAssertTrue([0, 6].contains(run.status), "open #\(call): \(run.transcript)")
+            XCTAssertFalse(run.stderr.contains("internal error"), "open #\(call): \(run.transcript)")
+            if run.status == 6 { failed += 1 }
+        }
+        XCTAssertGreaterThan(failed, 0, "no injected failure reached gc")
+        expect(try E2E.run(["gc"], in: dataset.path), exit: 0)
+        expect(try E2E.run(["verify"], in: dataset.path), exit: 0)
+    }
 }

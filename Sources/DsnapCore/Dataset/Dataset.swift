@@ -143,7 +143,7 @@ public struct InternalError: Error, Sendable {
 
 extension GitFailure {
     /// Storage failures become `StorageError`s; anything else stays internal.
-    func asDsnapError(path: String) -> Error {
+    public func asDsnapError(path: String) -> Error {
         // The disk failed under libgit2, which may say nothing more useful ("unknown error").
         if osError != 0 && (kind == .other || kind == .locked || kind == .storage) {
             return StorageError.fromErrno(osError, path: quotedPath ?? path)

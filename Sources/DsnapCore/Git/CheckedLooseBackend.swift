@@ -88,6 +88,9 @@ enum CheckedLooseBackend {
             return try read(path(of: id, in: backend), id) == nil ? GIT_ENOTFOUND.rawValue : 0
         } catch let failure as GitFailure {
             git_error_set_str(Int32(GIT_ERROR_ODB.rawValue), failure.message)
+        } catch let error as DsnapError {
+            // An OS error (a full disk, say): libgit2's OS class, so it maps back to one.
+            git_error_set_str(Int32(GIT_ERROR_OS.rawValue), error.message)
         } catch {
             git_error_set_str(Int32(GIT_ERROR_ODB.rawValue), "cannot read object \(id.hex): \(error)")
         }

@@ -52,7 +52,7 @@ enum LooseObjectInflater {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { return false }
-            throw LooseObjectReader.failure("cannot open object \(id.hex): \(String(cString: strerror(errno)))")
+            throw StorageError.fromErrno(errno, path: path)
         }
         defer { close(descriptor) }
         var info = stat()
@@ -150,9 +150,7 @@ struct ObjectInflation {
             var count = -1
             while count < 0 {
                 count = readInput(input.baseAddress!.assumingMemoryBound(to: UInt8.self), input.count)
-                if count < 0 && errno != EINTR {
-                    throw LooseObjectReader.failure("cannot read object \(id.hex): \(String(cString: strerror(errno)))")
-                }
+                if count < 0 && errno != EINTR { throw StorageError.fromErrno(errno, path: "object \(id.short)") }
             }
             guard count > 0 else { throw LooseObjectReader.failure("object \(id.hex) is truncated") }
             stream.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: UInt8.self)

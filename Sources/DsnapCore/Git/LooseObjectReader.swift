@@ -15,7 +15,7 @@ struct LooseObjectReader {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { return nil }
-            throw failure("cannot open loose object \(id.hex): \(String(cString: strerror(errno)))")
+            throw StorageError.fromErrno(errno, path: path)
         }
         defer { close(descriptor) }
 
@@ -95,7 +95,7 @@ struct LooseObjectReader {
                 let count = readInput(input, inputSize)
                 if count < 0 {
                     if errno == EINTR { continue }
-                    throw failure("cannot read object \(id.hex): \(String(cString: strerror(errno)))")
+                    throw StorageError.fromErrno(errno, path: "object \(id.short)")
                 }
                 if count == 0 { throw failure("object \(id.hex) is truncated") }
                 stream.pointee.next_in = input

@@ -29,6 +29,8 @@ extension GitRepository {
             return try checkStoredInPack(id)
         } catch let failure as GitFailure {
             return (.corrupt(failure.message), 0)
+        } catch let error as DsnapError {
+            return (.corrupt(error.message), 0)
         } catch {
             return (.corrupt("\(error)"), 0)
         }
@@ -40,7 +42,7 @@ extension GitRepository {
         let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { return nil }
-            throw LooseObjectReader.failure("cannot open object \(id.hex): \(String(cString: strerror(errno)))")
+            throw StorageError.fromErrno(errno, path: path)
         }
         defer { close(descriptor) }
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)

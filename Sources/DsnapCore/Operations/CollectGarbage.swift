@@ -105,7 +105,7 @@ public enum CollectGarbage {
             if !options.dryRun {
                 // Packing is for speed; a pack of a few hundred tiny objects may take a little
                 // more room than their files did, which is not counted against what was freed.
-                let packBytes = try store.pack(small)
+                let packBytes = try dataset.wrapGit { try store.pack(small) }
                 freed += max(0, small.reduce(0) { $0 + $1.file.bytes } - packBytes)
             }
         }
