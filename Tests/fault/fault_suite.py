@@ -83,7 +83,10 @@ class Result:
 
     def brief(self):
         err = self.err.strip().splitlines()
-        return "exit %s%s" % (self.code, (": " + " | ".join(err[:3])) if err else "")
+        # A failed verify says what it found on stdout: keep its first lines too.
+        out = self.out.strip().splitlines() if self.code not in (0, None) else []
+        return "exit %s%s%s" % (self.code, (": " + " | ".join(err[:3])) if err else "",
+                                (" | stdout: " + " | ".join(out[:3])) if out else "")
 
 
 class Trial:

@@ -67,6 +67,13 @@ struct StoreWalk {
             let error = StorageError.headMoved(gitDir: dataset.gitDir)
             problems.append(VerifyProblem(kind: .reference, detail: error.message, fix: error.hint))
         }
+        // Read in the order writers make them, backwards: a commit writes the snapshot ref before
+        // moving HEAD, and a delete finds the snapshot ref before writing its tombstone. So HEAD,
+        // then the tombstones, then the snapshot refs: whatever runs meanwhile, what is read
+        // first is backed by what is read after.
+        let head = try? repository.headCommit()
+        let deletedPrefix = SnapshotCatalog.deletedRefPrefix
+        let tombstones = (try? repository.referenceNames(matching: deletedPrefix + "*")) ?? []
         let prefix = SnapshotCatalog.snapshotRefPrefix
         let names = (try? repository.referenceNames(matching: prefix + "*")) ?? []
         for name in names {
@@ -91,8 +98,7 @@ struct StoreWalk {
             liveIDs.append(id)
         }
         let withRefs = Set(liveIDs)
-        let deletedPrefix = SnapshotCatalog.deletedRefPrefix
-        for name in (try? repository.referenceNames(matching: deletedPrefix + "*")) ?? [] {
+        for name in tombstones {
             guard let id = GitOID(hex: String(name.dropFirst(deletedPrefix.count))) else {
                 problems.append(VerifyProblem(kind: .reference, detail: "tombstone '\(name)' does not name a snapshot id"))
                 continue
@@ -105,7 +111,7 @@ struct StoreWalk {
             }
         }
         liveIDs.removeAll { deletedIDs.contains($0) }
-        if let head = try? repository.headCommit(), !withRefs.contains(head) || deletedIDs.contains(head) {
+        if let head, !withRefs.contains(head) || deletedIDs.contains(head) {
             problems.append(VerifyProblem(kind: .reference, object: head,
                                           detail: "HEAD points at \(head.short), which is not a live snapshot",
                                           fix: "run 'dsnap restore SNAP' to make a snapshot current"))
