@@ -71,6 +71,9 @@ public enum CloneDataset {
                                    objectsLinked: linked, objectsCopied: copied)
             }
             recorder.finish()
+            // No one else has seen the new dataset: a lock or temporary file libgit2 could not
+            // remove (a failed unlink) is nobody's, and must not greet its first command.
+            Leftovers.remove(in: temporary + "/" + Dataset.gitDirName)
             try moveIntoPlace(temporary, target)
             if let unsynced {
                 try UnsyncedWorkTree.finish(token: unsynced, root: target, gitDir: target + "/" + Dataset.gitDirName,

@@ -84,6 +84,9 @@ public enum RestoreSnapshot {
                                progress: ProgressSink? = nil) throws -> RestoreResult {
         let snapshot = plan.snapshot
         UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir)
+        // Files an earlier restore replaced and did not get to delete (it failed, or its flush
+        // could not): their content is in a snapshot or an autosave, and this restore holds the lock.
+        ReplacedFiles.delete(gitDir: dataset.gitDir)
         var autosave: Snapshot?
         if !plan.changes.isEmpty {
             let count = plan.changes.count
