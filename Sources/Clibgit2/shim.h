@@ -84,6 +84,20 @@ static inline int dsnap_rename_noreplace(const char *from, const char *to) {
     return renameat2(-100 /* AT_FDCWD */, from, -100 /* AT_FDCWD */, to, 1u << 0 /* RENAME_NOREPLACE */);
 }
 
+/// Gives the unnamed file `fd` the name `path`: linkat(2) with AT_EMPTY_PATH names the open file
+/// itself (it needs CAP_DAC_READ_SEARCH on older kernels); where that is refused, through
+/// /proc/self/fd, a path lookup more per file. Returns -1 with errno as linkat sets it.
+#include <stdio.h>
+#include <errno.h>
+#include <unistd.h>
+static inline int dsnap_link_unnamed(int fd, const char *path) {
+    if (linkat(fd, "", -100 /* AT_FDCWD */, path, 0x1000 /* AT_EMPTY_PATH */) == 0) return 0;
+    if (errno != ENOENT && errno != EPERM && errno != EINVAL) return -1;
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    return linkat(-100 /* AT_FDCWD */, proc, -100 /* AT_FDCWD */, path, 0x400 /* AT_SYMLINK_FOLLOW */);
+}
+
 /// open(2) with O_TMPFILE (GNU-only): an object file with no name until it is complete, in the
 /// folder it will be linked into. Creating and renaming a named temporary file serialized the
 /// workers of a snapshot on the folders' locks (and on the file system's rename mutex when the

@@ -149,15 +149,13 @@ final class AtomicFileWriter {
         defer { close(descriptor) }
         do {
             try fill(descriptor, reportedAs: full, produce)
-            let procPath = "/proc/self/fd/\(descriptor)"
             // The name comes last, and only where nothing stands.
-            let placed = named.map { dsnap_rename_noreplace($0, full) }
-                ?? linkat(AT_FDCWD, procPath, AT_FDCWD, full, AT_SYMLINK_FOLLOW)
+            let placed = named.map { dsnap_rename_noreplace($0, full) } ?? dsnap_link_unnamed(descriptor, full)
             if placed != 0 {
                 guard errno == EEXIST else { throw StorageError.fromErrno(errno, path: full) }
                 if let named { return .occupied(temporary: named) }
                 let temporary = temporaryName(beside: full)
-                guard linkat(AT_FDCWD, procPath, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 else {
+                guard dsnap_link_unnamed(descriptor, temporary) == 0 else {
                     throw StorageError.fromErrno(errno, path: full)
                 }
                 return .occupied(temporary: temporary)
