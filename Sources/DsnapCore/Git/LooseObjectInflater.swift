@@ -115,7 +115,8 @@ enum LooseObjectInflater {
         return true
     }
 
-    private static func parse(_ bytes: ArraySlice<UInt8>, id: GitOID) throws -> Header {
+    /// Parses `TYPE SIZE` (the bytes before the header's NUL); throws naming the object otherwise.
+    static func parse(_ bytes: ArraySlice<UInt8>, id: GitOID) throws -> Header {
         let text = String(decoding: bytes, as: UTF8.self)
         let parts = text.split(separator: " ", omittingEmptySubsequences: false)
         let types: [Substring: git_object_t] = ["commit": GIT_OBJECT_COMMIT, "tree": GIT_OBJECT_TREE,

@@ -72,7 +72,7 @@ extension GitRepository {
                     throw LooseObjectReader.failure("object \(id.hex) is corrupt: it has no valid header")
                 }
                 guard let nul else { continue }
-                declared = try Self.declaredSize(header, id: id)
+                declared = Int64(try LooseObjectInflater.parse(header[...], id: id).size)
                 piece = UnsafeRawBufferPointer(rebasing: piece[(nul + 1)...])
             }
             content += Int64(piece.count)
@@ -104,15 +104,6 @@ extension GitRepository {
             try Self.requireDigest(&context, equals: id)
             return (nil, Int64(size))
         }
-    }
-
-    private static func declaredSize(_ header: [UInt8], id: GitOID) throws -> Int64 {
-        let parts = String(decoding: header, as: UTF8.self).split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, ["commit", "tree", "blob", "tag"].contains(parts[0]),
-              parts[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let size = Int64(parts[1]) else {
-            throw LooseObjectReader.failure("object \(id.hex) is corrupt: it has no valid header")
-        }
-        return size
     }
 
     private static func requireDigest(_ context: inout dsnap_sha1_context, equals id: GitOID) throws {

@@ -15,16 +15,12 @@ enum ShallowFile {
     /// Adds `ids`, durably (written beside, flushed, renamed, the folder flushed), before any
     /// ref moves that relies on it.
     static func add(_ ids: Set<GitOID>, gitDir: String) throws {
-        let all = read(gitDir: gitDir).union(ids)
-        guard all.count > read(gitDir: gitDir).count else { return }
+        let existing = read(gitDir: gitDir)
+        let all = existing.union(ids)
+        guard all.count > existing.count else { return }
         let path = path(gitDir: gitDir)
-        let temporary = path + ".lock"
-        try FileWrite.durably(Array(all.sorted().map { $0.hex + "\n" }.joined().utf8), to: temporary)
-        guard rename(temporary, path) == 0 else {
-            let failure = errno
-            unlink(temporary)
-            throw StorageError.fromErrno(failure, path: path)
-        }
+        try FileWrite.durablyReplacing(path, with: Array(all.sorted().map { $0.hex + "\n" }.joined().utf8),
+                                       temporary: path + ".lock")
         try FileSystemSync.sync(paths: [gitDir])
     }
 }

@@ -108,7 +108,8 @@ final class TemporaryObject {
 
     /// Removes the temporary objects and packs of a dsnap that was killed while writing (libgit2's
     /// too: it writes records through `objects/tmp_object_git2_*`). Only a caller holding the
-    /// dataset's exclusive lock may call it: no other writer is running.
+    /// dataset's exclusive lock, or the metadata lock (whose holders run beside no snapshot),
+    /// may call it: no other writer of objects is running.
     static func removeLeftovers(in objectsDirectory: String) {
         for (folder, prefix) in [(objectsDirectory, "tmp_dsnap_"), (objectsDirectory, "tmp_object_git2_"),
                                  (objectsDirectory + "/pack", PackWriter.temporaryPrefix)] {

@@ -18,9 +18,7 @@ enum MetadataLock {
         // this lock, and the only other writer of objects (a snapshot) holds the dataset's lock
         // exclusively, which no holder of this one can be running beside.
         StaleGitLock.remove(dataset.gitDir + "/" + SnapshotCatalog.notesRef + ".lock")
-        for name in DirectoryNames.list(dataset.gitDir + "/objects") where name.hasPrefix("tmp_object_git2_") {
-            unlink(dataset.gitDir + "/objects/" + name)
-        }
+        TemporaryObject.removeLeftovers(in: dataset.gitDir + "/objects")
         return try body()
     }
 }

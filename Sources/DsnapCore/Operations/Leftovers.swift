@@ -26,9 +26,7 @@ enum Leftovers {
     /// Removes every leftover, and libgit2's temporary objects, where no process can be writing.
     static func remove(in gitDir: String) {
         for file in find(in: gitDir) { unlink(file.path) }
-        for name in DirectoryNames.list(gitDir + "/objects") where name.hasPrefix("tmp_object_git2_") {
-            unlink(gitDir + "/objects/" + name)
-        }
+        TemporaryObject.removeLeftovers(in: gitDir + "/objects")
     }
 
     /// Files under `folder`, at any depth, whose name `matches`.

@@ -23,12 +23,7 @@ enum RestoreMarker {
     static func set(_ target: GitOID, in dataset: Dataset) throws {
         let path = path(in: dataset)
         let temporary = path + ".tmp"
-        try FileWrite.durably(Array((target.hex + "\n").utf8), to: temporary)
-        guard rename(temporary, path) == 0 else {
-            let failure = errno
-            unlink(temporary)
-            throw StorageError.fromErrno(failure, path: path)
-        }
+        try FileWrite.durablyReplacing(path, with: Array((target.hex + "\n").utf8), temporary: temporary)
     }
 
     static func clear(in dataset: Dataset) {

@@ -22,6 +22,17 @@ enum FileWrite {
         try bytes.withUnsafeBytes { try all(descriptor, $0, at: offset, path: path) }
     }
 
+    /// Replaces the small file at `path` with `bytes` atomically and durably: written under
+    /// `temporary` (see `durably`), then renamed over it; the temporary goes on failure.
+    static func durablyReplacing(_ path: String, with bytes: [UInt8], temporary: String) throws {
+        try durably(bytes, to: temporary)
+        guard rename(temporary, path) == 0 else {
+            let failure = errno
+            unlink(temporary)
+            throw StorageError.fromErrno(failure, path: path)
+        }
+    }
+
     /// Creates (or truncates) the small file at `path` with `bytes`, on disk when this returns:
     /// written, fsynced and closed, each result checked. A failure removes the file. The caller
     /// flushes the folder when the file's name must survive a power cut too.
