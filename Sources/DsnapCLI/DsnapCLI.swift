@@ -99,9 +99,6 @@ public enum DsnapCLI {
             console.error(error.message, hintLines: [error.hint])
         case let error as DsnapError:
             console.error(error.message, hintLines: error.hintLines)
-        case let error as InternalError:
-            console.error("internal error in \(error.failure.function): \(error.failure.message)",
-                          hintLines: ["this is a bug in dsnap or libgit2; please report it with the command you ran"])
         default:
             console.error("internal error: \(error)", hintLines: ["this is a bug in dsnap; please report it"])
         }

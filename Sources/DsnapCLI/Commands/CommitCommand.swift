@@ -24,22 +24,8 @@ enum CommitCommand {
             trainingModelID: arguments.value("training-model-id"),
             trainingModelName: arguments.value("training-model-name"), author: try author(arguments))
         let dataset = try invocation.openDataset()
-        let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "commit", context: invocation.context)
-        defer { withExtendedLifetime(lock) {} }
-        try TakeSnapshot.validate(request, in: dataset)
-        let recorder = TaskRecorder(type: .create, snapshotID: nil, datasetName: dataset.name, gitDir: dataset.gitDir,
-                                    context: invocation.context, forward: invocation.progressSink())
-        let result: SnapshotResult
-        do {
-            defer { recorder.finish() }
-            result = try recorder.run(context: invocation.context) {
-                let result = try TakeSnapshot.run(request, in: dataset, writer: invocation.snapshotWriter,
-                                                  context: invocation.context, progress: recorder)
-                recorder.setSnapshot(result.snapshot.id)
-                recorder.report(OperationProgress(phase: "done", filesDone: result.fileCount, filesTotal: result.fileCount))
-                return result
-            }
-        }
+        let result = try TakeSnapshot.perform(request, in: dataset, writer: invocation.snapshotWriter,
+                                              context: invocation.context, progress: invocation.progressSink())
         let console = invocation.console
         warnAboutSkipped(result, console: console)
         if arguments.flag("json") {

@@ -11,8 +11,6 @@ enum DeleteCommand {
 
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
         let dataset = try invocation.openDataset()
-        let lock = try DatasetLock.acquire(.shared, on: dataset, command: "delete", context: invocation.context)
-        defer { withExtendedLifetime(lock) {} }
         let snapshot = try EditSnapshot.delete(arguments.operand(0)!, in: dataset, context: invocation.context)
         report(snapshot, verb: "deleted", arguments: arguments, invocation: invocation)
         if !arguments.flag("json") && !invocation.quiet {

@@ -51,6 +51,13 @@ public enum CheckoutError: DsnapError, Equatable {
     /// A directory stands where the snapshot has a file, and it holds files dsnap must keep (ignored ones).
     case directoryInTheWay(String)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .unsafePath, .malformedEntry: .forbidden
+        case .directoryInTheWay: .conflict
+        }
+    }
+
     public var message: String {
         switch self {
         case let .unsafePath(path): return "refusing unsafe path '\(path)' in the snapshot"

@@ -137,8 +137,12 @@ public final class Dataset {
 }
 
 /// A libgit2 failure that is not a dsnap error: a bug or an unexpected library failure (exit 1).
-public struct InternalError: Error, Sendable {
+public struct InternalError: DsnapError {
     public let failure: GitFailure
+
+    public var kind: ErrorKind { .bug }
+    public var message: String { "internal error in \(failure.function): \(failure.message)" }
+    public var hint: String? { "this is a bug in dsnap or libgit2; please report it with the command you ran" }
 }
 
 extension GitFailure {

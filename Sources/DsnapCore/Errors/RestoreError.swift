@@ -9,6 +9,13 @@ public enum RestoreError: DsnapError, Equatable {
     /// The machine restarted before files a restore or clone wrote were flushed: they may be damaged.
     case unsyncedBeforeRestart(operation: String)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .uncommittedChanges, .interrupted, .unsyncedBeforeRestart: .conflict
+        case .nothingToContinue: .notFound
+        }
+    }
+
     public var message: String {
         switch self {
         case let .uncommittedChanges(_, total):

@@ -13,6 +13,14 @@ public enum SnapshotError: DsnapError, Equatable {
     case noCurrentSnapshot
     case invalidName(String)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .notFound, .noSuchDeleted, .deleted, .noCurrentSnapshot: .notFound
+        case .ambiguous, .invalidName: .invalidRequest
+        case .cannotDeleteCurrent, .notDeleted: .conflict
+        }
+    }
+
     public var message: String {
         switch self {
         case let .notFound(reference): return "snapshot '\(reference)' not found"
