@@ -232,17 +232,8 @@ final class Workspace {
 
     /// Reads exactly `count` bytes (at most one chunk) into the input buffer.
     func read(_ descriptor: Int32, count: Int, path: String) throws -> UnsafeRawBufferPointer {
-        var offset = 0
-        while offset < count {
-            let result = Glibc.read(descriptor, input.baseAddress! + offset, count - offset)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw StorageError.fromErrno(errno, path: path)
-            }
-            if result == 0 {
-                throw StorageError.io(path: path, reason: "the file shrank while it was being read; run the command again")
-            }
-            offset += result
+        guard try FileRead.fill(descriptor, UnsafeMutableRawBufferPointer(rebasing: input[0..<count]), path: path) == count else {
+            throw StorageError.io(path: path, reason: "the file shrank while it was being read; run the command again")
         }
         return UnsafeRawBufferPointer(rebasing: input[0..<count])
     }
