@@ -110,7 +110,7 @@ final class ErrorsE2ETests: XCTestCase {
         for directory in [dataset.path, empty.path] {
             let log = expectError(try E2E.run(["log", "--bogus"], in: directory), exit: 2, hint: true,
                                   mentioning: ["--bogus"])
-            XCTAssertTrue(log.stderr.contains("dsnap log -h"), log.transcript)
+            XCTAssertTrue(log.stderr.contains("hint: see 'dsnap help log'"), log.transcript)
             expectError(try E2E.run(["commit", "-Z"], in: directory), exit: 2, hint: true, mentioning: ["-Z"])
             expectError(try E2E.run(["commit", "--name"], in: directory), exit: 2, hint: true)
             expectError(try E2E.run(["--bogus", "log"], in: directory), exit: 2, hint: true, mentioning: ["--bogus"])
@@ -133,11 +133,10 @@ final class ErrorsE2ETests: XCTestCase {
                     mentioning: ["extra"])
         expectError(try E2E.run(["log", "stray"], in: dataset.path), exit: 2, hint: true)
         expectError(try E2E.run(["commit", "stray"], in: dataset.path), exit: 2, hint: true)
-        // No command at all.
+        // No command at all: the short usage (HelpfulMistakesE2ETests checks its text).
         let none = expect(try E2E.run([], in: dataset.path), exit: 2)
         XCTAssertEqual(none.stdout, "")
-        XCTAssertTrue(none.stderr.contains("dsnap: error: "), none.transcript)
-        XCTAssertTrue(none.stderr.contains("usage: dsnap"), none.transcript)
+        XCTAssertTrue(none.stderr.hasPrefix("usage: dsnap"), none.transcript)
         expectError(try E2E.run(["-C"], in: dataset.path), exit: 2, hint: true)
     }
 
