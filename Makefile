@@ -5,7 +5,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := .build/release/dsnap
 
-.PHONY: all deps build release demo test torture fuzz install uninstall lint-man bench-quick clean
+.PHONY: all deps build release demo test golden torture fuzz install uninstall lint-man bench-quick clean
 
 all: build
 
@@ -28,6 +28,10 @@ demo: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-swift-testing
+
+# Rewrites Tests/golden/*.txt from what the binary prints now; review the diff before committing.
+golden: deps
+	DSNAP_GOLDEN_UPDATE=1 $(SWIFT) test --disable-swift-testing --filter GoldenTests
 
 # The long fault-injection suite (not in CI: an hour or more): 50 kills per operation on a dataset
 # of 3,000 files, every N of every injected system call failure, a full disk, 8 concurrent processes.

@@ -78,11 +78,11 @@ final class ErrorsE2ETests: XCTestCase {
         XCTAssertTrue(helpShow.stdout.hasPrefix("usage: dsnap show"), helpShow.transcript)
 
         // init in an empty folder, and in a folder it creates.
-        let created = try jsonObject(try E2E.run(["init", "--json"], in: empty.path))
+        let created = try snapshotObject(try E2E.run(["init", "--json"], in: empty.path))
         XCTAssertEqual(created["n_images"] as? Int, 0)
         XCTAssertEqual(created["n_videos"] as? Int, 0)
         XCTAssertEqual(created["source_dataset_name"] as? String, "fresh")
-        let nested = try jsonObject(try E2E.run(["init", "--json", "--name", "My Set", "sub/new"], in: empty.path))
+        let nested = try snapshotObject(try E2E.run(["init", "--json", "--name", "My Set", "sub/new"], in: empty.path))
         XCTAssertEqual(nested["source_dataset_name"] as? String, "My Set")
         XCTAssertEqual(nested["snapshot_name"] as? String,
                        "My Set_snapshot_" + (nested["snapshot_id"] as? String ?? "").prefix(8))
@@ -187,12 +187,12 @@ final class ErrorsE2ETests: XCTestCase {
         // Relative -C, and a mutating command through -C.
         let parent = (dataset.path as NSString).deletingLastPathComponent
         let folder = (dataset.path as NSString).lastPathComponent
-        let committed = try jsonObject(try E2E.run(["-C", folder, "commit", "--json", "-m", "via -C"], in: parent,
-                                                   now: "2026-03-01T10:00:01Z"))
+        let committed = try snapshotObject(try E2E.run(["-C", folder, "commit", "--json", "-m", "via -C"], in: parent,
+                                                       now: "2026-03-01T10:00:01Z"))
         XCTAssertEqual(committed["snapshot_name"] as? String, "via -C")
         XCTAssertEqual(try show("current", in: dataset.path)["snapshot_name"] as? String, "via -C")
-        XCTAssertEqual(try jsonObject(try E2E.run(["-C", dataset.path + "/images/cats", "show", id, "--json"],
-                                                  in: elsewhere.path))["snapshot_id"] as? String, id)
+        XCTAssertEqual(try snapshotObject(try E2E.run(["-C", dataset.path + "/images/cats", "show", id, "--json"],
+                                                      in: elsewhere.path))["snapshot_id"] as? String, id)
         // -C to a folder that is not a dataset, and to one that does not exist.
         expectError(try E2E.run(["-C", elsewhere.path, "log"], in: dataset.path), exit: 3, hint: true)
         expectError(try E2E.run(["-C", elsewhere.path + "/missing", "log"], in: dataset.path), exit: 2, hint: true)

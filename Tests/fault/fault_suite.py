@@ -159,6 +159,11 @@ class Dsnap:
         except ValueError:
             return None, result
 
+    def snapshot(self, args, cwd):
+        """The snapshot a command reports: its JSON output's member `snapshot` (dsnap(1), JSON OUTPUT)."""
+        doc, result = self.json(args, cwd)
+        return (doc or {}).get("snapshot") if doc is not None else None, result
+
 
 def git(ds, *args, check=False):
     done = subprocess.run(["git", "--git-dir=" + os.path.join(ds, ".dsnap")] + list(args), capture_output=True,
@@ -250,7 +255,7 @@ class Template:
             result = d.run(args + ["--json"], self.ds)
             if result.code != 0:
                 raise RuntimeError("making the template: dsnap %s: %s" % (" ".join(args), result.brief()))
-            ids[key] = json.loads(result.out)["snapshot_id"]
+            ids[key] = json.loads(result.out)["snapshot"]["snapshot_id"]
 
         step(["init", "--name", "Fault Data"], "s0")
         mutate(self.ds, rng, 0.1)
@@ -542,8 +547,8 @@ class Operation:
                 trial.fail("status: " + result.brief())
             else:
                 if not status.get("clean"):
-                    trial.fail("after the commit's recovery the work tree is not clean: %r" % status.get("changes", [])[:3])
-                if (status.get("current_snapshot") or {}).get("snapshot_name") != self.tag:
+                    trial.fail("after the commit's recovery the work tree is not clean: %r" % status.get("files", [])[:3])
+                if (status.get("snapshot") or {}).get("snapshot_name") != self.tag:
                     trial.fail("current snapshot is not the one committed")
         elif self.name == "restore":
             check_matches(trial, self.ds, self.t.trees[self.ids["s0"]], "after the restore's recovery")
@@ -563,7 +568,7 @@ class Operation:
             if hidden:
                 trial.fail("hidden clone folder left beside the destination: %s" % hidden)
         elif self.name == "update":
-            shown, result = d.json(["show", self.ids["s1"]], self.ds)
+            shown, result = d.snapshot(["show", self.ids["s1"]], self.ds)
             if shown is None or shown.get("description") != self.tag:
                 trial.fail("the update is lost: show says %r" % (shown or {}).get("description"))
         elif self.name == "delete":
@@ -981,7 +986,7 @@ class Suite:
             trial.notes.append("gc skipped: not in this dsnap")
         trial.problems.extend(problems[:10])
         for target, text in sorted(last_update.items()):
-            shown, result = d.json(["show", target], ds)
+            shown, result = d.snapshot(["show", target], ds)
             if shown is None or shown.get("description") != text:
                 trial.fail("lost update on %s: last successful set %r, show says %r" %
                            (target[:12], text, (shown or {}).get("description")))

@@ -29,12 +29,9 @@ enum CommitCommand {
         let console = invocation.console
         warnAboutSkipped(result, console: console)
         if arguments.flag("json") {
-            var object = SnapshotJSON.object(result.snapshot)
-            if case var .object(members) = object {
-                members.append(("content_unchanged", .bool(result.unchanged)))
-                object = .object(members)
-            }
-            console.out(JSONWriter.render(object, pretty: true))
+            console.out(JSONWriter.render(SnapshotJSON.result(result.snapshot, [
+                ("content_unchanged", .bool(result.unchanged)),
+            ]), pretty: true))
             return
         }
         guard !invocation.quiet else { return }
@@ -44,7 +41,7 @@ enum CommitCommand {
         console.out("  \(SnapshotText.plural(snapshot.record.nImages, "image")), "
             + "\(SnapshotText.plural(snapshot.record.nVideos, "video")); now current")
         if result.unchanged, let previous = result.previous {
-            console.out("  nothing changed since snapshot \(previous.hex.prefix(12)): "
+            console.out("  nothing changed since snapshot \(previous.short): "
                 + "this snapshot is a named checkpoint of the same content")
         }
     }

@@ -21,7 +21,7 @@ enum DeleteCommand {
     static func report(_ snapshot: Snapshot, verb: String, arguments: ParsedArguments, invocation: Invocation) {
         let console = invocation.console
         if arguments.flag("json") {
-            console.out(JSONWriter.render(SnapshotJSON.object(snapshot), pretty: true))
+            console.out(JSONWriter.render(SnapshotJSON.result(snapshot), pretty: true))
         } else if !invocation.quiet {
             console.out("\(verb) snapshot \(console.paint(SnapshotText.shortID(snapshot), .yellow)): "
                 + TerminalText.escape(snapshot.record.name))

@@ -42,8 +42,8 @@ enum RestoreCommand {
         }
         if let autosave = result.autosave {
             // Said even with --quiet: it is how the user gets the discarded changes back.
-            console.err("saved uncommitted changes as autosave snapshot \(autosave.id.hex)")
-            console.err("hint: 'dsnap restore \(autosave.id.hex.prefix(12))' brings them back; 'dsnap log --all' lists autosaves")
+            console.err("saved uncommitted changes as autosave snapshot \(autosave.id.short)")
+            console.err("hint: 'dsnap restore \(autosave.id.short)' brings them back; 'dsnap log --all' lists autosaves")
         }
         guard !invocation.quiet else { return }
         let stats = result.stats

@@ -24,7 +24,7 @@ enum UpdateCommand {
                                                in: dataset, context: invocation.context)
         let console = invocation.console
         if arguments.flag("json") {
-            console.out(JSONWriter.render(SnapshotJSON.object(snapshot), pretty: true))
+            console.out(JSONWriter.render(SnapshotJSON.result(snapshot), pretty: true))
         } else if !invocation.quiet {
             console.out("updated snapshot \(console.paint(SnapshotText.shortID(snapshot), .yellow)): "
                 + TerminalText.escape(snapshot.record.name))

@@ -31,8 +31,8 @@ public struct AtomicCheckout: WorkTreeCheckout {
             let kind = try dataset.wrapGit { try repository.objectKind(write.id) }
             guard kind == .blob else {
                 throw StorageError.corrupt(detail: kind == nil
-                    ? "object \(write.id.hex) of '\(write.path)' is missing"
-                    : "'\(write.path)' names object \(write.id.hex), which is not a blob")
+                    ? "object \(write.id.short) of '\(write.path)' is missing"
+                    : "'\(write.path)' names object \(write.id.short), which is not a blob")
             }
         }
         // Work tree files to remove: never dsnap's own, except temporary files an interrupted

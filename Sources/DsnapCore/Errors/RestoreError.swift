@@ -21,7 +21,7 @@ public enum RestoreError: DsnapError, Equatable {
         case let .uncommittedChanges(_, total):
             return "the dataset has \(total) uncommitted change\(total == 1 ? "" : "s") that restore would discard"
         case let .interrupted(target):
-            return "a restore to snapshot '\(target)' was interrupted and is not finished"
+            return "a restore to snapshot '\(target.prefix(12))' was interrupted and is not finished"
         case .nothingToContinue:
             return "no interrupted restore to continue"
         case let .unsyncedBeforeRestart(operation):

@@ -30,11 +30,11 @@ public enum SnapshotError: DsnapError, Equatable {
         case let .deleted(reference, id):
             return id.hasPrefix(reference.lowercased())
                 ? "snapshot '\(reference)' is deleted"
-                : "snapshot '\(reference)' ('\(id)') is deleted"
+                : "snapshot '\(reference)' ('\(id.prefix(12))') is deleted"
         case let .ambiguous(reference, candidates):
             return "snapshot '\(reference)' is ambiguous: \(candidates.count) snapshots match"
-        case let .cannotDeleteCurrent(id): return "cannot delete the current snapshot '\(id)'"
-        case let .notDeleted(id): return "snapshot '\(id)' is not deleted"
+        case let .cannotDeleteCurrent(id): return "cannot delete the current snapshot '\(id.prefix(12))'"
+        case let .notDeleted(id): return "snapshot '\(id.prefix(12))' is not deleted"
         case .noCurrentSnapshot: return "the dataset has no current snapshot"
         case let .invalidName(reason): return "invalid snapshot name: \(reason)"
         }

@@ -74,7 +74,7 @@ public enum CloneDataset {
                     tree: snapshot.tree, counts: counts, request: SnapshotRequest(reason: .clone), in: clone,
                     context: context, clonedFrom: (source.name, snapshot.id))
                 recorder.setSnapshot(recorded.snapshot.id)
-                unsynced = try UnsyncedWorkTree.begin(gitDir: gitDir, operation: "clone \(snapshot.id.hex)")
+                unsynced = try UnsyncedWorkTree.begin(gitDir: gitDir, operation: "clone \(snapshot.id.short)")
                 let stats = try checkout.apply(plan, in: clone, progress: recorder)
                 return CloneResult(path: target, datasetName: datasetName, snapshot: recorded.snapshot, stats: stats,
                                    objectsLinked: linked, objectsCopied: copied)

@@ -115,7 +115,7 @@ public enum RestoreSnapshot {
         }
         try RestoreMarker.set(snapshot.id, in: dataset)
         let unsynced = plan.checkout.writes.isEmpty ? nil
-            : try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "restore \(snapshot.id.hex)")
+            : try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "restore \(snapshot.id.short)")
         // The autosave read the work tree but changed none of it: the plan still holds.
         let stats = try checkout.apply(plan.checkout, in: dataset, progress: progress)
         try dataset.wrapGit {

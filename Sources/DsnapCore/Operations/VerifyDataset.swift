@@ -88,7 +88,7 @@ struct StoreWalk {
                     problems.append(VerifyProblem(kind: .reference, object: id,
                                                   detail: "ref '\(name)' points at another object",
                                                   fix: "point it back with 'git --git-dir=\(dataset.gitDir) update-ref \(name) "
-                                                    + "\(id.hex)' if that commit exists, else remove it with 'update-ref -d \(name)'"))
+                                                    + "\(id.short)' if that commit exists, else remove it with 'update-ref -d \(name)'"))
                     continue
                 }
             } catch {
