@@ -96,7 +96,7 @@ public enum CloneDataset {
     }
 
     /// A destination the user named: absent, or an empty directory.
-    private static func checkedDestination(_ path: String) throws -> String {
+    static func checkedDestination(_ path: String) throws -> String {
         let target = URL(fileURLWithPath: path).standardizedFileURL.path
         var info = stat()
         guard lstat(target, &info) == 0 else { return target }
@@ -170,7 +170,7 @@ public enum CloneDataset {
     }
 
     /// Renames the finished clone over the destination (an empty directory there is replaced).
-    private static func moveIntoPlace(_ temporary: String, _ target: String) throws {
+    static func moveIntoPlace(_ temporary: String, _ target: String) throws {
         rmdir(target)
         guard rename(temporary, target) == 0 else {
             if errno == ENOTEMPTY || errno == EEXIST { throw CloneError.destinationExists(path: target) }
@@ -181,7 +181,7 @@ public enum CloneDataset {
     }
 
     /// A killed clone leaves its hidden temporary folder: remove those whose process is gone.
-    private static func removeAbandonedTemporaries(in parent: String, for base: String) {
+    static func removeAbandonedTemporaries(in parent: String, for base: String) {
         let prefix = ".\(base).dsnap-clone-"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(prefix) {
             guard let pid = Int32(name.dropFirst(prefix.count)), !TaskJournal.isAlive(pid) else { continue }

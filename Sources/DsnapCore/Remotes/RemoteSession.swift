@@ -1,0 +1,41 @@
+import FoundationEssentials
+
+/// One remote as an operation uses it: its name, URL and tracking refs, and the conversion of
+/// libgit2's transport failures into errors that name the remote and the cause.
+struct RemoteSession {
+    let name: String
+    let url: String
+    let refs: RemoteRefs
+
+    init(name: String, in dataset: Dataset) throws {
+        self.name = name
+        url = try RemoteRegistry.url(of: name, in: dataset)
+        refs = RemoteRefs(remote: name)
+    }
+
+    /// Runs a transfer; a libgit2 failure becomes `RemoteError` (or the local disk's error when
+    /// it was the local disk that failed).
+    func transfer<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let failure as GitFailure {
+            if failure.isAuthenticationFailure {
+                throw RemoteError.authenticationRefused(name: name, url: url, cause: failure.message)
+            }
+            if failure.osError != 0 || failure.kind == .diskFull { throw failure.asDsnapError(path: url) }
+            throw RemoteError.unreachable(name: name, url: url, cause: failure.message)
+        }
+    }
+
+    /// Brings the server's catalog into the tracking refs, durably (libgit2 writes the pack
+    /// without syncing it: the dataset's own refs move to it only once it is on disk).
+    func fetch(into dataset: Dataset, progress: ProgressSink?) throws {
+        let remote = try dataset.wrapGit { try GitRemote(url: url, in: dataset.repository) }
+        let session = GitRemote.Session { transfer in
+            progress?.report(OperationProgress(phase: "receiving", filesDone: transfer.objectsDone,
+                                               filesTotal: transfer.objectsTotal, bytesDone: Int64(transfer.bytes)))
+        }
+        try transfer { try remote.fetch(refs.fetchRefspecs, session: session) }
+        try FileSystemSync.sync(containing: dataset.repository.objectsPath)
+    }
+}
