@@ -5,7 +5,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := .build/release/dsnap
 
-.PHONY: all deps build release demo test torture fuzz install uninstall lint-man bench-quick clean
+.PHONY: all deps build release demo test torture fuzz install uninstall deb lint-man bench-quick clean
 
 all: build
 
@@ -49,6 +49,11 @@ install: release
 	install -m 755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/dsnap
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
+# A Debian package, dsnap_VERSION_ARCH.deb, for machines with no Swift: the Swift runtime linked
+# in, depending only on Debian's packages (libgit2, ...). See scripts/build-deb.
+deb: deps
+	SWIFT=$(SWIFT) scripts/build-deb
+
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dsnap
 	cd man && for page in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$page; done
@@ -62,4 +67,4 @@ lint-man:
 	done; [ $$status = 0 ] && echo "man pages: lint clean"; exit $$status
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-deb
