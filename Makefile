@@ -5,7 +5,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := .build/release/dsnap
 
-.PHONY: all deps build release demo test torture fuzz install uninstall deb lint-man bench-quick clean
+.PHONY: all deps build release demo test torture fuzz install uninstall lint-man bench-quick clean
 
 all: build
 
@@ -51,6 +51,7 @@ install: release
 
 # A Debian package, dsnap_VERSION_ARCH.deb, for machines with no Swift: the Swift runtime linked
 # in, depending only on Debian's packages (libgit2, ...). See scripts/build-deb.
+.PHONY: deb
 deb: deps
 	SWIFT=$(SWIFT) scripts/build-deb
 
