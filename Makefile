@@ -53,6 +53,12 @@ install: release
 	install -m 755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/dsnap
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
+# A Debian package, dsnap_VERSION_ARCH.deb, for machines with no Swift: the Swift runtime linked
+# in, depending only on Debian's packages (libgit2, ...). See scripts/build-deb.
+.PHONY: deb
+deb: deps
+	SWIFT=$(SWIFT) scripts/build-deb
+
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dsnap
 	cd man && for page in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$page; done
@@ -66,4 +72,4 @@ lint-man:
 	done; [ $$status = 0 ] && echo "man pages: lint clean"; exit $$status
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-deb

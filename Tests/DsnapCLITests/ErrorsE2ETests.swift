@@ -223,7 +223,6 @@ final class ErrorsE2ETests: XCTestCase {
     /// Error messages quote what the user typed (an operand, an option, a value, the folder, the
     /// candidates' names) escaped, so a newline cannot forge a line on stderr and an escape sequence
     /// cannot drive the terminal: stderr is only `dsnap: error: ...` and `hint: ...` lines.
-    /// (Found by this suite against 1cd1168/deeedb1; fixed in e06beb0.)
     func testErrorMessagesEscapeWhatTheUserTyped() throws {
         let (dataset, _) = try makeDataset()
         try commit(["-m", "a\nb"], in: dataset.path, now: "2026-03-01T10:00:01Z")

@@ -15,8 +15,8 @@ struct LooseObjectWriter: Sendable {
     let packing: ObjectPacking
     /// The largest object packed. Larger ones stay loose even in a packing snapshot: a clone
     /// hard-links loose objects for free, but must copy the bytes of packed ones it needs when it
-    /// does not need the whole pack. Measured on D1 (1 GB, 100 KiB images) after one incremental
-    /// snapshot: clone 21.9 s with the images packed, against ~9 s with them loose.
+    /// does not need the whole pack: after an incremental snapshot, a clone of 100 KiB images
+    /// takes over twice as long with them packed (bench/RESULTS.md).
     static let packedObjectLimit = 64 << 10
     static let chunkSize = 1 << 20
     /// Files up to this size are read whole and hashed before compressing, so an object that

@@ -240,7 +240,7 @@ private final class AdlerCheck: @unchecked Sendable {
         }
         // A queue of its own, not the global one: the checkout's workers fill the global pool
         // (one thread per core), and libdispatch adds a thread for more work only after about
-        // a second, which every clone of two or more large files waited (1.07 s for 3 x 16 MiB).
+        // a second, which a clone of two or more large files would wait for nothing.
         if concurrently { DispatchQueue(label: "dsnap.adler-check", qos: .userInitiated).async(execute: work) } else { work() }
     }
 

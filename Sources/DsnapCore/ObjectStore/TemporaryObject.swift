@@ -6,9 +6,9 @@ import Glibc
 ///
 /// The file is unnamed (O_TMPFILE) where the file system allows it, made in the object's own
 /// folder when the id is already known: linking it in then touches one folder. The fallback, a
-/// named `tmp_dsnap_*` file in `objects/` renamed into place, made the two workers of a D1 first
-/// snapshot wait 0.6 s on folder locks and the file system's rename mutex (perf sched_switch:
-/// lock_two_directories). An unnamed file also vanishes by itself if dsnap is killed.
+/// named `tmp_dsnap_*` file in `objects/` renamed into place, makes concurrent writers wait on
+/// both folders' locks and the file system's rename mutex (a rename across folders takes them
+/// all: `lock_two_directories`). An unnamed file also vanishes by itself if dsnap is killed.
 final class TemporaryObject {
     /// Named object files in `objects/` (where no unnamed file can be made) start with this.
     static let prefix = "tmp_dsnap_"

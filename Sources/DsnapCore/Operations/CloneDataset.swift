@@ -24,9 +24,9 @@ public enum CloneDataset {
         let datasetName = name ?? "\(source.name) (cloned)"
         guard !datasetName.isEmpty else { throw DatasetError.invalidName("the name is empty") }
         // The snapshot's entries are judged in the source before a folder is made or an object
-        // copied. A missing blob is found by the copy instead of a look-up per file first (20,000
-        // on D1): the clone is built in a hidden folder that any failure removes, and the copy's
-        // failure is then explained entry by entry (below).
+        // copied. A missing blob is found by the copy instead of a look-up per file first (a system
+        // call each): the clone is built in a hidden folder that any failure removes, and the
+        // copy's failure is then explained entry by entry (below).
         try SnapshotTreeCheck.check(snapshot.tree, in: source, requireBlobs: false)
 
         let parent = target.parentPath

@@ -9,8 +9,8 @@ import Glibc
 public struct FastSnapshotWriter: SnapshotWriter {
     public init() {}
 
-    /// From this many new or changed files on, new objects are packed. Measured on D3 (200,000
-    /// small files): loose objects cost one file creation each, the dominant cost on slow disks.
+    /// From this many new or changed files on, new objects are packed: loose objects cost one file
+    /// creation each, the dominant cost of many small files on a slow disk.
     static let packThreshold = 1000
 
     public func writeTree(of dataset: Dataset, progress: ProgressSink?) throws -> WrittenTree {
