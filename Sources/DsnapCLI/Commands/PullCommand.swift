@@ -22,9 +22,8 @@ enum PullCommand {
         let fetched = try FetchCatalog.run(remote: name, in: dataset, context: invocation.context,
                                            progress: invocation.progressSink())
         let console = invocation.console
-        if !arguments.flag("json") {
-            RemoteReports.printMerge(fetched.merge, from: name, console: console, quiet: invocation.quiet)
-        }
+        // Refusals now; the summary only once the restore went ahead (a refused pull prints no data).
+        RemoteReports.warnAboutRefused(fetched.merge, from: name, console: console)
         guard let reference = arguments.operand(1) ?? fetched.remoteCurrent?.hex else {
             throw RemoteError.empty(name: name, url: fetched.url)
         }
@@ -46,6 +45,7 @@ enum PullCommand {
             console.err("hint: 'dsnap restore \(autosave.id.short)' brings them back; 'dsnap log --all' lists autosaves")
         }
         guard !invocation.quiet else { return }
+        RemoteReports.printSummary(fetched.merge, from: name, console: console, quiet: false)
         console.out("restored \(console.paint(SnapshotText.shortID(result.target), .yellow)) "
             + TerminalText.escape(result.target.record.name))
         console.out("  \(SnapshotText.plural(result.stats.filesWritten, "file")) written, "

@@ -13,9 +13,17 @@ enum RemoteReports {
 
     /// One line per kind of change a fetch merged; warnings for what it refused.
     static func printMerge(_ merge: CatalogMergeReport, from remote: String, console: Console, quiet: Bool) {
+        warnAboutRefused(merge, from: remote, console: console)
+        printSummary(merge, from: remote, console: console, quiet: quiet)
+    }
+
+    static func warnAboutRefused(_ merge: CatalogMergeReport, from remote: String, console: Console) {
         for refusal in merge.refused {
             console.warning("refused from '\(TerminalText.escape(remote))': \(TerminalText.escape(refusal))")
         }
+    }
+
+    static func printSummary(_ merge: CatalogMergeReport, from remote: String, console: Console, quiet: Bool) {
         guard !quiet else { return }
         let parts = [
             merge.snapshotsReceived.isEmpty ? nil : SnapshotText.plural(merge.snapshotsReceived.count, "new snapshot"),

@@ -7,8 +7,9 @@ extension GitFailure {
             || (errorClass == Int32(GIT_ERROR_SSH.rawValue) && message.lowercased().contains("auth"))
     }
 
-    /// A ref update the server refused as not a fast-forward (someone pushed meanwhile).
-    var isNonFastForward: Bool {
-        code == GIT_ENONFASTFORWARD.rawValue
+    /// A push that lost a race: a ref the server refused as not a fast-forward, or one another
+    /// push held locked at that instant (a path remote's refs are locked in place).
+    var isLostPushRace: Bool {
+        code == GIT_ENONFASTFORWARD.rawValue || code == GIT_ELOCKED.rawValue
     }
 }

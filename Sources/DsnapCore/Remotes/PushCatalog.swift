@@ -46,15 +46,14 @@ public enum PushCatalog {
             let rejected: [String: String]
             do {
                 rejected = try session.transfer { try remote.push(plan.map(\.refspec), session: transfer) }
-            } catch let error as RemoteError {
+            } catch is RemoteSession.LostRace where attempt + 1 < maximumAttempts {
                 progress?.finish()
-                // libgit2 fails the whole push on a non-fast-forward it sees before sending.
-                if case .unreachable(_, _, let cause) = error, cause.contains("fast-forward"),
-                   attempt + 1 < maximumAttempts {
-                    attempt += 1
-                    continue
-                }
-                throw error
+                attempt += 1
+                continue
+            } catch is RemoteSession.LostRace {
+                progress?.finish()
+                throw RemoteError.rejected(name: name, reference: SnapshotCatalog.notesRef,
+                                           reason: "other pushes kept landing first (\(maximumAttempts) attempts)")
             }
             progress?.finish()
             if let (reference, reason) = rejected.first(where: { _ in true }) {

@@ -13,12 +13,16 @@ struct RemoteSession {
         refs = RemoteRefs(remote: name)
     }
 
+    /// A push another push overtook: the caller fetches, merges and tries again.
+    struct LostRace: Error {}
+
     /// Runs a transfer; a libgit2 failure becomes `RemoteError` (or the local disk's error when
-    /// it was the local disk that failed).
+    /// it was the local disk that failed), a lost push race `LostRace`.
     func transfer<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let failure as GitFailure {
+            if failure.isLostPushRace { throw LostRace() }
             if failure.isAuthenticationFailure {
                 throw RemoteError.authenticationRefused(name: name, url: url, cause: failure.message)
             }

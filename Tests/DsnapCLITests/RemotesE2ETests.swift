@@ -1,0 +1,219 @@
+import Foundation
+import XCTest
+
+/// Datasets shared through a git server: a bare repository by path and by file:// URL, and
+/// `git daemon` on loopback. Catalogs converge (snapshots a set, records newest-edit-wins,
+/// deletes following the record), nothing is lost, plain git reads the remote, and a hostile
+/// remote's refs are refused.
+final class RemotesE2ETests: XCTestCase {
+    private var scratch: TemporaryDataset!
+
+    override func setUpWithError() throws {
+        scratch = try TemporaryDataset(emptyNamed: "lab")
+    }
+
+    /// A dataset copied from the fixture into the scratch folder, initialised.
+    private func dataset(_ name: String) throws -> String {
+        let fixture = try TemporaryDataset(fixture: "basic")
+        let path = scratch.path + "/" + name
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
+        expect(try E2E.run(["init", "-q", "--name", "shared"], in: path), exit: 0)
+        return path
+    }
+
+    private func ids(_ arguments: [String], in root: String) throws -> [String] {
+        try jsonArray(try E2E.run(["log", "--json"] + arguments, in: root)).map { try XCTUnwrap($0["snapshot_id"] as? String) }
+    }
+
+    private func record(_ id: String, in root: String) throws -> [String: Any] {
+        try snapshotObject(try E2E.run(["show", id, "--json"], in: root))
+    }
+
+    func testTwoMachinesConvergeAndNothingIsLost() throws {
+        let a = try dataset("a")
+        let remote = scratch.path + "/server.git"
+        expect(try E2E.run(["remote", "add", "origin", "../server.git", "--create"], in: a), exit: 0)
+        let pushed = try jsonObject(try E2E.run(["push", "--json"], in: a))
+        XCTAssertEqual((pushed["snapshots_sent"] as? [String])?.count, 1)
+        XCTAssertEqual(pushed["records_sent"] as? Bool, true)
+
+        // A clone by file:// URL: same snapshot, same id, work tree at the remote's current.
+        let clone = try jsonObject(try E2E.run(["clone", "file://" + remote, "b", "--json"], in: scratch.path))
+        let b = scratch.path + "/b"
+        XCTAssertEqual(clone["dataset_name"] as? String, "shared")
+        XCTAssertEqual(try ids([], in: b), try ids([], in: a))
+        XCTAssertTrue(try jsonObject(try E2E.run(["status", "--json"], in: b))["clean"] as? Bool ?? false)
+        XCTAssertEqual(try E2E.run(["remote", "-v"], in: b).stdout, "origin\tfile://\(remote)\n")
+
+        // Divergent snapshots on both machines: both kept.
+        try "{\"by\": \"a\"}\n".write(toFile: a + "/from-a.json", atomically: false, encoding: .utf8)
+        let fromA = try idOf(try commit(["-m", "from a"], in: a, now: "2026-03-01T10:01:00Z"))
+        try "{\"by\": \"b\"}\n".write(toFile: b + "/from-b.json", atomically: false, encoding: .utf8)
+        let fromB = try idOf(try commit(["-m", "from b"], in: b, now: "2026-03-01T10:02:00Z"))
+        expect(try E2E.run(["push", "-q"], in: a, now: "2026-03-01T10:03:00Z"), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: b, now: "2026-03-01T10:04:00Z"), exit: 0)
+        expect(try E2E.run(["fetch", "-q"], in: a, now: "2026-03-01T10:05:00Z"), exit: 0)
+        XCTAssertEqual(Set(try ids([], in: a)), Set(try ids([], in: b)))
+        XCTAssertTrue(try ids([], in: a).contains(fromB) && ids([], in: b).contains(fromA))
+        // Fetch never moves the current snapshot or the files.
+        XCTAssertEqual(try record("current", in: a)["snapshot_id"] as? String, fromA)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: a + "/from-b.json"))
+
+        // One record edited on both sides: the newer edit wins everywhere.
+        let creation = try XCTUnwrap(try ids([], in: a).last)
+        expect(try E2E.run(["update", creation, "-m", "older name"], in: a, now: "2026-03-01T10:06:00Z"), exit: 0)
+        expect(try E2E.run(["update", creation, "-m", "newer name"], in: b, now: "2026-03-01T10:07:00Z"), exit: 0)
+        // A delete on one side, of a snapshot not current anywhere.
+        expect(try E2E.run(["delete", fromB], in: a, now: "2026-03-01T10:08:00Z"), exit: 0)
+        expect(try E2E.run(["restore", fromA], in: b, now: "2026-03-01T10:08:30Z"), exit: 0)
+        for (root, now) in [(a, "2026-03-01T10:09:00Z"), (b, "2026-03-01T10:10:00Z"), (a, "2026-03-01T10:11:00Z")] {
+            expect(try E2E.run(["push", "-q"], in: root, now: now), exit: 0)
+        }
+        for root in [a, b] {
+            XCTAssertEqual(try record(creation, in: root)["snapshot_name"] as? String, "newer name", root)
+            XCTAssertFalse(try ids([], in: root).contains(fromB), root)
+            XCTAssertEqual(try ids(["--deleted"], in: root), [fromB], root)
+        }
+        // An undelete on the other side, later: it comes back everywhere.
+        expect(try E2E.run(["undelete", fromB], in: b, now: "2026-03-01T10:12:00Z"), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: b, now: "2026-03-01T10:13:00Z"), exit: 0)
+        let fetched = try jsonObject(try E2E.run(["fetch", "--json"], in: a, now: "2026-03-01T10:14:00Z"))
+        XCTAssertEqual(fetched["undeleted"] as? [String], [fromB])
+        XCTAssertEqual(Set(try ids([], in: a)), Set(try ids([], in: b)))
+
+        // Pull: the remote's current, with restore's safety.
+        expect(try E2E.run(["restore", fromB], in: b, now: "2026-03-01T10:15:00Z"), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: b, now: "2026-03-01T10:16:00Z"), exit: 0)
+        try "{\"dirty\": true}\n".write(toFile: a + "/dirty.json", atomically: false, encoding: .utf8)
+        expectError(try E2E.run(["pull"], in: a, now: "2026-03-01T10:17:00Z"), exit: 4, hint: true)
+        let pulled = try jsonObject(try E2E.run(["pull", "--discard", "--json"], in: a, now: "2026-03-01T10:18:00Z"))
+        XCTAssertEqual((pulled["snapshot"] as? [String: Any])?["snapshot_id"] as? String, fromB)
+        XCTAssertNotNil(pulled["autosave"] as? [String: Any], "the discarded change is an autosave")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: a + "/from-b.json"))
+
+        // Plain git reads the remote and both datasets cleanly, and clones the remote.
+        for root in [a, b] {
+            expect(try E2E.run(["verify"], in: root), exit: 0)
+            XCTAssertEqual(try E2E.git(["fsck", "--full", "--no-dangling"], dataset: root).status, 0)
+        }
+        XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + remote, "fsck", "--full", "--no-dangling"], in: scratch.path).status, 0)
+        let plain = try E2E.tool("git", ["clone", "-q", remote, "plain"], in: scratch.path)
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.path + "/plain/from-b.json"),
+                      "the remote's HEAD is the current snapshot of the last push")
+    }
+
+    func testTwoPushesAtOnceBothLand() throws {
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "origin", "../server.git", "--create"], in: a), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: a), exit: 0)
+        expect(try E2E.run(["clone", "-q", "./server.git", "b"], in: scratch.path), exit: 0)
+        let b = scratch.path + "/b"
+        var expected: Set<String> = []
+        for (root, tag) in [(a, "a"), (b, "b")] {
+            for step in 0..<3 {
+                try "{\"step\": \(step)}\n".write(toFile: root + "/\(tag).json", atomically: false, encoding: .utf8)
+                let id = try idOf(try commit(["-m", "\(tag)\(step)"], in: root, now: "2026-03-01T10:0\(step):0\(tag == "a" ? 1 : 2)Z"))
+                expected.insert(id)
+                expect(try E2E.run(["update", id, "-d", "edited on \(tag)"], in: root, now: "2026-03-01T10:0\(step):3\(tag == "a" ? 1 : 2)Z"), exit: 0)
+            }
+        }
+        let first = try E2E.start(["push", "--json"], in: a, now: "2026-03-01T10:10:00Z")
+        let second = try E2E.start(["push", "--json"], in: b, now: "2026-03-01T10:10:01Z")
+        expect(first.wait(), exit: 0)
+        expect(second.wait(), exit: 0)
+        for root in [a, b] { expect(try E2E.run(["fetch", "-q"], in: root, now: "2026-03-01T10:11:00Z"), exit: 0) }
+        XCTAssertTrue(expected.isSubset(of: Set(try ids([], in: a))))
+        XCTAssertEqual(Set(try ids([], in: a)), Set(try ids([], in: b)))
+        for id in expected {
+            XCTAssertNotNil((try record(id, in: a)["description"] as? String)?.hasPrefix("edited on"), "record of \(id) kept")
+        }
+    }
+
+    func testGitDaemonOnLoopback() throws {
+        let a = try dataset("a")
+        let served = scratch.path + "/served"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        expect(try E2E.run(["remote", "add", "lab", "../served/data.git", "--create"], in: a), exit: 0)
+        let port = 20_000 + Int(getpid() % 20_000)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        daemon.arguments = ["daemon", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)", "--base-path=\(served)",
+                            "--export-all", "--enable=receive-pack", "--informative-errors", served]
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        let url = "git://127.0.0.1:\(port)/data.git"
+        // The daemon takes a moment to listen.
+        var listed = try E2E.run(["clone", "-q", url, "probe"], in: scratch.path)
+        for _ in 0..<50 where listed.status == 6 && listed.stderr.contains("cannot reach") {
+            usleep(100_000)
+            listed = try E2E.run(["clone", "-q", url, "probe"], in: scratch.path)
+        }
+        expectError(listed, exit: 3, mentioning: ["holds no dataset"])
+        expect(try E2E.run(["remote", "add", "daemon", url], in: a), exit: 0)
+        expect(try E2E.run(["push", "daemon"], in: a), exit: 0)
+        expect(try E2E.run(["clone", url, "c"], in: scratch.path), exit: 0)
+        XCTAssertEqual(try ids([], in: scratch.path + "/c"), try ids([], in: a))
+        try "{\"c\": 1}\n".write(toFile: scratch.path + "/c/c.json", atomically: false, encoding: .utf8)
+        let fromC = try idOf(try commit(["-m", "from c"], in: scratch.path + "/c", now: "2026-03-01T10:20:00Z"))
+        expect(try E2E.run(["push"], in: scratch.path + "/c"), exit: 0)
+        expect(try E2E.run(["pull", "daemon"], in: a), exit: 0)
+        XCTAssertEqual(try record("current", in: a)["snapshot_id"] as? String, fromC)
+    }
+
+    func testMistakesNameTheRemoteAndTheCause() throws {
+        let a = try dataset("a")
+        expectError(try E2E.run(["push"], in: a), exit: 3, hint: true, mentioning: ["origin"])
+        expectError(try E2E.run(["remote", "add", "-bad", "/x"], in: a), exit: 2)
+        expect(try E2E.run(["remote", "add", "origin", "git://127.0.0.1:1/none.git"], in: a), exit: 0)
+        expectError(try E2E.run(["remote", "add", "origin", "/elsewhere"], in: a), exit: 4, hint: true)
+        expectError(try E2E.run(["fetch"], in: a), exit: 6, hint: true, mentioning: ["origin", "127.0.0.1:1"])
+        expectError(try E2E.run(["fetch", "nowhere"], in: a), exit: 3, hint: true, mentioning: ["origin"])
+        expect(try E2E.run(["remote", "remove", "origin"], in: a), exit: 0)
+        XCTAssertEqual(try E2E.run(["remote"], in: a).stdout, "")
+        expectError(try E2E.run(["clone", "./missing.git", "x"], in: scratch.path), exit: 6)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path + "/x"), "a failed clone leaves nothing")
+    }
+
+    /// A remote whose refs lie: a snapshot ref naming another commit, one whose tree would write
+    /// outside the dataset, a record that is not JSON. The honest parts arrive; the rest is refused.
+    func testAHostileRemoteIsRefusedAndTheCatalogStaysSound() throws {
+        let a = try dataset("a")
+        let remote = scratch.path + "/server.git"
+        expect(try E2E.run(["remote", "add", "origin", remote, "--create"], in: a), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: a), exit: 0)
+        let honest = try XCTUnwrap(try ids([], in: a).first)
+        func git(_ arguments: [String], input: String? = nil) throws -> String {
+            let identity = "GIT_AUTHOR_NAME=x GIT_AUTHOR_EMAIL=x@example.com GIT_COMMITTER_NAME=x GIT_COMMITTER_EMAIL=x@example.com "
+            let result = try E2E.tool("sh", ["-c", identity + "git --git-dir='\(remote)' " + arguments.joined(separator: " ")
+                                             + (input.map { " <<'EOF'\n\($0)\nEOF" } ?? "")], in: scratch.path)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // A tree with an entry named '..' cannot be made by git's porcelain: written with mktree.
+        let blob = try git(["hash-object", "-w", "--stdin"], input: "evil")
+        let inner = try git(["mktree"], input: "100644 blob \(blob)\tpasswd")
+        let evilTree = try git(["mktree", "--missing"], input: "040000 tree \(inner)\t..")
+        let evil = try git(["commit-tree", evilTree, "-m", "evil"])
+        try _ = git(["update-ref", "refs/dsnap/snapshots/\(evil)", evil])
+        let liar = try git(["commit-tree", try git(["write-tree"]), "-m", "liar"])
+        try _ = git(["update-ref", "refs/dsnap/snapshots/\(String(repeating: "ab", count: 20))", liar])
+        try _ = git(["notes", "--ref=dsnap", "add", "-f", "-m", "'not json'", honest])
+
+        let clone = try E2E.run(["clone", "file://" + remote, "b", "--json"], in: scratch.path)
+        expect(clone, exit: 0)
+        let b = scratch.path + "/b"
+        XCTAssertEqual(try ids([], in: b), [honest])
+        let refused = try XCTUnwrap(try jsonObject(clone)["refused"] as? [String])
+        XCTAssertEqual(refused.count, 3, "\(refused)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path + "/passwd"))
+        XCTAssertEqual(try record(honest, in: b)["snapshot_name"] as? String, "shared_snapshot_" + honest.prefix(8))
+        let fetched = try E2E.run(["fetch"], in: a)
+        expect(fetched, exit: 0)
+        XCTAssertTrue(fetched.stderr.contains("warning: refused"), fetched.stderr)
+        XCTAssertEqual(try ids([], in: a), [honest])
+        expect(try E2E.run(["verify"], in: a), exit: 0)
+        expect(try E2E.run(["verify"], in: b), exit: 0)
+    }
+}
