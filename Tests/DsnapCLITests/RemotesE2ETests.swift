@@ -216,4 +216,27 @@ final class RemotesE2ETests: XCTestCase {
         expect(try E2E.run(["verify"], in: a), exit: 0)
         expect(try E2E.run(["verify"], in: b), exit: 0)
     }
+
+    /// An object of a path remote whose file is not what its name says never enters the store.
+    func testADamagedObjectOnAPathRemoteStopsTheFetchBeforeItLands() throws {
+        let a = try dataset("a")
+        let remote = scratch.path + "/server.git"
+        expect(try E2E.run(["remote", "add", "origin", remote, "--create"], in: a), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: a), exit: 0)
+        expect(try E2E.run(["clone", "-q", remote, "b"], in: scratch.path), exit: 0)
+        let b = scratch.path + "/b"
+        try "{\"fresh\": 1}\n".write(toFile: b + "/fresh.json", atomically: false, encoding: .utf8)
+        _ = try commit(["-m", "fresh"], in: b, now: "2026-03-01T10:01:00Z")
+        expect(try E2E.run(["push", "-q"], in: b), exit: 0)
+        let blob = try E2E.tool("git", ["--git-dir=" + remote, "rev-parse", "main:fresh.json"], in: scratch.path)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let file = remote + "/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)
+        chmod(file, 0o644)
+        try Data("not a zlib stream".utf8).write(to: URL(fileURLWithPath: file))
+        let before = try ids([], in: a)
+        expectError(try E2E.run(["fetch"], in: a), exit: 6, mentioning: [String(blob.prefix(12))])
+        XCTAssertEqual(try ids([], in: a), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: a + "/.dsnap/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)))
+        expect(try E2E.run(["verify"], in: a), exit: 0)
+    }
 }

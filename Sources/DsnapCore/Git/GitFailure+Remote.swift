@@ -8,8 +8,9 @@ extension GitFailure {
     }
 
     /// A push that lost a race: a ref the server refused as not a fast-forward, or one another
-    /// push held locked at that instant (a path remote's refs are locked in place).
+    /// push held locked at that instant, or one that moved since we looked (a path remote's refs
+    /// are written in place, compare-and-swap).
     var isLostPushRace: Bool {
-        code == GIT_ENONFASTFORWARD.rawValue || code == GIT_ELOCKED.rawValue
+        [GIT_ENONFASTFORWARD, GIT_ELOCKED, GIT_EMODIFIED, GIT_EEXISTS].map(\.rawValue).contains(code)
     }
 }

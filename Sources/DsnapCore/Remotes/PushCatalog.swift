@@ -38,14 +38,9 @@ public enum PushCatalog {
             let session = try RemoteSession(name: name, in: dataset)
             let plan = try plan(session.refs, chosen: chosen.isEmpty ? nil : Set(chosen), in: dataset, result: &result)
             guard !plan.isEmpty else { return result }
-            let remote = try dataset.wrapGit { try GitRemote(url: session.url, in: dataset.repository) }
-            let transfer = GitRemote.Session { sent in
-                progress?.report(OperationProgress(phase: "sending", filesDone: sent.objectsDone,
-                                                   filesTotal: sent.objectsTotal, bytesDone: Int64(sent.bytes)))
-            }
             let rejected: [String: String]
             do {
-                rejected = try session.transfer { try remote.push(plan.map(\.refspec), session: transfer) }
+                rejected = try session.push(plan, from: dataset, progress: progress)
             } catch is RemoteSession.LostRace where attempt + 1 < maximumAttempts {
                 progress?.finish()
                 attempt += 1
@@ -134,7 +129,7 @@ public enum PushCatalog {
         let repository = dataset.repository
         try dataset.wrapGit {
             for update in updates {
-                let tracking = refs.tracking(update.destination)
+                guard let tracking = refs.tracking(update.destination) else { continue }
                 if let source = update.source, let target = try repository.resolve(reference: source) {
                     try repository.setReference(tracking, to: target, message: "dsnap: pushed")
                 } else {

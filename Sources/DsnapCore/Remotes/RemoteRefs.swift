@@ -15,23 +15,22 @@ struct RemoteRefs {
     /// What a fetch asks for. Wildcards throughout: a server without some of these refs (a new,
     /// empty repository) is no error, and refs the server dropped are pruned here too.
     var fetchRefspecs: [String] {
-        ["+refs/dsnap/snapshots/*:\(snapshotsPrefix)*",
-         "+refs/dsnap/deleted/*:\(deletedPrefix)*",
-         "+refs/notes/*:\(root)notes/*",
-         "+refs/heads/*:\(root)heads/*",
-         "+\(RemoteRefs.datasetInfoPrefix)*:\(root)info/*"]
+        mirrored.map { "+\($0.server)*:\($0.tracking)*" }
     }
 
     /// The dataset's name for whoever clones it, in a blob: `{"name": ...}`.
     static let datasetInfoPrefix = "refs/dsnap/info/"
     static let datasetInfo = datasetInfoPrefix + "dataset"
 
-    /// The tracking ref that mirrors the server's `reference` (one of the dataset's own names).
-    func tracking(_ reference: String) -> String {
-        if reference.hasPrefix("refs/dsnap/snapshots/") { return snapshotsPrefix + reference.dropFirst("refs/dsnap/snapshots/".count) }
-        if reference.hasPrefix("refs/dsnap/deleted/") { return deletedPrefix + reference.dropFirst("refs/dsnap/deleted/".count) }
-        if reference == SnapshotCatalog.notesRef { return notes }
-        if reference == Dataset.branch { return current }
-        return root + "info/" + reference.dropFirst(RemoteRefs.datasetInfoPrefix.count)
+    /// The server's refs a fetch mirrors, by prefix: the dataset's own name -> the tracking name.
+    var mirrored: [(server: String, tracking: String)] {
+        [("refs/dsnap/snapshots/", snapshotsPrefix), ("refs/dsnap/deleted/", deletedPrefix),
+         ("refs/notes/", root + "notes/"), ("refs/heads/", root + "heads/"),
+         (RemoteRefs.datasetInfoPrefix, root + "info/")]
+    }
+
+    /// The tracking ref that mirrors the server's `reference`; nil for refs no fetch mirrors.
+    func tracking(_ reference: String) -> String? {
+        mirrored.first { reference.hasPrefix($0.server) }.map { $0.tracking + reference.dropFirst($0.server.count) }
     }
 }

@@ -31,9 +31,16 @@ struct RemoteSession {
         }
     }
 
+    /// A remote on this machine's file systems, moved by dsnap itself (`PathTransport`).
+    private var path: String? { RemoteURL.localPath(url) }
+
     /// Brings the server's catalog into the tracking refs, durably (libgit2 writes the pack
     /// without syncing it: the dataset's own refs move to it only once it is on disk).
     func fetch(into dataset: Dataset, progress: ProgressSink?) throws {
+        if let path {
+            try transfer { try PathTransport(path: path).fetch(into: dataset, refs: refs) }
+            return
+        }
         let remote = try dataset.wrapGit { try GitRemote(url: url, in: dataset.repository) }
         let session = GitRemote.Session { transfer in
             progress?.report(OperationProgress(phase: "receiving", filesDone: transfer.objectsDone,
@@ -41,5 +48,24 @@ struct RemoteSession {
         }
         try transfer { try remote.fetch(refs.fetchRefspecs, session: session) }
         try FileSystemSync.sync(containing: dataset.repository.objectsPath)
+    }
+
+    /// Sends `updates`; returns the refs the server refused, with why. A ref that must
+    /// fast-forward and no longer can is `LostRace`.
+    func push(_ updates: [PushCatalog.Update], from dataset: Dataset, progress: ProgressSink?) throws -> [String: String] {
+        if let path {
+            try transfer {
+                try PathTransport(path: path).push(updates, from: dataset) { destination in
+                    try refs.tracking(destination).flatMap { try dataset.repository.resolve(reference: $0) }
+                }
+            }
+            return [:]
+        }
+        let remote = try dataset.wrapGit { try GitRemote(url: url, in: dataset.repository) }
+        let session = GitRemote.Session { sent in
+            progress?.report(OperationProgress(phase: "sending", filesDone: sent.objectsDone,
+                                               filesTotal: sent.objectsTotal, bytesDone: Int64(sent.bytes)))
+        }
+        return try transfer { try remote.push(updates.map(\.refspec), session: session) }
     }
 }
