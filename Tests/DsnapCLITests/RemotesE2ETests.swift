@@ -239,4 +239,102 @@ final class RemotesE2ETests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: a + "/.dsnap/objects/" + blob.prefix(2) + "/" + blob.dropFirst(2)))
         expect(try E2E.run(["verify"], in: a), exit: 0)
     }
+
+    /// ssh:// against a throwaway sshd on loopback: an unknown host is refused naming its key;
+    /// once in known_hosts, the user's ed25519 key pushes, clones and pulls.
+    func testSSHOnLoopback() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd"), getuid() == 0 else {
+            throw XCTSkip("needs Debian's openssh-server and root (sshd's privilege separation)")
+        }
+        let keys = scratch.path + "/keys"
+        let ssh = DsnapProcess.home + "/.ssh"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: ssh, withIntermediateDirectories: true)
+        for key in ["host", "client"] {
+            XCTAssertEqual(try E2E.tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keys + "/" + key], in: keys).status, 0)
+        }
+        try? FileManager.default.removeItem(atPath: ssh + "/id_ed25519")
+        try? FileManager.default.removeItem(atPath: ssh + "/id_ed25519.pub")
+        try? FileManager.default.removeItem(atPath: ssh + "/known_hosts")
+        try FileManager.default.copyItem(atPath: keys + "/client", toPath: ssh + "/id_ed25519")
+        try FileManager.default.copyItem(atPath: keys + "/client.pub", toPath: ssh + "/id_ed25519.pub")
+        defer {
+            for name in ["id_ed25519", "id_ed25519.pub", "known_hosts"] { try? FileManager.default.removeItem(atPath: ssh + "/" + name) }
+        }
+        let port = 40_000 + Int(getpid() % 20_000)
+        try """
+        Port \(port)
+        ListenAddress 127.0.0.1
+        HostKey \(keys)/host
+        AuthorizedKeysFile \(keys)/client.pub
+        UsePAM no
+        StrictModes no
+        PasswordAuthentication no
+        PermitRootLogin prohibit-password
+        PidFile \(keys)/sshd.pid
+
+        """.write(toFile: keys + "/sshd_config", atomically: false, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+        let started = try E2E.tool("/usr/sbin/sshd", ["-f", keys + "/sshd_config", "-E", keys + "/sshd.log"], in: keys)
+        XCTAssertEqual(started.status, 0, started.stderr)
+        defer {
+            if let pid = try? String(contentsOfFile: keys + "/sshd.pid", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines), let number = Int32(pid) { kill(number, SIGTERM) }
+        }
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "lab", scratch.path + "/served.git", "--create"], in: a), exit: 0)
+        let url = "ssh://root@127.0.0.1:\(port)\(scratch.path)/served.git"
+        expect(try E2E.run(["remote", "add", "origin", url], in: a), exit: 0)
+        let fingerprint = try E2E.tool("ssh-keygen", ["-lf", keys + "/host.pub"], in: keys).stdout
+            .split(separator: " ")[1]
+        var refused = try E2E.run(["push"], in: a)
+        for _ in 0..<50 where refused.status == 6 {
+            usleep(100_000)   // sshd takes a moment to listen
+            refused = try E2E.run(["push"], in: a)
+        }
+        expectError(refused, exit: 5, hint: true, mentioning: [String(fingerprint), "known_hosts"])
+        let scanned = try E2E.tool("ssh-keyscan", ["-p", "\(port)", "127.0.0.1"], in: keys)
+        try scanned.stdout.write(toFile: ssh + "/known_hosts", atomically: false, encoding: .utf8)
+        expect(try E2E.run(["push"], in: a), exit: 0)
+        expect(try E2E.run(["clone", "-q", url, "b"], in: scratch.path), exit: 0)
+        let b = scratch.path + "/b"
+        XCTAssertEqual(try ids([], in: b), try ids([], in: a))
+        try "{\"over\": \"ssh\"}\n".write(toFile: b + "/ssh.json", atomically: false, encoding: .utf8)
+        let fromB = try idOf(try commit(["-m", "over ssh"], in: b, now: "2026-03-01T10:01:00Z"))
+        expect(try E2E.run(["push"], in: b), exit: 0)
+        expect(try E2E.run(["pull"], in: a), exit: 0)
+        XCTAssertEqual(try record("current", in: a)["snapshot_id"] as? String, fromB)
+    }
+
+    /// Smart HTTP (`git http-backend` behind Tests/remotes/smart_http.py, as a forge serves it),
+    /// the token from DSNAP_TOKEN: refused without it or with a wrong one, pushes and clones with it.
+    func testSmartHTTPWithAToken() throws {
+        let served = scratch.path + "/served"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        XCTAssertEqual(try E2E.tool("git", ["init", "-q", "--bare", served + "/data.git"], in: served).status, 0)
+        XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + served + "/data.git", "config", "http.receivepack", "true"],
+                                    in: served).status, 0)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("remotes/smart_http.py").path
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", script, served, served + "/port", "s3cret"]
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        var port: String?
+        for _ in 0..<100 where port == nil {
+            port = try? String(contentsOfFile: served + "/port", encoding: .utf8)
+            if port == nil { usleep(50_000) }
+        }
+        let url = "http://127.0.0.1:\(try XCTUnwrap(port))/data.git"
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "origin", url], in: a), exit: 0)
+        expectError(try E2E.run(["push"], in: a), exit: 5, hint: true, mentioning: ["DSNAP_TOKEN is not set"])
+        let token = DsnapProcess.environment(extra: ["DSNAP_TOKEN": "s3cret"])
+        let wrong = try RunningDsnap(["push"], in: a, environment: DsnapProcess.environment(extra: ["DSNAP_TOKEN": "no"])).wait()
+        expectError(wrong, exit: 5, hint: true, mentioning: ["refused the token"])
+        expect(try RunningDsnap(["push"], in: a, environment: token).wait(), exit: 0)
+        expect(try RunningDsnap(["clone", "-q", url, "b"], in: scratch.path, environment: token).wait(), exit: 0)
+        XCTAssertEqual(try ids([], in: scratch.path + "/b"), try ids([], in: a))
+    }
 }

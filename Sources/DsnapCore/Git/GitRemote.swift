@@ -27,6 +27,9 @@ final class GitRemote {
     final class Session {
         var rejected: [String: String] = [:]
         var credentialAttempts = 0
+        /// The SSH server's host key as `ssh-keygen -l` shows it (`SHA256:...`), for the error
+        /// that refuses an unknown host.
+        var hostKeyFingerprint: String?
         let onProgress: (TransferProgress) -> Void
 
         init(onProgress: @escaping (TransferProgress) -> Void) {
@@ -65,8 +68,10 @@ final class GitRemote {
         options.callbacks = try Self.callbacks(session)
         options.prune = GIT_FETCH_PRUNE
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        try Self.withStrings(refspecs) { array in
-            try check(git_remote_fetch(remote, &array, &options, "dsnap: fetch"), "git_remote_fetch")
+        try naming(session) {
+            try Self.withStrings(refspecs) { array in
+                try check(git_remote_fetch(remote, &array, &options, "dsnap: fetch"), "git_remote_fetch")
+            }
         }
     }
 
@@ -78,10 +83,23 @@ final class GitRemote {
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
         options.callbacks = try Self.callbacks(session)
         options.pb_parallelism = 0
-        try Self.withStrings(refspecs) { array in
-            try check(git_remote_push(remote, &array, &options), "git_remote_push")
+        try naming(session) {
+            try Self.withStrings(refspecs) { array in
+                try check(git_remote_push(remote, &array, &options), "git_remote_push")
+            }
         }
         return session.rejected
+    }
+
+    /// An unknown SSH host's refusal names the key it offered, so the user can check it.
+    private func naming<T>(_ session: Session, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let failure as GitFailure where failure.code == GIT_ECERTIFICATE.rawValue {
+            guard let fingerprint = session.hostKeyFingerprint else { throw failure }
+            throw GitFailure(function: failure.function, code: failure.code, errorClass: failure.errorClass,
+                             message: failure.message + " (its key is \(fingerprint))")
+        }
     }
 
     private static func withStrings<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {
@@ -104,6 +122,20 @@ final class GitRemote {
             return RemoteCredentials.acquire(out, url: url.map { String(cString: $0) },
                                              username: usernameFromURL.map { String(cString: $0) },
                                              allowed: allowed, attempt: &session.credentialAttempts)
+        }
+        callbacks.certificate_check = { certificate, _, _, payload in
+            let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
+            if let certificate, certificate.pointee.cert_type == GIT_CERT_HOSTKEY_LIBSSH2 {
+                let hostKey = UnsafeRawPointer(certificate).assumingMemoryBound(to: git_cert_hostkey.self).pointee
+                if hostKey.type.rawValue & GIT_CERT_SSH_SHA256.rawValue != 0 {
+                    let digest = withUnsafeBytes(of: hostKey.hash_sha256) { Data($0) }
+                    var text = digest.base64EncodedString()
+                    while text.hasSuffix("=") { text.removeLast() }
+                    session.hostKeyFingerprint = "SHA256:" + text
+                }
+            }
+            // libgit2 then checks ~/.ssh/known_hosts (or the TLS chain) as it would without us.
+            return GIT_PASSTHROUGH.rawValue
         }
         callbacks.push_update_reference = { name, status, payload in
             let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
@@ -142,16 +174,30 @@ enum RemoteCredentials {
             let keys = ["id_ed25519", "id_ecdsa"].map { home + "/.ssh/" + $0 }.filter { access($0, R_OK) == 0 }
             let agent = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"] != nil
             let choices = (agent ? [nil] : []) + keys.map { Optional($0) }
-            guard attempt < choices.count else { return GIT_EAUTH.rawValue }
+            guard attempt < choices.count else {
+                let tried = (agent ? ["ssh-agent"] : []) + keys
+                return refuse("the server accepted none of our keys (tried: "
+                              + (tried.isEmpty ? "none found" : tried.joined(separator: ", ")) + ")")
+            }
             if let key = choices[attempt] {
                 return git_credential_ssh_key_new(out, user, key + ".pub", key, "")
             }
             return git_credential_ssh_key_from_agent(out, user)
         }
-        if allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0, attempt == 0,
-           let token = ProcessInfo.processInfo.environment["DSNAP_TOKEN"] {
+        if allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 {
+            guard let token = ProcessInfo.processInfo.environment["DSNAP_TOKEN"] else {
+                return refuse("the server asks for credentials and DSNAP_TOKEN is not set")
+            }
+            guard attempt == 0 else { return refuse("the server refused the token in DSNAP_TOKEN") }
             return git_credential_userpass_plaintext_new(out, username ?? "dsnap", token)
         }
+        return refuse("the server asks for a kind of credentials dsnap does not offer")
+    }
+
+    /// Ends the attempt with libgit2's authentication error, in our words (libgit2 would keep
+    /// whatever error it last saw).
+    private static func refuse(_ reason: String) -> Int32 {
+        git_error_set_str(Int32(GIT_ERROR_NET.rawValue), reason)
         return GIT_EAUTH.rawValue
     }
 }
