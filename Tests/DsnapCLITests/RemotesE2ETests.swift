@@ -55,6 +55,7 @@ final class RemotesE2ETests: XCTestCase {
         expect(try E2E.run(["fetch", "-q"], in: a, now: "2026-03-01T10:05:00Z"), exit: 0)
         XCTAssertEqual(Set(try ids([], in: a)), Set(try ids([], in: b)))
         XCTAssertTrue(try ids([], in: a).contains(fromB) && ids([], in: b).contains(fromA))
+        XCTAssertEqual(try ids(["--remote", "origin"], in: a), try ids([], in: a), "the remote holds them all")
         // Fetch never moves the current snapshot or the files.
         XCTAssertEqual(try record("current", in: a)["snapshot_id"] as? String, fromA)
         XCTAssertFalse(FileManager.default.fileExists(atPath: a + "/from-b.json"))

@@ -45,6 +45,14 @@ public enum RemoteRegistry {
         return RemoteInfo(name: name, url: stored)
     }
 
+    /// The snapshots remote `name` holds, as its last fetch or push saw them.
+    public static func snapshotsHeld(by name: String, in dataset: Dataset) throws -> Set<GitOID> {
+        _ = try url(of: name, in: dataset)
+        let prefix = RemoteRefs(remote: name).snapshotsPrefix
+        return Set(try dataset.wrapGit { try dataset.repository.referenceNames(matching: prefix + "*") }
+            .compactMap { GitOID(hex: String($0.dropFirst(prefix.count))) })
+    }
+
     /// Removes remote `name` and what was fetched from it (its snapshots stay: they are the
     /// dataset's own now).
     public static func remove(_ name: String, in dataset: Dataset) throws {
