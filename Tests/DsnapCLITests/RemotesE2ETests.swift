@@ -338,4 +338,41 @@ final class RemotesE2ETests: XCTestCase {
         expect(try RunningDsnap(["clone", "-q", url, "b"], in: scratch.path, environment: token).wait(), exit: 0)
         XCTAssertEqual(try ids([], in: scratch.path + "/b"), try ids([], in: a))
     }
+
+    /// A push killed at any instant (here: a few instants into a push of 48 MB of media to a path
+    /// remote) leaves the remote sound and the dataset untouched; the next push sends the rest.
+    func testAPushKilledHalfWayIsFinishedByTheNext() throws {
+        let a = try dataset("a")
+        try FileManager.default.createDirectory(atPath: a + "/bulk", withIntermediateDirectories: true)
+        let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
+        for index in 0..<48 {
+            try random.readData(ofLength: 1 << 20).write(to: URL(fileURLWithPath: a + "/bulk/\(index).jpg"))
+        }
+        let bulk = try idOf(try commit(["-m", "bulk"], in: a, now: "2026-03-01T10:01:00Z"))
+        // On another file system where there is one (tmpfs), so objects are copied, not linked:
+        // a push that takes long enough to be killed half-way.
+        let share = FileManager.default.isWritableFile(atPath: "/dev/shm")
+            ? "/dev/shm/dsnap-e2e-" + UUID().uuidString : scratch.path + "/share"
+        try FileManager.default.createDirectory(atPath: share, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: share) }
+        let remote = share + "/server.git"
+        expect(try E2E.run(["remote", "add", "origin", remote, "--create"], in: a), exit: 0)
+        var killed = 0
+        for delay in [0.01, 0.03, 0.06, 0.1, 0.2] {
+            let push = try E2E.start(["push", "-q"], in: a)
+            usleep(useconds_t(delay * 1_000_000))
+            kill(push.process.processIdentifier, SIGKILL)
+            if push.wait().killedBySignal { killed += 1 }
+            let fsck = try E2E.tool("git", ["--git-dir=" + remote, "fsck", "--full", "--no-dangling"], in: scratch.path)
+            XCTAssertEqual(fsck.status, 0, "after a kill at \(delay) s: \(fsck.stdout)\(fsck.stderr)")
+            expect(try E2E.run(["verify"], in: a), exit: 0)
+        }
+        XCTAssertGreaterThan(killed, 0, "no push was still running when killed")
+        expect(try E2E.run(["push", "-q"], in: a), exit: 0)
+        expect(try E2E.run(["clone", "-q", remote, "b"], in: scratch.path), exit: 0)
+        XCTAssertTrue(try ids([], in: scratch.path + "/b").contains(bulk))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/b/bulk/47.jpg")),
+                       try Data(contentsOf: URL(fileURLWithPath: a + "/bulk/47.jpg")))
+        XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + remote, "fsck", "--full", "--no-dangling"], in: scratch.path).status, 0)
+    }
 }

@@ -8,20 +8,9 @@ extension GitRepository {
     /// caller deletes nothing) when an object cannot be read: a store that is already damaged is
     /// not the place to guess what is safe to remove.
     func reachableObjects(from roots: [GitOID], shallow: Set<GitOID> = []) throws -> Set<GitOID> {
-        try reachableObjects(from: roots, shallow: shallow, known: { _ in false })
-    }
-
-    /// The objects reachable from `roots` that `target` lacks: the walk stops at every object the
-    /// target has, since a sound repository has everything its objects name.
-    func objectsMissing(in target: GitRepository, from roots: [GitOID], shallow: Set<GitOID> = []) throws -> Set<GitOID> {
-        try reachableObjects(from: roots, shallow: shallow, known: { try target.objectExists($0) })
-    }
-
-    private func reachableObjects(from roots: [GitOID], shallow: Set<GitOID>,
-                                  known: (GitOID) throws -> Bool) throws -> Set<GitOID> {
         var reached: Set<GitOID> = []
         var pending: [GitOID] = []
-        for root in roots where try !known(root) && reached.insert(root).inserted { pending.append(root) }
+        for root in roots where reached.insert(root).inserted { pending.append(root) }
         while let id = pending.popLast() {
             switch try objectKind(id) {
             case nil:
@@ -30,17 +19,17 @@ extension GitRepository {
             case .commit:
                 let commit = try self.commit(id)
                 let parents = shallow.contains(id) ? [] : commit.parents
-                for next in parents + [commit.tree] where try !known(next) && reached.insert(next).inserted {
-                    pending.append(next)
-                }
+                for next in parents + [commit.tree] where reached.insert(next).inserted { pending.append(next) }
             case .tree:
                 for entry in try treeLevel(id) {
                     // A gitlink names a commit of another repository: nothing of ours.
                     guard entry.mode != GIT_FILEMODE_COMMIT.rawValue else { continue }
-                    guard !reached.contains(entry.id), try !known(entry.id) else { continue }
-                    reached.insert(entry.id)
-                    // Blobs are not read: being named is enough to be kept.
-                    if entry.isTree { pending.append(entry.id) }
+                    if entry.isTree {
+                        if reached.insert(entry.id).inserted { pending.append(entry.id) }
+                    } else {
+                        // Blobs are not read: being named is enough to be kept.
+                        reached.insert(entry.id)
+                    }
                 }
             default:
                 continue

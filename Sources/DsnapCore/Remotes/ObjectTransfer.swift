@@ -22,7 +22,9 @@ struct ObjectTransfer {
     /// first read whole and hashed in the source (objects from a remote are not trusted: a file
     /// whose content is not its name must not enter the dataset's store).
     func copyMissing(from roots: [GitOID], shallow: Set<GitOID> = [], verifying: Bool) throws -> Outcome {
-        let missing = Array(try source.objectsMissing(in: target, from: roots, shallow: shallow))
+        // What the target's refs reach is whole there (refs move only after objects are synced).
+        let complete = try target.allReferenceTargets().filter { try source.objectExists($0) }
+        let missing = try source.objectsMissing(in: target, from: roots, complete: complete, shallow: shallow)
         if verifying {
             let buffers = GitRepository.ObjectCheckBuffers()
             for id in missing {
