@@ -35,8 +35,7 @@ enum CommitCommand {
             result = try recorder.run(context: invocation.context) {
                 let result = try TakeSnapshot.run(request, in: dataset, writer: invocation.snapshotWriter,
                                                   context: invocation.context, progress: recorder)
-                recorder.setSnapshot(result.snapshot.id)
-                recorder.report(OperationProgress(phase: "done", filesDone: result.fileCount, filesTotal: result.fileCount))
+                recorder.setSnapshot(result.snapshot.id, files: result.fileCount)
                 return result
             }
         }

@@ -75,7 +75,7 @@ public enum CloneDataset {
                     context: context, clonedFrom: (source.name, snapshot.id))
                 recorder.setSnapshot(recorded.snapshot.id)
                 unsynced = try UnsyncedWorkTree.begin(gitDir: gitDir, operation: "clone \(snapshot.id.hex)")
-                let stats = try checkout.apply(plan, in: clone, progress: recorder)
+                let stats = try checkout.apply(plan, in: clone, progress: ProgressStep(recorder, phase: "cloning"))
                 return CloneResult(path: target, datasetName: datasetName, snapshot: recorded.snapshot, stats: stats,
                                    objectsLinked: linked, objectsCopied: copied)
             }

@@ -44,9 +44,7 @@ public enum CreateDataset {
             let result = try recorder.run(context: context) { () throws -> SnapshotResult in
                 let result = try TakeSnapshot.run(SnapshotRequest(reason: .creation, author: author), in: dataset,
                                                   writer: writer, context: context, progress: recorder)
-                recorder.setSnapshot(result.snapshot.id)
-                recorder.report(OperationProgress(phase: "done", filesDone: result.fileCount,
-                                                  filesTotal: result.fileCount))
+                recorder.setSnapshot(result.snapshot.id, files: result.fileCount)
                 return result
             }
             return (dataset, result)

@@ -27,8 +27,13 @@ public final class TaskRecorder: ProgressSink {
         gitDir = newGitDir
     }
 
-    public func setSnapshot(_ id: GitOID) {
+    /// The snapshot the task made, and, for a snapshot, how many files it holds.
+    public func setSnapshot(_ id: GitOID, files: Int? = nil) {
         record.snapshotID = id.hex
+        if let files {
+            record.filesDone = files
+            record.filesTotal = files
+        }
     }
 
     public func report(_ progress: OperationProgress) {
