@@ -22,7 +22,7 @@ final class StreamingWorkTests: XCTestCase {
             many.value = isMany
             return { item, _ in
                 if item == failOn { throw Failure(item: item) }
-                return ("done " + item, Int64(item.utf8.count))
+                return "done " + item
             }
         }
     }

@@ -29,6 +29,8 @@ public struct CheckoutPlan: Sendable {
     let removals: [String]
     /// Paths to write, with the blob and mode the tree has for them.
     let writes: [(path: String, id: GitOID, mode: UInt32)]
+    /// The content size of the files to write, for the progress line.
+    public let bytesTotal: Int64
 
     public var fileCount: Int { removals.count + writes.count }
 }

@@ -255,7 +255,7 @@ final class ObjectPacking: @unchecked Sendable {
     func finishAll() throws {
         let writers = self.writers
         _ = try ParallelWork.run(writers.count, phase: "writing packs", progress: nil, makeState: { () }) { position, _ in
-            (try writers[position].finish(), 0)
+            try writers[position].finish()
         }
     }
 

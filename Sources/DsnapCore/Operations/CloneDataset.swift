@@ -45,14 +45,17 @@ public enum CloneDataset {
         } catch {
             throw StorageError.fromErrno(access(parent, W_OK) == 0 ? EIO : EACCES, path: parent)
         }
+        // The task goes to the source's journal, where the clone was started and where a failed
+        // clone's task stays (the new dataset is removed with it); the new dataset gets a copy
+        // once it exists, as the API shows a clone's task for the new dataset.
+        let recorder = TaskRecorder(type: .clone, snapshotID: nil, datasetName: datasetName, gitDir: source.gitDir,
+                                    context: context, forward: progress)
         do {
-            let recorder = TaskRecorder(type: .clone, snapshotID: nil, datasetName: datasetName,
-                                        gitDir: temporary + "/" + Dataset.gitDirName, context: context,
-                                        forward: progress)
-            _ = try DatasetSetup.createRepository(root: temporary, name: datasetName)
             var unsynced: String?
             let result = try recorder.run(context: context) { () throws -> CloneResult in
+                _ = try DatasetSetup.createRepository(root: temporary, name: datasetName)
                 let gitDir = temporary + "/" + Dataset.gitDirName
+                recorder.alsoRecord(inGitDir: gitDir)
                 let (linked, copied): (Int, Int)
                 do {
                     (linked, copied) = try copyObjects(of: snapshot.tree, from: source, toGitDir: gitDir)
@@ -75,15 +78,17 @@ public enum CloneDataset {
                     context: context, clonedFrom: (source.name, snapshot.id))
                 recorder.setSnapshot(recorded.snapshot.id)
                 unsynced = try UnsyncedWorkTree.begin(gitDir: gitDir, operation: "clone \(snapshot.id.short)")
-                let stats = try checkout.apply(plan, in: clone, progress: recorder)
+                let stats = try checkout.apply(plan, in: clone, progress: ProgressStep(recorder, phase: "cloning"))
+                // No one else has seen the new dataset: a lock or temporary file libgit2 could not
+                // remove (a failed unlink) is nobody's, and must not greet its first command.
+                Leftovers.remove(in: gitDir)
+                // In the task: a clone that cannot take its place failed.
+                try moveIntoPlace(temporary, target)
+                recorder.journalMoved(from: gitDir, to: target + "/" + Dataset.gitDirName)
                 return CloneResult(path: target, datasetName: datasetName, snapshot: recorded.snapshot, stats: stats,
                                    objectsLinked: linked, objectsCopied: copied)
             }
             recorder.finish()
-            // No one else has seen the new dataset: a lock or temporary file libgit2 could not
-            // remove (a failed unlink) is nobody's, and must not greet its first command.
-            Leftovers.remove(in: temporary + "/" + Dataset.gitDirName)
-            try moveIntoPlace(temporary, target)
             if let unsynced {
                 try UnsyncedWorkTree.finish(token: unsynced, root: target, gitDir: target + "/" + Dataset.gitDirName,
                                         flush: context.workTreeFlush)

@@ -55,8 +55,7 @@ public enum TakeSnapshot {
         defer { recorder.finish() }
         return try recorder.run(context: context) {
             let result = try run(request, in: dataset, writer: writer, context: context, progress: recorder)
-            recorder.setSnapshot(result.snapshot.id)
-            recorder.report(OperationProgress(phase: "done", filesDone: result.fileCount, filesTotal: result.fileCount))
+            recorder.setSnapshot(result.snapshot.id, files: result.fileCount)
             return result
         }
     }

@@ -42,8 +42,9 @@ public struct FastSnapshotWriter: SnapshotWriter {
         let gitDir = dataset.gitDir
         let root = dataset.root
         var newest: timespec?
+        let counter = ByteCounter()
         let work = StreamingWork<String, LooseObjectWriter.Written?, Workspace>(
-            phase: "writing objects", progress: progress, startAfter: Self.packThreshold,
+            phase: "snapshotting", progress: progress, bytes: counter, startAfter: Self.packThreshold,
             makeState: { Workspace() },
             receive: { path, result in
                 guard let result else {
@@ -61,8 +62,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
             let made = LooseObjectWriter(gitDir: gitDir, packNewObjects: many, writtenPages: writtenPages)
             writer = made
             return { path, workspace in
-                let result = try made.write(fileAt: root + "/" + path, relativePath: path, workspace: workspace)
-                return (result, result?.bytes ?? 0)
+                try made.write(fileAt: root + "/" + path, relativePath: path, workspace: workspace, counter: counter)
             }
         }
         var skipped: [String] = []
