@@ -18,6 +18,9 @@ public enum PushCatalog {
         public var received = CatalogMergeReport()
         /// How many times the push was refused by a concurrent push and retried.
         public var retries = 0
+        /// Why the server refused to move its `main` to this dataset's current snapshot (a forge's
+        /// protected branch, say); everything else landed.
+        public var currentRefused: String?
     }
 
     static let maximumAttempts = 5
@@ -51,14 +54,19 @@ public enum PushCatalog {
                                            reason: "other pushes kept landing first (\(maximumAttempts) attempts)")
             }
             progress?.finish()
-            if let (reference, reason) = rejected.first(where: { _ in true }) {
+            var refused = rejected
+            // The remote's main only says which snapshot is current there: its refusal is no
+            // reason to fail a push whose snapshots and records landed.
+            result.currentRefused = refused.removeValue(forKey: Dataset.branch)
+            if let (reference, reason) = refused.first(where: { _ in true }) {
                 if rejected.keys.contains(SnapshotCatalog.notesRef), attempt + 1 < maximumAttempts {
                     attempt += 1
                     continue
                 }
                 throw RemoteError.rejected(name: name, reference: reference, reason: reason)
             }
-            try recordPushed(plan, refs: session.refs, in: dataset)
+            try recordPushed(plan.filter { $0.destination != Dataset.branch || result.currentRefused == nil },
+                             refs: session.refs, in: dataset)
             return result
         }
     }
@@ -100,11 +108,15 @@ public enum PushCatalog {
                     result.tombstonesSent += 1
                 }
             }
-            // Undeleted here after the merge: the server's tombstone goes.
+            // Undeleted here after the merge (the winning record says so): the server's tombstone
+            // goes. A snapshot whose record says deleted but is live here because it is current
+            // here keeps the server's tombstone.
+            let catalog = SnapshotCatalog(dataset: dataset)
             for name in try repository.referenceNames(matching: refs.deletedPrefix + "*") {
                 let hex = String(name.dropFirst(refs.deletedPrefix.count))
-                if let chosen, let id = GitOID(hex: hex), !chosen.contains(id) { continue }
-                if !deletedIDs.contains(hex) {
+                guard let id = GitOID(hex: hex) else { continue }
+                if let chosen, !chosen.contains(id) { continue }
+                if !deletedIDs.contains(hex), (try? catalog.snapshot(id))?.record.deletedAt == nil {
                     updates.append(Update(source: nil, destination: SnapshotCatalog.deletedRefPrefix + hex, force: true))
                     result.tombstonesRemoved += 1
                 }
