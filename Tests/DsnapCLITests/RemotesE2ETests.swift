@@ -166,6 +166,20 @@ final class RemotesE2ETests: XCTestCase {
         expect(try E2E.run(["restore", creation], in: a), exit: 0)
         let pushed = try jsonObject(try E2E.run(["push", "daemon", "--json"], in: a))
         XCTAssertTrue(pushed["current_refused"] is NSNull, "\(pushed)")
+        // Large pushes go in batches of whole snapshots, each pack under dsnap.pushBatchSize.
+        XCTAssertEqual(try E2E.git(["config", "dsnap.pushBatchSize", "1m"], dataset: a).status, 0)
+        let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
+        var bulk: [String] = []
+        for step in 0..<3 {
+            for part in 0..<2 {
+                try random.readData(ofLength: 600 << 10).write(to: URL(fileURLWithPath: a + "/bulk\(step)-\(part).jpg"))
+            }
+            bulk.append(try idOf(try commit(["-m", "bulk \(step)"], in: a, now: "2026-03-01T10:3\(step):00Z")))
+        }
+        let batched = try jsonObject(try E2E.run(["push", "daemon", "--json"], in: a, now: "2026-03-01T10:40:00Z"))
+        XCTAssertEqual(batched["batches"] as? Int, 3, "\(batched)")
+        expect(try E2E.run(["clone", "-q", url, "d"], in: scratch.path), exit: 0)
+        XCTAssertTrue(Set(bulk).isSubset(of: Set(try ids([], in: scratch.path + "/d"))))
     }
 
     func testMistakesNameTheRemoteAndTheCause() throws {

@@ -27,6 +27,7 @@ enum PushCommand {
                 ("tombstones_sent", .integer(result.tombstonesSent)),
                 ("tombstones_removed", .integer(result.tombstonesRemoved)),
                 ("retries", .integer(result.retries)),
+                ("batches", .integer(result.batches)),
                 ("current_refused", result.currentRefused.map(JSONValue.string) ?? .null),
                 ("received", .object(RemoteReports.mergeJSON(result.received))),
             ]), pretty: true))
