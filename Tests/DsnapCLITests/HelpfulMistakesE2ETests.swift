@@ -73,7 +73,7 @@ final class HelpfulMistakesE2ETests: XCTestCase {
         XCTAssertEqual(try stderr(of: ["log", "--jsn"], in: empty.path), """
             dsnap: error: unknown option '--jsn'
             hint: did you mean '--json'?
-            hint: usage: dsnap log [-n|--max-count N] [--deleted] [--all] [--json] [--no-pager]
+            hint: usage: dsnap log [-n|--max-count N] [--deleted] [--all] [--remote NAME] [--reason REASON] [--since DATE] [--until DATE] [--author EMAIL] [--grep TEXT] [--model ID] [--field POINTER] [--array-key KEY] [--json] [--no-pager] [-- PATH...]
             hint: see 'dsnap help log'
 
             """)
