@@ -180,6 +180,18 @@ final class RemotesE2ETests: XCTestCase {
         XCTAssertEqual(batched["batches"] as? Int, 3, "\(batched)")
         expect(try E2E.run(["clone", "-q", url, "d"], in: scratch.path), exit: 0)
         XCTAssertTrue(Set(bulk).isSubset(of: Set(try ids([], in: scratch.path + "/d"))))
+
+        // The pack is not recompressed: 512 KiB of very compressible text arrives as stored zlib
+        // blocks (libgit2 alone would deflate it to a few KB), and no delta search ran.
+        XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + served + "/data.git", "config", "receive.unpackLimit", "1"],
+                                    in: served).status, 0)
+        let before = try packBytes(served + "/data.git")
+        try String(repeating: "{\"label\": \"cat\"}\n", count: 512 * 1024 / 17)
+            .write(toFile: a + "/big-sidecar.json", atomically: false, encoding: .utf8)
+        _ = try commit(["-m", "big sidecar"], in: a, now: "2026-03-01T10:50:00Z")
+        expect(try E2E.run(["push", "-q", "daemon"], in: a, now: "2026-03-01T10:51:00Z"), exit: 0)
+        XCTAssertGreaterThan(try packBytes(served + "/data.git") - before, 500 * 1024, "sent at zlib level 0")
+        XCTAssertEqual(try E2E.git(["config", "pack.deltaCacheSize"], dataset: a).stdout, "51200\n")
     }
 
     func testMistakesNameTheRemoteAndTheCause() throws {
@@ -452,5 +464,11 @@ final class RemotesE2ETests: XCTestCase {
         expect(try E2E.run(["update", creation, "-m", "crop: v2"], in: a), exit: 0)
         expect(try E2E.run(["clone", "-q", "crop: v2", scratch.path + "/cropped"], in: a), exit: 0)
         XCTAssertEqual(try record("current", in: scratch.path + "/cropped")["reason"] as? String, "clone")
+    }
+
+    private func packBytes(_ repository: String) throws -> Int {
+        let folder = repository + "/objects/pack"
+        return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pack") }
+            .reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: folder + "/" + $1)[.size] as? Int) ?? 0) }
     }
 }
