@@ -466,6 +466,36 @@ final class RemotesE2ETests: XCTestCase {
         XCTAssertEqual(try record("current", in: scratch.path + "/cropped")["reason"] as? String, "clone")
     }
 
+    /// Three machines, each with its own snapshots and edits of shared records, pushing and
+    /// fetching in turns: every catalog ends equal, every snapshot and the newest edit of each
+    /// record kept.
+    func testThreeDatasetsConverge() throws {
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "origin", "../server.git", "--create"], in: a), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: a), exit: 0)
+        for name in ["b", "c"] { expect(try E2E.run(["clone", "-q", "./server.git", name], in: scratch.path), exit: 0) }
+        let roots = [a, scratch.path + "/b", scratch.path + "/c"]
+        let creation = try XCTUnwrap(try ids([], in: a).first)
+        var made: Set<String> = []
+        for (index, root) in roots.enumerated() {
+            try "{\"by\": \(index)}\n".write(toFile: root + "/mine.json", atomically: false, encoding: .utf8)
+            made.insert(try idOf(try commit(["-m", "from \(index)"], in: root, now: "2026-03-01T10:0\(index):00Z")))
+            expect(try E2E.run(["update", creation, "-d", "described by \(index)"], in: root,
+                               now: "2026-03-01T10:0\(index):30Z"), exit: 0)
+        }
+        for round in 0..<2 {
+            for (index, root) in roots.enumerated() {
+                expect(try E2E.run(["push", "-q"], in: root, now: "2026-03-01T11:\(round)\(index):00Z"), exit: 0)
+            }
+        }
+        let catalogs = try roots.map { try ids([], in: $0) }
+        XCTAssertEqual(Set(catalogs.map { $0.sorted() }).count, 1, "\(catalogs)")
+        XCTAssertTrue(made.isSubset(of: Set(catalogs[0])))
+        for root in roots {
+            XCTAssertEqual(try record(creation, in: root)["description"] as? String, "described by 2", root)
+        }
+    }
+
     private func packBytes(_ repository: String) throws -> Int {
         let folder = repository + "/objects/pack"
         return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pack") }
