@@ -10,6 +10,9 @@ final class Invocation: @unchecked Sendable {
     let workingDirectory: String
     let quiet: Bool
     let context: OperationContext
+    /// The exit status, when a command's is not simply success or its error's: `dsnap run`
+    /// exits with its COMMAND's.
+    var exitStatus: Int32?
 
     init(console: Console, environment: [String: String], workingDirectory: String, quiet: Bool,
          workTreeFlush: WorkTreeFlush = .wait) {
