@@ -76,7 +76,6 @@ enum RunCommand {
     /// What happened after COMMAND ended. A failure and the autosave that holds COMMAND's
     /// changes are said even when quiet: they are how the user finds those changes again.
     static func report(_ result: RunResult, console: Console, quiet: Bool) {
-        let command = TerminalText.escape(result.commandLine)
         if let after = result.after {
             if !quiet {
                 console.err("dsnap: committed \(console.paint(SnapshotText.shortID(after.snapshot), .yellow)) "
@@ -91,7 +90,8 @@ enum RunCommand {
         case let .exited(status): how = "exit status \(status)"
         case let .signaled(signal): how = "killed by " + ChildTermination.signalName(signal)
         }
-        console.err("dsnap: '\(command)' failed (\(how))")
+        // COMMAND is not repeated: it was just typed, and its own output may stand in between.
+        console.err("dsnap: the command failed (\(how))")
         guard let checkpoint = result.checkpoint else { return }
         let checkpointID = checkpoint.id.short
         guard let restore = result.restore else {

@@ -43,8 +43,9 @@ enum TaskTable {
             // what it ran, and how that ended, say more.
             files = "-"
             size = "-"
-            let command = "'" + TerminalText.escape(run.command) + "'"
-            note = note.isEmpty ? command + (run.exitStatus.map { " exit status \($0)" } ?? "") : command + ": " + note
+            // Unquoted: the line is quoted for a shell already, and quotes around quotes blur it.
+            let command = TerminalText.escape(run.command)
+            note = note.isEmpty ? command + (run.exitStatus.map { " (exit status \($0))" } ?? "") : command + ": " + note
         }
         if task.type == .clone && task.datasetName != datasetName {
             let into = "into '" + TerminalText.escape(task.datasetName) + "'"
