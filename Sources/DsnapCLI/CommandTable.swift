@@ -13,6 +13,7 @@ enum CommandTable {
         DiffCommand.spec.paged(),
         RestoreCommand.spec,
         CloneCommand.spec,
+        RunCommand.spec,
         RemoteCommand.spec,
         PushCommand.spec,
         FetchCommand.spec,

@@ -57,6 +57,9 @@ struct CommandSpec: Sendable {
     /// Operands given after `--`, any number (`dsnap diff A B -- PATH...`); nil when the command
     /// takes none, and then `--` only ends the options.
     var trailing: OperandSpec? = nil
+    /// The trailing operands are required and are one command line (`dsnap run -- COMMAND
+    /// [ARG...]`), not a list of like things: shown by their name alone, unbracketed.
+    var trailingRequired = false
     private(set) var options: [OptionSpec]
     let run: @Sendable (ParsedArguments, Invocation) throws -> Void
     /// Its output goes through a pager on a terminal (`Pager`), as git's log, show and diff do.
@@ -70,9 +73,15 @@ struct CommandSpec: Sendable {
         return copy
     }
 
+    /// `-- PATH...`, or for a command line `-- COMMAND [ARG...]`.
+    var trailingSynopsis: String {
+        guard let trailing else { return "" }
+        return "-- " + trailing.name + (trailingRequired ? "" : "...")
+    }
+
     /// The usage line, identical to the man page's SYNOPSIS (a test holds them together).
     var usage: String {
         (["dsnap", name] + options.map { "[\($0.synopsis)]" } + operands.map(\.synopsis)
-            + (trailing.map { ["[-- \($0.name)...]"] } ?? [])).joined(separator: " ")
+            + (trailing.map { _ in [trailingRequired ? trailingSynopsis : "[\(trailingSynopsis)]"] } ?? [])).joined(separator: " ")
     }
 }
