@@ -123,6 +123,21 @@ final class CompletionE2ETests: XCTestCase {
         XCTAssertEqual(try bashCompletes(["dsnap", "undelete", ""], in: dataset.path), [short[1], "labelled"])
     }
 
+    /// Names are data: quoted for the shell, never run, and whole across bash's word breaks.
+    func testNamesAreQuotedAndNeverRun() throws {
+        let dataset = try TemporaryDataset()
+        expect(try E2E.run(["init", "-q", "--name", "basic"], in: dataset.path), exit: 0)
+        for name in ["x$(touch pwned)", "tag:v1", "it's"] {
+            expect(try E2E.run(["commit", "-q", "-m", name], in: dataset.path), exit: 0)
+        }
+        XCTAssertEqual(try bashCompletes(["dsnap", "restore", "x"], in: dataset.path), [#"x\$\(touch\ pwned\)"#])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dataset.path + "/pwned"))
+        XCTAssertEqual(try bashCompletes(["dsnap", "restore", "it"], in: dataset.path), [#"it\'s"#])
+        // `tag:v` is three words to bash (COMP_WORDBREAKS has ':'), and it replaces only the last.
+        XCTAssertEqual(try bashCompletes(["dsnap", "restore", "tag", ":", "v"], in: dataset.path), ["v1"])
+        XCTAssertEqual(try bashCompletes(["dsnap", "restore", "ta"], in: dataset.path), ["tag:v1"])
+    }
+
     func testRemotesChoicesAndPaths() throws {
         let (dataset, _) = try datasetWithSnapshots()
         expect(try E2E.run(["remote", "add", "origin", "../server.git", "--create"], in: dataset.path), exit: 0)

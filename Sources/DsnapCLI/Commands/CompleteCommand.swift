@@ -1,9 +1,10 @@
 import DsnapCore
 
-/// `dsnap __complete snapshots|deleted|remotes`: not for users. The completion scripts run it at
-/// Tab time for the words only the dataset knows, one per line: `current`, then each live
-/// snapshot's 12-hex id and its name (when exactly one snapshot bears it, so it resolves);
-/// deleted snapshots the same way; remote names.
+/// `dsnap __complete snapshots|deleted|remotes [PREFIX]`: not for users. The completion scripts run
+/// it at Tab time for the words only the dataset knows, one per line: `current`, then each live
+/// snapshot's 12-hex id and its name (when exactly one snapshot bears it, so it resolves), newest
+/// first; deleted snapshots the same way; remote names. Only those starting with PREFIX, when
+/// given: bash is slow at filtering a thousand words itself.
 ///
 /// It never complains: outside a dataset, or on any failure, it prints nothing and succeeds, since
 /// whatever it wrote to stderr would land in the middle of the line being typed.
@@ -13,7 +14,8 @@ enum CompleteCommand {
     static let spec = CommandSpec(
         name: name,
         summary: "(internal) print the snapshots, deleted snapshots or remotes a shell completes",
-        operands: [OperandSpec("WHAT", help: "snapshots, deleted or remotes")],
+        operands: [OperandSpec("WHAT", help: "snapshots, deleted or remotes"),
+                   OperandSpec("PREFIX", optional: true, help: "only the words that start with it")],
         options: [],
         run: run)
 
@@ -31,7 +33,9 @@ enum CompleteCommand {
         default:
             return
         }
-        if !lines.isEmpty { invocation.console.outRaw(lines.joined(separator: "\n") + "\n") }
+        let prefix = arguments.operand(1) ?? ""
+        let matching = prefix.isEmpty ? lines : lines.filter { $0.hasPrefix(prefix) }
+        if !matching.isEmpty { invocation.console.outRaw(matching.joined(separator: "\n") + "\n") }
     }
 
     /// Ids, and the names that name one snapshot: an ambiguous name completed is an error typed.

@@ -38,40 +38,49 @@ enum BashCompletionScript {
             esac
         }
 
-        # Adds the candidates of KIND that start with the word being completed.
+        # Adds the candidates of KIND that start with the word being completed. $prefix is what
+        # precedes the value in that word ('--remote='); bash replaces only what follows $drop.
         _dsnap_offer() {
-            local kind=$1 candidate quoted
+            local kind=$1 what='' value=${cur#"$prefix"} candidate joined
             local -a candidates=()
             case $kind in
-                snapshot|deleted|remote)
+                snapshot)
                     # A clone's source may be a path: a slash means one is being typed.
-                    if [[ $kind == snapshot && $cur == */* ]]; then _dsnap_offer path; return; fi
-                    local what=snapshots
-                    [[ $kind == deleted ]] && what=deleted
-                    [[ $kind == remote ]] && what=remotes
-                    mapfile -t candidates < <("$dsnap" "${dir[@]}" __complete "$what" 2>/dev/null) ;;
-                path)
+                    if [[ $cur == */* ]]; then _dsnap_offer path; return; fi
+                    what=snapshots ;;
+                deleted) what=deleted ;;
+                remote) what=remotes ;;
+                path|directory)
                     compopt -o filenames 2>/dev/null
-                    mapfile -t candidates < <(compgen -f -- "$cur") ;;
-                directory)
-                    compopt -o filenames 2>/dev/null
-                    mapfile -t candidates < <(compgen -d -- "$cur") ;;
+                    if [[ $kind == path ]]; then mapfile -t candidates < <(compgen -f -- "$value")
+                    else mapfile -t candidates < <(compgen -d -- "$value"); fi
+                    for candidate in "${candidates[@]}"; do
+                        # A dataset's own git directory is never an operand.
+                        [[ ${candidate##*/} == .dsnap ]] && continue
+                        candidate=$prefix$candidate
+                        [[ $candidate == "$drop"* ]] && COMPREPLY+=("${candidate#"$drop"}")
+                    done
+                    return 0 ;;
                 command) candidates=("${_dsnap_commands[@]}") ;;
                 choices:*) read -ra candidates <<< "${kind#choices:}" ;;
                 words:*) read -ra candidates <<< "${kind#words:}" ;;
             esac
+            if [[ -n $what ]]; then
+                # dsnap keeps only the lines that start with the value typed, and the rest is done
+                # on whole arrays: a bash loop over a thousand snapshots costs more than dsnap's answer.
+                mapfile -t candidates < <("$dsnap" "${dir[@]}" __complete "$what" "${value//\\/}" 2>/dev/null)
+                (( ${#candidates[@]} )) || return 0
+                printf -v joined '%q\n' "${candidates[@]}"
+                mapfile -t candidates <<< "${joined%$'\n'}"
+                candidates=("${candidates[@]/#/$prefix}")
+                COMPREPLY+=("${candidates[@]#"$drop"}")
+                return 0
+            fi
             for candidate in "${candidates[@]}"; do
-                [[ -n $candidate ]] || continue
-                # A dataset's own git directory is never an operand.
-                [[ ( $kind == path || $kind == directory ) && ${candidate##*/} == .dsnap ]] && continue
                 candidate=$prefix$candidate
-                if [[ $kind == path || $kind == directory ]]; then quoted=$candidate
-                else printf -v quoted '%q' "$candidate"; fi
-                [[ $quoted == "$cur"* ]] || continue
-                # Bash replaces only what follows the last = or : it splits words at.
-                [[ $quoted == "$drop"* ]] || continue
-                COMPREPLY+=("${quoted#"$drop"}")
+                [[ $candidate == "$cur"* && $candidate == "$drop"* ]] && COMPREPLY+=("${candidate#"$drop"}")
             done
+            return 0
         }
 
         _dsnap() {
