@@ -8,14 +8,25 @@ struct OptionSpec: Sendable {
     /// The value may be left out (`--prune-deleted` or `--prune-deleted=30d`); given, it must
     /// be joined with `=`.
     let valueIsOptional: Bool
+    /// What shell completion offers for the value; nil: what the placeholder implies
+    /// (`CompletionKind.implied(by:)`), or the remotes for an option named `--remote`.
+    let completion: CompletionKind?
 
     init(_ long: String, short: Character? = nil, value: String? = nil, valueIsOptional: Bool = false,
-         help: String) {
+         completion: CompletionKind? = nil, help: String) {
         self.long = long
         self.short = short
         self.value = value
         self.valueIsOptional = valueIsOptional
+        self.completion = completion
         self.help = help
+    }
+
+    /// What shell completion offers for the value (`.none` for a flag).
+    var valueCompletion: CompletionKind {
+        guard let value else { return .none }
+        if let completion { return completion }
+        return long == "remote" ? .remote : CompletionKind.implied(by: value)
     }
 
     /// `-m|--name NAME`, `--json`, `--prune-deleted[=AGE]`.
@@ -35,13 +46,19 @@ struct OperandSpec: Sendable {
     /// Any number of them (`SNAP...`); only the last operand may be.
     let repeats: Bool
     let help: String
+    /// What shell completion offers; nil: what the name implies (`CompletionKind.implied(by:)`).
+    private let declaredCompletion: CompletionKind?
 
-    init(_ name: String, optional: Bool = false, repeats: Bool = false, help: String) {
+    init(_ name: String, optional: Bool = false, repeats: Bool = false, completion: CompletionKind? = nil,
+         help: String) {
         self.name = name
         self.optional = optional
         self.repeats = repeats
+        self.declaredCompletion = completion
         self.help = help
     }
+
+    var completion: CompletionKind { declaredCompletion ?? CompletionKind.implied(by: name) }
 
     var synopsis: String {
         let shown = repeats ? name + "..." : name
