@@ -12,6 +12,7 @@ public enum DsnapCLI {
         // Whether stdout is a terminal is decided here, before a pager takes it over, so colour
         // stays on when paging (less -R passes it through).
         let console = Console(writeOut: { pager.write($0) }, writeErr: { writeAll($0, to: STDERR_FILENO) },
+                              writeOutBytes: { pager.write(bytes: $0) },
                               stdoutIsTerminal: isatty(STDOUT_FILENO) == 1,
                               stderrIsTerminal: isatty(STDERR_FILENO) == 1, environment: environment)
         InterruptHandler.install(console: console)
@@ -38,7 +39,7 @@ public enum DsnapCLI {
             let status = try dispatch(arguments, environment: environment, console: console,
                                       workingDirectory: workingDirectory, workTreeFlush: workTreeFlush, pager: pager)
             pager?.finish()
-            return status.rawValue
+            return status
         } catch {
             // The user reads the pager first, then the error, last on the screen.
             pager?.finish()
@@ -50,7 +51,7 @@ public enum DsnapCLI {
     }
 
     private static func dispatch(_ arguments: [String], environment: [String: String], console: Console,
-                                 workingDirectory: String, workTreeFlush: WorkTreeFlush, pager: Pager?) throws -> ExitCode {
+                                 workingDirectory: String, workTreeFlush: WorkTreeFlush, pager: Pager?) throws -> Int32 {
         var directory = workingDirectory
         var quiet = false
         var noPager = false
@@ -74,10 +75,10 @@ public enum DsnapCLI {
                 noPager = true
             case "--version":
                 console.out("dsnap \(HelpText.version) (libgit2 \(LibGit2Version.string))")
-                return .success
+                return ExitCode.success.rawValue
             case "-h", "--help":
                 console.outRaw(HelpText.overview())
-                return .success
+                return ExitCode.success.rawValue
             default:
                 let typed = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
                 throw UnknownOption.globalError(typed, rest: Array(arguments[(position + 1)...]))
@@ -87,7 +88,7 @@ public enum DsnapCLI {
         guard position < arguments.count else {
             // No command: what there is to run, briefly, as git does; not an error to report.
             console.errRaw(HelpText.shortUsage())
-            return .usage
+            return ExitCode.usage.rawValue
         }
         let name = arguments[position]
         guard let command = CommandTable.command(named: name) else { throw UnknownCommand.error(name) }
@@ -95,7 +96,7 @@ public enum DsnapCLI {
                                                common: commonOptions)
         if parsed.flag("help") {
             console.outRaw(HelpText.help(for: command))
-            return .success
+            return ExitCode.success.rawValue
         }
         try parsed.checkOperands(for: command)
         if command.pages && !noPager && !parsed.flag("no-pager") {
@@ -104,9 +105,9 @@ public enum DsnapCLI {
         let invocation = Invocation(console: console, environment: environment,
                                     workingDirectory: URL(fileURLWithPath: directory).standardizedFileURL.path,
                                     quiet: quiet || parsed.flag("quiet"),
-                                    workTreeFlush: parsed.flag("sync") ? .wait : workTreeFlush)
+                                    workTreeFlush: parsed.flag("sync") ? .wait : workTreeFlush, pager: pager)
         try command.run(parsed, invocation)
-        return .success
+        return invocation.exitStatus ?? ExitCode.success.rawValue
     }
 
     private static func report(_ error: Error, console: Console) {

@@ -180,6 +180,18 @@ final class RemotesE2ETests: XCTestCase {
         XCTAssertEqual(batched["batches"] as? Int, 3, "\(batched)")
         expect(try E2E.run(["clone", "-q", url, "d"], in: scratch.path), exit: 0)
         XCTAssertTrue(Set(bulk).isSubset(of: Set(try ids([], in: scratch.path + "/d"))))
+
+        // The pack is not recompressed: 512 KiB of very compressible text arrives as stored zlib
+        // blocks (libgit2 alone would deflate it to a few KB), and no delta search ran.
+        XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + served + "/data.git", "config", "receive.unpackLimit", "1"],
+                                    in: served).status, 0)
+        let before = try packBytes(served + "/data.git")
+        try String(repeating: "{\"label\": \"cat\"}\n", count: 512 * 1024 / 17)
+            .write(toFile: a + "/big-sidecar.json", atomically: false, encoding: .utf8)
+        _ = try commit(["-m", "big sidecar"], in: a, now: "2026-03-01T10:50:00Z")
+        expect(try E2E.run(["push", "-q", "daemon"], in: a, now: "2026-03-01T10:51:00Z"), exit: 0)
+        XCTAssertGreaterThan(try packBytes(served + "/data.git") - before, 500 * 1024, "sent at zlib level 0")
+        XCTAssertEqual(try E2E.git(["config", "pack.deltaCacheSize"], dataset: a).stdout, "51200\n")
     }
 
     func testMistakesNameTheRemoteAndTheCause() throws {
@@ -452,5 +464,41 @@ final class RemotesE2ETests: XCTestCase {
         expect(try E2E.run(["update", creation, "-m", "crop: v2"], in: a), exit: 0)
         expect(try E2E.run(["clone", "-q", "crop: v2", scratch.path + "/cropped"], in: a), exit: 0)
         XCTAssertEqual(try record("current", in: scratch.path + "/cropped")["reason"] as? String, "clone")
+    }
+
+    /// Three machines, each with its own snapshots and edits of shared records, pushing and
+    /// fetching in turns: every catalog ends equal, every snapshot and the newest edit of each
+    /// record kept.
+    func testThreeDatasetsConverge() throws {
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "origin", "../server.git", "--create"], in: a), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: a), exit: 0)
+        for name in ["b", "c"] { expect(try E2E.run(["clone", "-q", "./server.git", name], in: scratch.path), exit: 0) }
+        let roots = [a, scratch.path + "/b", scratch.path + "/c"]
+        let creation = try XCTUnwrap(try ids([], in: a).first)
+        var made: Set<String> = []
+        for (index, root) in roots.enumerated() {
+            try "{\"by\": \(index)}\n".write(toFile: root + "/mine.json", atomically: false, encoding: .utf8)
+            made.insert(try idOf(try commit(["-m", "from \(index)"], in: root, now: "2026-03-01T10:0\(index):00Z")))
+            expect(try E2E.run(["update", creation, "-d", "described by \(index)"], in: root,
+                               now: "2026-03-01T10:0\(index):30Z"), exit: 0)
+        }
+        for round in 0..<2 {
+            for (index, root) in roots.enumerated() {
+                expect(try E2E.run(["push", "-q"], in: root, now: "2026-03-01T11:\(round)\(index):00Z"), exit: 0)
+            }
+        }
+        let catalogs = try roots.map { try ids([], in: $0) }
+        XCTAssertEqual(Set(catalogs.map { $0.sorted() }).count, 1, "\(catalogs)")
+        XCTAssertTrue(made.isSubset(of: Set(catalogs[0])))
+        for root in roots {
+            XCTAssertEqual(try record(creation, in: root)["description"] as? String, "described by 2", root)
+        }
+    }
+
+    private func packBytes(_ repository: String) throws -> Int {
+        let folder = repository + "/objects/pack"
+        return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pack") }
+            .reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: folder + "/" + $1)[.size] as? Int) ?? 0) }
     }
 }

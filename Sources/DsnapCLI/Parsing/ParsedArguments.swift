@@ -5,6 +5,8 @@ struct ParsedArguments: Sendable {
     private(set) var operands: [String] = []
     /// Operands after `--`, for commands that declare `trailing`.
     private(set) var trailingOperands: [String] = []
+    /// `--` was given: `restore SNAP --` with no PATH after it is a mistake, not a whole restore.
+    private(set) var sawOptionsEnd = false
     /// How each option given was spelled (`-n` or `--max-count`): messages name what was typed.
     private(set) var spellings: [String: String] = [:]
 
@@ -62,6 +64,7 @@ struct ParsedArguments: Sendable {
                 parsed.operands.append(argument)
             } else if argument == "--" {
                 optionsEnded = true
+                parsed.sawOptionsEnd = true
             } else if argument.hasPrefix("--") {
                 let body = argument.dropFirst(2)
                 let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
@@ -104,6 +107,19 @@ struct ParsedArguments: Sendable {
         if parsed.operands.count < required {
             let missing = command.operands[parsed.operands.count]
             throw UsageError(message: "missing operand \(missing.name)", command: command.name)
+        }
+        if command.trailingRequired, let trailing = command.trailing {
+            // `dsnap run ./tag.sh`: the command line belongs after `--`, so that its own options
+            // are never taken for dsnap's.
+            if let stray = parsed.operands.dropFirst(command.operands.count).first {
+                throw UsageError(message: "unexpected argument '\(stray)'", command: command.name,
+                                 suggestions: ["put \(trailing.name.split(separator: " ")[0]) after '--', as in "
+                                               + "'dsnap \(command.name) -- \(stray)'"])
+            }
+            if parsed.trailingOperands.isEmpty {
+                throw UsageError(message: "missing \(trailing.name.split(separator: " ")[0]) after '--'",
+                                 command: command.name)
+            }
         }
         if parsed.operands.count > command.operands.count && command.operands.last?.repeats != true {
             throw UsageError(message: "unexpected argument '\(parsed.operands[command.operands.count])'",
