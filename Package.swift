@@ -15,12 +15,19 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
-        // The library: datasets, snapshots, locking. Never prints, never exits.
-        .target(name: "DsnapCore", dependencies: ["Clibgit2"]),
+        // The Linux system calls Swift's Glibc module lacks (syncfs, copy_file_range, renameat2,
+        // O_TMPFILE): headers only, nothing to link.
+        .systemLibrary(name: "CSystem"),
+        // zlib, SHA-1 and Adler-32 for dsnap's own object-store formats: zlib and mbedtls come
+        // with libgit2-dev.
+        .systemLibrary(name: "CObjectCodec"),
+        // The library: datasets, snapshots, locking. Never prints, never exits. Only its Git/
+        // folder imports Clibgit2 (StorageLayersTests holds that).
+        .target(name: "DsnapCore", dependencies: ["Clibgit2", "CSystem", "CObjectCodec"]),
         // Everything the binary does, callable in-process: run(arguments:environment:) -> exit code.
         .target(name: "DsnapCLI", dependencies: ["DsnapCore"]),
         .executableTarget(name: "dsnap", dependencies: ["DsnapCLI"]),
-        .testTarget(name: "DsnapCoreTests", dependencies: ["DsnapCore"]),
+        .testTarget(name: "DsnapCoreTests", dependencies: ["DsnapCore", "Clibgit2", "CObjectCodec"]),
         .testTarget(name: "DsnapCLITests", dependencies: ["DsnapCLI", "dsnap"]),
     ],
     swiftLanguageModes: [.v6]

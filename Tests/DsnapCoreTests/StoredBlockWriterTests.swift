@@ -1,4 +1,4 @@
-import Clibgit2
+import CObjectCodec
 @testable import DsnapCore
 import Foundation
 import XCTest

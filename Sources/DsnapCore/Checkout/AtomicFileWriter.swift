@@ -1,4 +1,4 @@
-import Clibgit2
+import CSystem
 import FoundationEssentials
 import Glibc
 

@@ -1,4 +1,5 @@
 import Clibgit2
+import CObjectCodec
 import Glibc
 
 /// dsnap's reader of loose objects for libgit2, in front of libgit2's own: a damaged object is
@@ -28,7 +29,7 @@ enum CheckedLooseBackend {
                 }).map { object in
                     data!.pointee = object.data
                     length!.pointee = object.size
-                    type!.pointee = object.type
+                    type!.pointee = object.type.libgit2
                 }
             }
         }
@@ -36,7 +37,7 @@ enum CheckedLooseBackend {
             CheckedLooseBackend.answer(backend, oid) { path, id in
                 try LooseObjectInflater.header(path: path, id: id).map { header in
                     length!.pointee = header.size
-                    type!.pointee = header.type
+                    type!.pointee = header.type.libgit2
                 }
             }
         }

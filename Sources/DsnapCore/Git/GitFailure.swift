@@ -23,6 +23,12 @@ public struct GitFailure: Error, Sendable, Equatable {
         self.osError = osError
     }
 
+    /// A damaged object found by dsnap's own readers (ObjectStore/), classed as libgit2 classes
+    /// its own object database errors, so both read paths report damage the same way.
+    static func damagedObject(function: String, message: String) -> GitFailure {
+        GitFailure(function: function, code: -1, errorClass: Int32(GIT_ERROR_ODB.rawValue), message: message)
+    }
+
     /// The errnos that mean the disk or file system failed us, whatever libgit2 said.
     static let storageErrnos: Set<Int32> = [EIO, ENOSPC, EDQUOT, EROFS]
 

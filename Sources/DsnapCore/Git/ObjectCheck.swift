@@ -1,4 +1,5 @@
 import Clibgit2
+import CObjectCodec
 import Glibc
 
 /// What is wrong with one object, as `dsnap verify` finds it.

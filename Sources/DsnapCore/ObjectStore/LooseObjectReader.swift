@@ -1,4 +1,5 @@
-import Clibgit2
+import CObjectCodec
+import CSystem
 import Glibc
 
 /// Streams a loose object (`objects/xx/yyyy…`, zlib of `TYPE SIZE\0CONTENT`), or a whole blob
@@ -121,8 +122,7 @@ struct LooseObjectReader {
     }
 
     static func failure(_ message: String) -> GitFailure {
-        GitFailure(function: "LooseObjectReader.read", code: -1, errorClass: Int32(GIT_ERROR_ODB.rawValue),
-                   message: message)
+        GitFailure.damagedObject(function: "LooseObjectReader.read", message: message)
     }
 }
 

@@ -1,4 +1,4 @@
-import Clibgit2
+import CObjectCodec
 import Glibc
 
 /// The files of a repository's `objects` folder as `dsnap gc` sees them: loose objects, and
@@ -89,7 +89,7 @@ extension LooseObjectStore {
                 guard status == Z_OK else {
                     throw StorageError.io(path: file.path, reason: "compression failed (zlib status \(status))")
                 }
-                try writer.beginEntry(id: id, type: UInt8(object.type.rawValue), objectSize: object.size)
+                try writer.beginEntry(id: id, type: object.type.packNumber, objectSize: object.size)
                 try writer.appendEntryBytes(Array(compressed.prefix(Int(compressedSize))))
                 writer.endEntry()
             }

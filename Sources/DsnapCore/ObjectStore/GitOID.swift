@@ -1,10 +1,8 @@
-import Clibgit2
-
 /// A git object id as a value: 20 bytes held inline, shown as 40 lowercase hex digits. Converted
-/// to `git_oid` only inside Git/.
+/// to libgit2's `git_oid` only inside Git/ (GitOID+libgit2.swift).
 ///
-/// Inline rather than the hex String it once was: a snapshot of 200,000 files keeps one per new
-/// object (ids claimed, pack entries), and a 40-character String is a heap allocation of its own.
+/// Inline rather than a hex String: a snapshot of 200,000 files keeps one per new object (ids
+/// claimed, pack entries), and a 40-character String is a heap allocation of its own.
 public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The bytes in order, big-endian in each word: comparing the words compares the bytes.
     private let high: UInt64
@@ -40,14 +38,6 @@ public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
         low = UInt32(words.2)
     }
 
-    init(_ raw: git_oid) {
-        self = withUnsafeBytes(of: raw.id) { GitOID(rawBytes: $0) }
-    }
-
-    init(_ pointer: UnsafePointer<git_oid>) {
-        self.init(pointer.pointee)
-    }
-
     /// The first byte (a pack index's fan-out table counts ids by it).
     var firstByte: UInt8 { UInt8(truncatingIfNeeded: high >> 56) }
 
@@ -62,11 +52,6 @@ public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
         withRawBytes { Array($0) }
     }
 
-    var raw: git_oid {
-        var oid = git_oid()
-        withRawBytes { bytes in withUnsafeMutableBytes(of: &oid.id) { $0.copyMemory(from: bytes) } }
-        return oid
-    }
 
     /// 40 lowercase hex digits.
     public var hex: String {

@@ -1,4 +1,4 @@
-import Clibgit2
+import CObjectCodec
 import FoundationEssentials
 import Glibc
 

@@ -1,4 +1,4 @@
-import Clibgit2
+import CObjectCodec
 import Glibc
 
 /// Writes a loose object's zlib stream as "stored" blocks, as dsnap keeps media (already

@@ -1,4 +1,4 @@
-import Clibgit2
+import CSystem
 import Dispatch
 import Glibc
 

@@ -1,10 +1,9 @@
-import Clibgit2
+import CSystem
 import Dispatch
 import Glibc
 
 /// Makes writes durable: a whole file system with one `syncfs(2)` (many files), or named files
-/// and folders with `fsync(2)` each (a few). It lives in Git/ only because the libgit2 shim
-/// header is dsnap's one C header, where the GNU-only `syncfs` is declared.
+/// and folders with `fsync(2)` each (a few).
 ///
 /// Every result is checked: a sync that fails means the data may not be on disk, and the
 /// operation must fail (exit 6) before any ref moves to name it. Since Linux 5.8 `syncfs`

@@ -1,4 +1,5 @@
-import Clibgit2
+import CObjectCodec
+import CSystem
 import Dispatch
 import Glibc
 

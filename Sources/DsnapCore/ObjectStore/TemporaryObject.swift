@@ -1,4 +1,4 @@
-import Clibgit2
+import CSystem
 import Glibc
 
 /// An object file being written, linked into `objects/xx/` under its id only when complete, so a

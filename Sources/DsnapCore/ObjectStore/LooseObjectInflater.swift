@@ -1,4 +1,4 @@
-import Clibgit2
+import CObjectCodec
 import Glibc
 
 /// Inflates a whole loose object of any type (`TYPE SIZE\0CONTENT`, zlib) with checks at every
@@ -6,12 +6,12 @@ import Glibc
 /// a loop. Used by `CheckedLooseBackend` for libgit2's reads and by `dsnap verify`.
 enum LooseObjectInflater {
     struct Header: Equatable {
-        let type: git_object_t
+        let type: ObjectType
         let size: Int
     }
 
     struct Object {
-        let type: git_object_t
+        let type: ObjectType
         let size: Int
         /// `size` bytes and a NUL after them, from the caller's allocator.
         let data: UnsafeMutableRawPointer
@@ -119,9 +119,7 @@ enum LooseObjectInflater {
     static func parse(_ bytes: ArraySlice<UInt8>, id: GitOID) throws -> Header {
         let text = String(decoding: bytes, as: UTF8.self)
         let parts = text.split(separator: " ", omittingEmptySubsequences: false)
-        let types: [Substring: git_object_t] = ["commit": GIT_OBJECT_COMMIT, "tree": GIT_OBJECT_TREE,
-                                                "blob": GIT_OBJECT_BLOB, "tag": GIT_OBJECT_TAG]
-        guard parts.count == 2, let type = types[parts[0]], let size = Int(parts[1]), size >= 0,
+        guard parts.count == 2, let type = ObjectType(rawValue: String(parts[0])), let size = Int(parts[1]), size >= 0,
               parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw LooseObjectReader.failure("object \(id.hex) is corrupt: it has no valid header")
         }
