@@ -15,7 +15,9 @@ import Glibc
 ///
 /// The workers start once `startAfter` items are queued (or at `finish`, for fewer): `makeJob`
 /// then learns which case it is, so a writer can decide up front whether there are many objects
-/// to pack. Progress is reported from the calling thread only.
+/// to pack. Once they run, `add` waits while `maxWaiting` items wait for a worker: a scan of a
+/// million files, far quicker than the writing, would otherwise hold every path it found.
+/// Progress is reported from the calling thread only.
 final class StreamingWork<Item, T, State>: @unchecked Sendable {
     typealias Job = @Sendable (Item, State) throws -> ParallelWork.JobResult<T>
     typealias Receive = (Item, T) throws -> Void
@@ -23,6 +25,7 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
     private let phase: String
     private let progress: ProgressSink?
     private let startAfter: Int
+    private let maxWaiting: Int
     private let makeState: @Sendable () -> State
     private let makeJob: (_ many: Bool) -> Job
     private let receive: Receive
@@ -49,11 +52,13 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
     private var workers = 0
     private var lastReport = DispatchTime.now()
 
-    init(phase: String, progress: ProgressSink?, startAfter: Int, makeState: @escaping @Sendable () -> State,
+    init(phase: String, progress: ProgressSink?, startAfter: Int, maxWaiting: Int = .max,
+         makeState: @escaping @Sendable () -> State,
          receive: @escaping Receive, makeJob: @escaping (_ many: Bool) -> Job) {
         self.phase = phase
         self.progress = progress
         self.startAfter = max(1, startAfter)
+        self.maxWaiting = max(self.startAfter, maxWaiting)
         self.makeState = makeState
         self.receive = receive
         self.makeJob = makeJob
@@ -72,8 +77,20 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
         if count % 256 == 0 {
             handOnFinished()
             reportIfDue(total: nil)
+            waitForRoom()
         }
         return failure == nil
+    }
+
+    /// While the workers run and `maxWaiting` items wait for them (or more), hands results on
+    /// as they come instead of queueing more.
+    private func waitForRoom() {
+        guard workers > 0 else { return }
+        while lock.withLock({ added - (queueStart + taken) >= maxWaiting && firstError == nil }) {
+            _ = someEnded.wait(timeout: .now() + .milliseconds(10))
+            handOnFinished()
+            reportIfDue(total: nil)
+        }
     }
 
     /// Waits for every job, handing the results on in order; throws the first failure.
