@@ -5,7 +5,7 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN_RELEASE := .build/release/dsnap
 
-.PHONY: all deps build release demo test torture fuzz install uninstall lint-man bench-quick clean
+.PHONY: all deps build release demo test golden torture fuzz install uninstall lint-man bench-quick clean
 
 all: build
 
@@ -29,6 +29,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --disable-swift-testing
 
+# Rewrites Tests/golden/*.txt from what the binary prints now; review the diff before committing.
+golden: deps
+	DSNAP_GOLDEN_UPDATE=1 $(SWIFT) test --disable-swift-testing --filter GoldenTests
+
 # The long fault-injection suite (not in CI: an hour or more): 50 kills per operation on a dataset
 # of 3,000 files, every N of every injected system call failure, a full disk, 8 concurrent processes.
 # SEED=N repeats a run; ONLY=KIND[:OPERATION] narrows it (see Tests/fault/fault_suite.py --help).
@@ -49,6 +53,12 @@ install: release
 	install -m 755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/dsnap
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
+# A Debian package, dsnap_VERSION_ARCH.deb, for machines with no Swift: the Swift runtime linked
+# in, depending only on Debian's packages (libgit2, ...). See scripts/build-deb.
+.PHONY: deb
+deb: deps
+	SWIFT=$(SWIFT) scripts/build-deb
+
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dsnap
 	cd man && for page in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$page; done
@@ -62,4 +72,4 @@ lint-man:
 	done; [ $$status = 0 ] && echo "man pages: lint clean"; exit $$status
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-deb

@@ -1,18 +1,22 @@
 /// The index of the program: every command, in the order `dsnap help` lists them.
-/// Each command's code is in Commands/<Name>Command.swift.
+/// Each command's code is in Commands/<Name>Command.swift; `.paged()` ones page on a terminal.
 enum CommandTable {
     static let all: [CommandSpec] = [
         InitCommand.spec,
         CommitCommand.spec,
-        LogCommand.spec,
-        ShowCommand.spec,
+        LogCommand.spec.paged(),
+        ShowCommand.spec.paged(),
         UpdateCommand.spec,
         DeleteCommand.spec,
         UndeleteCommand.spec,
         StatusCommand.spec,
-        DiffCommand.spec,
+        DiffCommand.spec.paged(),
         RestoreCommand.spec,
         CloneCommand.spec,
+        RemoteCommand.spec,
+        PushCommand.spec,
+        FetchCommand.spec,
+        PullCommand.spec,
         TasksCommand.spec,
         VerifyCommand.spec,
         GCCommand.spec,

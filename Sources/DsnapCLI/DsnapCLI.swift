@@ -5,13 +5,20 @@ import Glibc
 /// The dsnap program, callable in-process: parses global options, dispatches to the command from
 /// `CommandTable`, and turns every error into a message, a hint and an exit code.
 public enum DsnapCLI {
-    /// Runs dsnap with the process's stdout, stderr and working directory.
+    /// Runs dsnap with the process's stdout, stderr and working directory, paging log, show and
+    /// diff on a terminal.
     public static func run(arguments: [String], environment: [String: String]) -> Int32 {
-        let console = Console.standard(environment: environment)
+        let pager = Pager(environment: environment)
+        // Whether stdout is a terminal is decided here, before a pager takes it over, so colour
+        // stays on when paging (less -R passes it through).
+        let console = Console(writeOut: { pager.write($0) }, writeErr: { writeAll($0, to: STDERR_FILENO) },
+                              stdoutIsTerminal: isatty(STDOUT_FILENO) == 1,
+                              stderrIsTerminal: isatty(STDERR_FILENO) == 1, environment: environment)
         InterruptHandler.install(console: console)
         let status = run(arguments: arguments, environment: environment, console: console,
                          workingDirectory: FileManager.default.currentDirectoryPath,
-                         workTreeFlush: .background(executable: "/proc/self/exe", arguments: [FlushWorkTreeCommand.name]))
+                         workTreeFlush: .background(executable: "/proc/self/exe", arguments: [FlushWorkTreeCommand.name]),
+                         pager: pager)
         // Interrupted: the handler says so and exits; what ended the command meanwhile is its doing.
         while InterruptCleanup.isInterrupted { pause() }
         return status
@@ -24,13 +31,17 @@ public enum DsnapCLI {
 
     /// `workTreeFlush`: how restore and clone flush what they wrote when `--sync` is not given; in
     /// a process of its own dsnap hands that to a background copy of itself, in-process it waits.
+    /// `pager`: the process's pager, nil in-process (the console is then the caller's).
     static func run(arguments: [String], environment: [String: String], console: Console,
-                    workingDirectory: String, workTreeFlush: WorkTreeFlush = .wait) -> Int32 {
+                    workingDirectory: String, workTreeFlush: WorkTreeFlush = .wait, pager: Pager? = nil) -> Int32 {
         do {
-            try dispatch(arguments, environment: environment, console: console, workingDirectory: workingDirectory,
-                         workTreeFlush: workTreeFlush)
-            return ExitCode.success.rawValue
+            let status = try dispatch(arguments, environment: environment, console: console,
+                                      workingDirectory: workingDirectory, workTreeFlush: workTreeFlush, pager: pager)
+            pager?.finish()
+            return status.rawValue
         } catch {
+            // The user reads the pager first, then the error, last on the screen.
+            pager?.finish()
             // A libgit2 failure no wrapper converted still gets the words and code it deserves.
             let error = (error as? GitFailure)?.asDsnapError(path: workingDirectory) ?? error
             report(error, console: console)
@@ -39,11 +50,12 @@ public enum DsnapCLI {
     }
 
     private static func dispatch(_ arguments: [String], environment: [String: String], console: Console,
-                                 workingDirectory: String, workTreeFlush: WorkTreeFlush) throws {
+                                 workingDirectory: String, workTreeFlush: WorkTreeFlush, pager: Pager?) throws -> ExitCode {
         var directory = workingDirectory
         var quiet = false
+        var noPager = false
         var position = 0
-        // Global options come before the command, as in git.
+        // Global options come before the command, as in git; `UnknownOption.globalSpellings` lists them.
         while position < arguments.count, arguments[position].hasPrefix("-") {
             let argument = arguments[position]
             switch argument {
@@ -58,37 +70,43 @@ public enum DsnapCLI {
                 }
             case "-q", "--quiet":
                 quiet = true
+            case "--no-pager":
+                noPager = true
             case "--version":
                 console.out("dsnap \(HelpText.version) (libgit2 \(LibGit2Version.string))")
-                return
+                return .success
             case "-h", "--help":
                 console.outRaw(HelpText.overview())
-                return
+                return .success
             default:
-                throw UsageError(message: "unknown option '\(argument)'")
+                let typed = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
+                throw UnknownOption.globalError(typed, rest: Array(arguments[(position + 1)...]))
             }
             position += 1
         }
         guard position < arguments.count else {
-            console.errRaw(HelpText.overview())
-            throw UsageError(message: "no command given")
+            // No command: what there is to run, briefly, as git does; not an error to report.
+            console.errRaw(HelpText.shortUsage())
+            return .usage
         }
         let name = arguments[position]
-        guard let command = CommandTable.command(named: name) else {
-            throw UsageError(message: "unknown command '\(name)'")
-        }
+        guard let command = CommandTable.command(named: name) else { throw UnknownCommand.error(name) }
         let parsed = try ParsedArguments.parse(Array(arguments[(position + 1)...]), for: command,
                                                common: commonOptions)
         if parsed.flag("help") {
             console.outRaw(HelpText.help(for: command))
-            return
+            return .success
         }
         try parsed.checkOperands(for: command)
+        if command.pages && !noPager && !parsed.flag("no-pager") {
+            pager?.arm(stdoutIsTerminal: console.stdoutIsTerminal, warn: { console.warning($0) })
+        }
         let invocation = Invocation(console: console, environment: environment,
                                     workingDirectory: URL(fileURLWithPath: directory).standardizedFileURL.path,
                                     quiet: quiet || parsed.flag("quiet"),
                                     workTreeFlush: parsed.flag("sync") ? .wait : workTreeFlush)
         try command.run(parsed, invocation)
+        return .success
     }
 
     private static func report(_ error: Error, console: Console) {
@@ -96,12 +114,9 @@ public enum DsnapCLI {
         while InterruptCleanup.isInterrupted { pause() }
         switch error {
         case let error as UsageError:
-            console.error(error.message, hintLines: [error.hint])
+            console.error(error.message, hintLines: error.hintLines)
         case let error as DsnapError:
             console.error(error.message, hintLines: error.hintLines)
-        case let error as InternalError:
-            console.error("internal error in \(error.failure.function): \(error.failure.message)",
-                          hintLines: ["this is a bug in dsnap or libgit2; please report it with the command you ran"])
         default:
             console.error("internal error: \(error)", hintLines: ["this is a bug in dsnap; please report it"])
         }

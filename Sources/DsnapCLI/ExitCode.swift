@@ -16,49 +16,18 @@ enum ExitCode: Int32 {
     /// Disk full, I/O error, corrupt repository.
     case storage = 6
 
-    /// The one place an error becomes an exit status.
+    /// The one place an error becomes an exit status. Every error the library means a user to
+    /// see is a `DsnapError` and names its kind; anything else that escapes is a bug.
     static func forError(_ error: Error) -> ExitCode {
-        switch error {
-        case is UsageError:
-            return .usage
-        case let error as DatasetError:
-            switch error {
-            case .notADataset: return .notFound
-            case .alreadyADataset: return .conflict
-            case .unsupportedFormat, .ownedByAnotherUser: return .forbidden
-            case .notADirectory, .invalidName: return .usage
-            }
-        case let error as SnapshotError:
-            switch error {
-            case .notFound, .noSuchDeleted, .deleted, .noCurrentSnapshot: return .notFound
-            case .ambiguous, .invalidName: return .usage
-            case .cannotDeleteCurrent, .notDeleted: return .conflict
-            }
-        case is LockError:
-            return .conflict
-        case let error as RestoreError:
-            switch error {
-            case .uncommittedChanges, .interrupted, .unsyncedBeforeRestart: return .conflict
-            case .nothingToContinue: return .notFound
-            }
-        case let error as CheckoutError:
-            switch error {
-            case .unsafePath, .malformedEntry: return .forbidden
-            case .directoryInTheWay: return .conflict
-            }
-        case is CloneError:
-            return .conflict
-        case is WorkTreeError:
-            return .forbidden
-        case is RecordError:
-            return .storage
-        case let error as StorageError:
-            switch error {
-            case .permissionDenied: return .forbidden
-            case .diskFull, .io, .corrupt, .unsound, .headMoved: return .storage
-            }
-        default:
-            return .internalError
+        if error is UsageError { return .usage }
+        guard let error = error as? DsnapError else { return .internalError }
+        switch error.kind {
+        case .invalidRequest: return .usage
+        case .notFound: return .notFound
+        case .conflict: return .conflict
+        case .forbidden: return .forbidden
+        case .storage: return .storage
+        case .bug: return .internalError
         }
     }
 }

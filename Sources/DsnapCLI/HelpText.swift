@@ -4,23 +4,35 @@ import DsnapCore
 enum HelpText {
     static let version = "0.1.0"
 
-    static let globalUsage = "dsnap [-C PATH] [-q|--quiet] [--version] [-h|--help] COMMAND [ARGS]"
+    static let globalUsage = "dsnap [-C PATH] [-q|--quiet] [--no-pager] [--version] [-h|--help] COMMAND [ARGS]"
+
+    /// What `dsnap` alone prints (on stderr, exit 2): the usage and the commands, one line each.
+    static func shortUsage() -> String {
+        "usage: \(globalUsage)\n\n" + commandList()
+            + "\nRun 'dsnap help' for the global options, 'dsnap help COMMAND' for one command.\n"
+    }
 
     static func overview() -> String {
         var text = "usage: \(globalUsage)\n\n"
         text += "Version a dataset folder (media files and JSON sidecars) as snapshots in plain git.\n\n"
-        text += "Commands:\n"
-        let width = (CommandTable.all.map(\.name.count).max() ?? 8) + 2
-        for command in CommandTable.all {
-            text += "  " + command.name.padded(toLength: width) + command.summary + "\n"
-        }
+        text += commandList()
         text += "\nGlobal options:\n"
         text += "  -C PATH        run as if dsnap was started in PATH\n"
         text += "  -q, --quiet    print only data and errors\n"
+        text += "  --no-pager     print log, show and diff straight to the terminal, without a pager\n"
         text += "  --version      print dsnap's version\n"
         text += "  -h, --help     show this help\n"
         text += "\nSnapshots are named by id, unique id prefix (4+ hex digits), unique name, or 'current'.\n"
         text += "Run 'dsnap help COMMAND' or 'man dsnap-COMMAND' for a command's details.\n"
+        return text
+    }
+
+    private static func commandList() -> String {
+        var text = "Commands:\n"
+        let width = (CommandTable.all.map(\.name.count).max() ?? 8) + 2
+        for command in CommandTable.all {
+            text += "  " + command.name.padded(toLength: width) + command.summary + "\n"
+        }
         return text
     }
 

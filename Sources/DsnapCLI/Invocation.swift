@@ -35,9 +35,9 @@ final class Invocation: @unchecked Sendable {
         path.hasPrefix("/") ? path : workingDirectory + "/" + path
     }
 
-    /// A progress bar on stderr when it is a terminal and not quiet; nil otherwise.
+    /// A progress line on stderr when it is a terminal and not quiet; nil otherwise.
     func progressSink() -> ProgressSink? {
-        console.stderrIsTerminal && !quiet ? TerminalProgress(console: console) : nil
+        console.stderrIsTerminal && !quiet ? TerminalProgress(console: console, environment: environment) : nil
     }
 
     /// The snapshot writer every command that snapshots uses.

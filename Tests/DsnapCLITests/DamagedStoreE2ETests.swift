@@ -128,7 +128,7 @@ final class DamagedStoreE2ETests: XCTestCase {
             try damage(dataset)
             try dataset.write("{\"edited\": \"\(name)\"}", to: "images/cats/a.json")
             let status = try jsonObject(E2E.run(["status", "--json"], in: dataset.path))
-            let changes = try XCTUnwrap(status["changes"] as? [[String: Any]], "\(name): \(status)")
+            let changes = try XCTUnwrap(status["files"] as? [[String: Any]], "\(name): \(status)")
             XCTAssertEqual(changes.compactMap { $0["path"] as? String }, ["images/cats/a.json"], name)
             // The autosave of a restore keeps the edit; the restore brings the file back.
             let restore = try jsonObject(E2E.run(["restore", "--discard", "current", "--json"], in: dataset.path))
@@ -137,7 +137,7 @@ final class DamagedStoreE2ETests: XCTestCase {
             XCTAssertEqual(saved.stdout, "{\"edited\": \"\(name)\"}", name)
             XCTAssertNotEqual(try dataset.read("images/cats/a.json"), "{\"edited\": \"\(name)\"}", name)
             let clean = try jsonObject(E2E.run(["status", "--json"], in: dataset.path))
-            XCTAssertEqual((clean["changes"] as? [Any])?.count, 0, "\(name): \(clean)")
+            XCTAssertEqual((clean["files"] as? [Any])?.count, 0, "\(name): \(clean)")
             expect(try E2E.run(["verify"], in: dataset.path), exit: 0)
         }
     }

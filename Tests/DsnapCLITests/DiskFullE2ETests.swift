@@ -62,7 +62,8 @@ final class DiskFullE2ETests: XCTestCase {
         try FileManager.default.copyItem(atPath: fixture.path, toPath: data)
         try fill(data + "/big.mp4", bytes: 2_500_000)
         let created = try DsnapProcess.run(["init", "--json"], in: data)
-        let withBig = try XCTUnwrap((try parseJSON(created.stdout) as? [String: Any])?["snapshot_id"] as? String)
+        let createdJSON = (try parseJSON(created.stdout) as? [String: Any])?["snapshot"] as? [String: Any]
+        let withBig = try XCTUnwrap(createdJSON?["snapshot_id"] as? String)
         try FileManager.default.removeItem(atPath: data + "/big.mp4")
         XCTAssertEqual(try DsnapProcess.run(["commit", "-q", "-m", "small"], in: data,
                                             environment: DsnapProcess.environment(now: "2026-03-01T10:00:01Z")).status, 0)

@@ -242,21 +242,33 @@ extension XCTestCase {
     func makeDataset(now: String = "2026-03-01T10:00:00Z", file: StaticString = #filePath, line: UInt = #line)
         throws -> (TemporaryDataset, [String: Any]) {
         let dataset = try TemporaryDataset(fixture: "basic")
-        let creation = try jsonObject(E2E.run(["init", "--json"], in: dataset.path, now: now), file: file, line: line)
+        let creation = try snapshotObject(E2E.run(["init", "--json"], in: dataset.path, now: now), file: file, line: line)
         return (dataset, creation)
+    }
+
+    /// The `snapshot` member of a successful `--json` run: every command that reports a snapshot
+    /// prints it there.
+    @discardableResult
+    func snapshotObject(_ run: DsnapRun, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let object = try jsonObject(run, file: file, line: line)
+        guard let snapshot = object["snapshot"] as? [String: Any] else {
+            XCTFail("no 'snapshot' object\n\(run.transcript)", file: file, line: line)
+            throw E2EFailure.notJSON
+        }
+        return snapshot
     }
 
     /// `dsnap commit --json ARGS` in `root`, asserting success; returns the new snapshot's object.
     @discardableResult
     func commit(_ arguments: [String] = [], in root: String, now: String = "2026-03-01T10:00:00Z",
                 file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        try jsonObject(E2E.run(["commit", "--json"] + arguments, in: root, now: now), file: file, line: line)
+        try snapshotObject(E2E.run(["commit", "--json"] + arguments, in: root, now: now), file: file, line: line)
     }
 
     /// `dsnap show SNAP --json`, asserting success.
     func show(_ reference: String, in root: String, file: StaticString = #filePath, line: UInt = #line)
         throws -> [String: Any] {
-        try jsonObject(E2E.run(["show", reference, "--json"], in: root), file: file, line: line)
+        try snapshotObject(E2E.run(["show", reference, "--json"], in: root), file: file, line: line)
     }
 
     /// `dsnap log --json ARGS`, asserting success.

@@ -14,7 +14,7 @@ final class GitCompatibilityE2ETests: XCTestCase {
 
     /// init, commits with and without changes and a training model, update, delete, undelete.
     private func runLifecycle(_ dataset: TemporaryDataset) throws -> (ids: [String], deleted: String) {
-        let creation = try jsonObject(try E2E.run(["init", "--json"], in: dataset.path))
+        let creation = try snapshotObject(try E2E.run(["init", "--json"], in: dataset.path))
         var ids = [try XCTUnwrap(creation["snapshot_id"] as? String)]
         try dataset.write("{\"label\": \"tabby\", \"quote\": \"\\\"x\\\"\"}\n", to: "images/cats/a.json")
         try FileManager.default.copyItem(atPath: dataset.path + "/videos/clip.mp4",
@@ -26,11 +26,11 @@ final class GitCompatibilityE2ETests: XCTestCase {
                                              "--training-model-name", "Net 7"], in: dataset.path,
                                             now: "2026-03-01T10:00:02Z")))
         ids.append(try idOf(try commit(["-m", "checkpoint"], in: dataset.path, now: "2026-03-01T10:00:03Z")))
-        try jsonObject(try E2E.run(["update", ids[1], "--name", "Ünïcödé 猫 🐱", "--description", "renamed",
-                                    "--json"], in: dataset.path))
-        try jsonObject(try E2E.run(["delete", ids[0], "--json"], in: dataset.path))
-        try jsonObject(try E2E.run(["delete", ids[2], "--json"], in: dataset.path))
-        try jsonObject(try E2E.run(["undelete", ids[2], "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["update", ids[1], "--name", "Ünïcödé 猫 🐱", "--description", "renamed",
+                                        "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["delete", ids[0], "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["delete", ids[2], "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["undelete", ids[2], "--json"], in: dataset.path))
         return (ids, ids[0])
     }
 
@@ -99,7 +99,7 @@ final class GitCompatibilityE2ETests: XCTestCase {
         let (dataset, creation) = try makeDataset()
         let id = try XCTUnwrap(creation["snapshot_id"] as? String)
         let commitBefore = try git(["cat-file", "commit", id], dataset.path)
-        try jsonObject(try E2E.run(["update", id, "--name", "new name", "-d", "new text", "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["update", id, "--name", "new name", "-d", "new text", "--json"], in: dataset.path))
         XCTAssertEqual(try git(["cat-file", "commit", id], dataset.path), commitBefore)
         XCTAssertEqual(try git(["rev-parse", "HEAD"], dataset.path), id + "\n")
         let note = try XCTUnwrap(try parseJSON(try git(["notes", "--ref=dsnap", "show", id], dataset.path))
@@ -110,7 +110,7 @@ final class GitCompatibilityE2ETests: XCTestCase {
 
     func testConfigHoldsTheDatasetNameAndFormat() throws {
         let dataset = try TemporaryDataset(fixture: "basic")
-        try jsonObject(try E2E.run(["init", "--json", "--name", "Street Scenes"], in: dataset.path))
+        try snapshotObject(try E2E.run(["init", "--json", "--name", "Street Scenes"], in: dataset.path))
         let config = dataset.path + "/.dsnap/config"
         let name = try E2E.tool("git", ["config", "--file", config, "dsnap.name"], in: dataset.path)
         XCTAssertEqual(name.stdout, "Street Scenes\n", name.stderr)

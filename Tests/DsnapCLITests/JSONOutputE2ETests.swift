@@ -39,7 +39,7 @@ final class JSONOutputE2ETests: XCTestCase {
             parsed = array
             XCTAssertEqual(parsed.count, objects.count, "raw and parsed counts differ", file: file, line: line)
         case let object as [String: Any]:
-            parsed = [object["current_snapshot"] as? [String: Any] ?? object]
+            parsed = [object["snapshot"] as? [String: Any] ?? object]
         default:
             XCTFail("stdout is not JSON\n\(run.transcript)", file: file, line: line)
             return objects.count
@@ -59,24 +59,30 @@ final class JSONOutputE2ETests: XCTestCase {
         return objects.count
     }
 
-    func testInitCommitShowUpdateDeleteUndeleteObjectsHaveTheAPIShape() throws {
+    /// Every command that reports one snapshot prints an object whose member `snapshot` holds it.
+    func testEveryCommandPutsItsSnapshotUnderTheSnapshotMember() throws {
         let dataset = try TemporaryDataset(fixture: "basic")
         let initRun = try E2E.run(["init", "--json"], in: dataset.path)
-        assertAPIShape(initRun, depth: 1)
-        let creationID = try idOf(try jsonObject(initRun))
+        assertAPIShape(initRun, depth: 2)
+        let creationID = try idOf(try snapshotObject(initRun))
 
         let commitRun = try E2E.run(["commit", "--json", "-m", "plain"], in: dataset.path, now: "2026-03-01T10:00:01Z")
-        assertAPIShape(commitRun, depth: 1)
+        assertAPIShape(commitRun, depth: 2)
+        // Nothing changed since init: a named checkpoint of the same content.
+        XCTAssertEqual(try jsonObject(commitRun)["content_unchanged"] as? Bool, true)
         let modelRun = try E2E.run(["commit", "--json", "--training-model-id", "m-1", "--training-model-name", "Net"],
                                    in: dataset.path, now: "2026-03-01T10:00:02Z")
-        assertAPIShape(modelRun, depth: 1, trainingModel: [true])
+        assertAPIShape(modelRun, depth: 2, trainingModel: [true])
 
-        assertAPIShape(try E2E.run(["show", "current", "--json"], in: dataset.path), depth: 1, trainingModel: [true])
-        assertAPIShape(try E2E.run(["show", creationID, "--json", "--files"], in: dataset.path), depth: 1)
-        assertAPIShape(try E2E.run(["update", creationID, "-d", "described", "--json"], in: dataset.path), depth: 1)
-        assertAPIShape(try E2E.run(["delete", creationID, "--json"], in: dataset.path), depth: 1)
-        assertAPIShape(try E2E.run(["undelete", creationID, "--json"], in: dataset.path), depth: 1)
+        assertAPIShape(try E2E.run(["show", "current", "--json"], in: dataset.path), depth: 2, trainingModel: [true])
+        assertAPIShape(try E2E.run(["show", creationID, "--json", "--files"], in: dataset.path), depth: 2)
+        assertAPIShape(try E2E.run(["update", creationID, "-d", "described", "--json"], in: dataset.path), depth: 2)
+        assertAPIShape(try E2E.run(["delete", creationID, "--json"], in: dataset.path), depth: 2)
+        assertAPIShape(try E2E.run(["undelete", creationID, "--json"], in: dataset.path), depth: 2)
         assertAPIShape(try E2E.run(["status", "--json"], in: dataset.path), depth: 2, trainingModel: [true])
+        assertAPIShape(try E2E.run(["restore", creationID, "--json"], in: dataset.path), depth: 2)
+        let clone = try TemporaryDataset(emptyNamed: "clone-parent")
+        assertAPIShape(try E2E.run(["clone", creationID, clone.path + "/copy", "--json"], in: dataset.path), depth: 2)
     }
 
     func testEveryLogElementHasTheAPIShape() throws {
@@ -89,7 +95,7 @@ final class JSONOutputE2ETests: XCTestCase {
         let checked = assertAPIShape(try E2E.run(["log", "--json"], in: dataset.path), depth: 2,
                                      trainingModel: [false, true, false, false])
         XCTAssertEqual(checked, 4)
-        try jsonObject(try E2E.run(["delete", "a", "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["delete", "a", "--json"], in: dataset.path))
         XCTAssertEqual(assertAPIShape(try E2E.run(["log", "--deleted", "--json"], in: dataset.path), depth: 2), 1)
         XCTAssertEqual(assertAPIShape(try E2E.run(["log", "-n", "1", "--json"], in: dataset.path), depth: 2), 1)
     }
@@ -122,7 +128,7 @@ final class JSONOutputE2ETests: XCTestCase {
         XCTAssertEqual(logged?["training_model_name"] as? String, "ResNet 50 ✓")
 
         // Renaming the snapshot keeps its model.
-        let renamed = try jsonObject(try E2E.run(["update", id, "-m", "renamed", "--json"], in: dataset.path))
+        let renamed = try snapshotObject(try E2E.run(["update", id, "-m", "renamed", "--json"], in: dataset.path))
         XCTAssertEqual(renamed["training_model_id"] as? String, "m-42")
 
         let human = expect(try E2E.run(["show", id], in: dataset.path), exit: 0)

@@ -167,8 +167,8 @@ final class LifecycleE2ETests: XCTestCase {
     func testUpdateChangesNameAndDescriptionAndKeepsTheId() throws {
         let (dataset, creation) = try makeDataset()
         let id = try XCTUnwrap(creation["snapshot_id"] as? String)
-        let updated = try jsonObject(try E2E.run(["update", id, "--name", "renamed", "--description", "new words",
-                                                  "--json"], in: dataset.path))
+        let updated = try snapshotObject(try E2E.run(["update", id, "--name", "renamed", "--description", "new words",
+                                                      "--json"], in: dataset.path))
         XCTAssertEqual(updated["snapshot_id"] as? String, id)
         XCTAssertEqual(updated["snapshot_name"] as? String, "renamed")
         XCTAssertEqual(updated["description"] as? String, "new words")
@@ -182,8 +182,8 @@ final class LifecycleE2ETests: XCTestCase {
                        "renaming never rewrites the commit")
 
         // One option at a time leaves the other as it was.
-        let described = try jsonObject(try E2E.run(["update", "renamed", "-d", "only the description", "--json"],
-                                                   in: dataset.path))
+        let described = try snapshotObject(try E2E.run(["update", "renamed", "-d", "only the description", "--json"],
+                                                       in: dataset.path))
         XCTAssertEqual(described["snapshot_name"] as? String, "renamed")
         XCTAssertEqual(described["description"] as? String, "only the description")
         let named = expect(try E2E.run(["update", "current", "-m", "short"], in: dataset.path), exit: 0)
@@ -233,7 +233,7 @@ final class LifecycleE2ETests: XCTestCase {
     func testDeleteHidesSnapshotAndUndeleteBringsItBack() throws {
         let (dataset, creation) = try makeDataset()
         let oldID = try XCTUnwrap(creation["snapshot_id"] as? String)
-        try jsonObject(try E2E.run(["update", oldID, "--name", "old one", "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["update", oldID, "--name", "old one", "--json"], in: dataset.path))
         try commit(["-m", "newer"], in: dataset.path, now: "2026-03-01T10:00:01Z")
 
         let deleted = expect(try E2E.run(["delete", "old one"], in: dataset.path), exit: 0)
@@ -276,10 +276,10 @@ final class LifecycleE2ETests: XCTestCase {
         let (dataset, creation) = try makeDataset()
         let id = try XCTUnwrap(creation["snapshot_id"] as? String)
         try commit(in: dataset.path, now: "2026-03-01T10:00:01Z")
-        let deleted = try jsonObject(try E2E.run(["delete", id, "--json"], in: dataset.path))
+        let deleted = try snapshotObject(try E2E.run(["delete", id, "--json"], in: dataset.path))
         XCTAssertEqual(deleted["snapshot_id"] as? String, id)
         XCTAssertEqual(deleted["is_current"] as? Bool, false)
-        let undeleted = try jsonObject(try E2E.run(["undelete", String(id.prefix(10)), "--json"], in: dataset.path))
+        let undeleted = try snapshotObject(try E2E.run(["undelete", String(id.prefix(10)), "--json"], in: dataset.path))
         XCTAssertEqual(undeleted["snapshot_id"] as? String, id)
         XCTAssertEqual(try log(in: dataset.path).count, 2)
     }

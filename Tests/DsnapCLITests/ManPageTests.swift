@@ -12,8 +12,8 @@ final class ManPageTests: XCTestCase {
 
     static let commandSections = ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "JSON OUTPUT", "EXIT STATUS",
                                   "EXAMPLES", "SEE ALSO"]
-    static let overviewSections = ["NAME", "SYNOPSIS", "DESCRIPTION", "EXIT STATUS", "ENVIRONMENT", "FILES",
-                                   "SEE ALSO"]
+    static let overviewSections = ["NAME", "SYNOPSIS", "DESCRIPTION", "JSON OUTPUT", "EXIT STATUS", "ENVIRONMENT",
+                                   "FILES", "SEE ALSO"]
 
     func testEveryCommandHasAPageWhoseSynopsisIsItsUsage() throws {
         for command in CommandTable.all {
@@ -56,6 +56,15 @@ final class ManPageTests: XCTestCase {
         }
     }
 
+    /// Each command's JSON is documented where a reader looks for it, with an example of it.
+    func testEveryJSONOutputSectionHasAnExample() throws {
+        for command in CommandTable.all where command.options.contains(where: { $0.long == "json" }) {
+            guard let page = try Self.page("dsnap-\(command.name).1") else { continue }
+            XCTAssertTrue(Self.section("JSON OUTPUT", of: page).contains(".EX"),
+                          "JSON OUTPUT of man/dsnap-\(command.name).1 has no example (.EX)")
+        }
+    }
+
     func testNoPageForACommandThatDoesNotExist() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.manDirectory.path)
         let commands = Set(CommandTable.all.map(\.name))
@@ -80,6 +89,21 @@ final class ManPageTests: XCTestCase {
             guard line.hasPrefix(".SH ") else { return nil }
             return line.dropFirst(4).replacingOccurrences(of: "\"", with: "").trimmingCharacters(in: .whitespaces)
         })
+    }
+
+    /// The lines of one section, without its `.SH` line.
+    static func section(_ name: String, of page: String) -> String {
+        var body: [Substring] = []
+        var inside = false
+        for line in page.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix(".SH ") {
+                if inside { break }
+                inside = line.dropFirst(4).replacingOccurrences(of: "\"", with: "") == name
+                continue
+            }
+            if inside { body.append(line) }
+        }
+        return body.joined(separator: "\n")
     }
 
     /// The SYNOPSIS paragraph as plain text: `.B `/`.I ` macros and font escapes removed, `\-` made `-`,

@@ -12,6 +12,12 @@ final class RestoreCloneE2ETests: XCTestCase {
         try XCTUnwrap(try parseJSON(result.stdout) as? [String: Any], result.stdout + result.stderr)
     }
 
+    /// The id of the snapshot a `--json` run reports (its member `snapshot`).
+    private func snapshotID(_ result: ProcessResult) throws -> String {
+        try XCTUnwrap((try json(result)["snapshot"] as? [String: Any])?["snapshot_id"] as? String,
+                      result.stdout + result.stderr)
+    }
+
     private func inode(_ path: String) throws -> UInt64 {
         try XCTUnwrap((try FileManager.default.attributesOfItem(atPath: path))[.systemFileNumber] as? UInt64)
     }
@@ -19,13 +25,13 @@ final class RestoreCloneE2ETests: XCTestCase {
     /// A dataset with a creation snapshot and a second one that edits, adds and deletes files.
     private func twoSnapshots() throws -> (TemporaryDataset, creation: String, second: String) {
         let data = try TemporaryDataset()
-        let creation = try json(try dsnap(["init", "--json"], in: data.path))["snapshot_id"] as! String
+        let creation = try snapshotID(try dsnap(["init", "--json"], in: data.path))
         try data.write(#"{"labels": ["dog"]}"#, to: "images/cats/a.json")
         try FileManager.default.removeItem(atPath: data.path + "/labels.csv")
         try data.write("new", to: "extra/notes.txt")
         try FileManager.default.createSymbolicLink(atPath: data.path + "/link.jpg", withDestinationPath: "images/cats/a.jpg")
-        let second = try json(try dsnap(["commit", "-m", "second", "--json"], in: data.path,
-                                        now: "2026-03-01T10:00:01Z"))["snapshot_id"] as! String
+        let second = try snapshotID(try dsnap(["commit", "-m", "second", "--json"], in: data.path,
+                                              now: "2026-03-01T10:00:01Z"))
         return (data, creation, second)
     }
 
@@ -108,8 +114,7 @@ final class RestoreCloneE2ETests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stderr.contains("saved uncommitted changes as autosave snapshot"), result.stderr)
         XCTAssertEqual(try data.read("extra/notes.txt"), "new")
-        let current = try json(try dsnap(["show", "current", "--json"], in: data.path))
-        XCTAssertEqual(current["snapshot_id"] as? String, second)
+        XCTAssertEqual(try snapshotID(try dsnap(["show", "current", "--json"], in: data.path)), second)
     }
 
     /// A dataset of `count` files at snapshot `first`, every one of them changed in the current
@@ -119,7 +124,7 @@ final class RestoreCloneE2ETests: XCTestCase {
         for number in 0..<count {
             try data.write("A\(number)" + payload, to: "d\(number % 30)/f\(number).jpg")
         }
-        let first = try json(try dsnap(["init", "--json"], in: data.path))["snapshot_id"] as! String
+        let first = try snapshotID(try dsnap(["init", "--json"], in: data.path))
         for number in 0..<count {
             try data.write("B\(number)" + payload, to: "d\(number % 30)/f\(number).jpg")
         }

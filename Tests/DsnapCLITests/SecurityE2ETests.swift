@@ -85,7 +85,8 @@ final class SecurityE2ETests: XCTestCase {
     func testEditsMadeAfterAnInterruptedRestoreAreAutosaved() throws {
         let data = try TemporaryDataset(fixture: "basic")
         let initResult = try DsnapProcess.run(["init", "--json"], in: data.path)
-        let creation = try XCTUnwrap((try parseJSON(initResult.stdout) as? [String: Any])?["snapshot_id"] as? String)
+        let initResultJSON = (try parseJSON(initResult.stdout) as? [String: Any])?["snapshot"] as? [String: Any]
+        let creation = try XCTUnwrap(initResultJSON?["snapshot_id"] as? String)
         try data.write("second", to: "labels.csv")
         XCTAssertEqual(try DsnapProcess.run(["commit", "-q", "-m", "second"], in: data.path,
                                             environment: DsnapProcess.environment(now: "2026-03-01T10:00:01Z")).status, 0)

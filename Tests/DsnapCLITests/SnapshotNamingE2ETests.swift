@@ -50,8 +50,8 @@ final class SnapshotNamingE2ETests: XCTestCase {
 
             // update stores them as faithfully as commit.
             let renamed = "renamed \(text)"
-            let updated = try jsonObject(try E2E.run(["update", creationID, "--name", renamed, "--description", text,
-                                                      "--json"], in: dataset.path))
+            let updated = try snapshotObject(try E2E.run(["update", creationID, "--name", renamed, "--description", text,
+                                                          "--json"], in: dataset.path))
             assertSameScalars(updated["snapshot_name"], renamed, "update --json name")
             assertSameScalars(updated["description"], text, "update --json description")
         }
@@ -87,10 +87,10 @@ final class SnapshotNamingE2ETests: XCTestCase {
         assertSameScalars(equals["snapshot_name"], "a=b", "--name=a=b")
         assertSameScalars(equals["description"], "x=y", "-dx=y")
 
-        let updated = try jsonObject(try E2E.run(["update", id, "--name", "-renamed", "--json"], in: dataset.path))
+        let updated = try snapshotObject(try E2E.run(["update", id, "--name", "-renamed", "--json"], in: dataset.path))
         assertSameScalars(updated["snapshot_name"], "-renamed", "update --name -renamed")
         // A name starting with a dash is reachable as an operand after `--`.
-        let dashed = try jsonObject(try E2E.run(["show", "--json", "--", "-renamed"], in: dataset.path))
+        let dashed = try snapshotObject(try E2E.run(["show", "--json", "--", "-renamed"], in: dataset.path))
         assertSameScalars(dashed["snapshot_id"], id, "show -- -renamed")
     }
 
@@ -105,8 +105,8 @@ final class SnapshotNamingE2ETests: XCTestCase {
         XCTAssertEqual(try E2E.run(["log", "--json"], in: dataset.path).stdout, before)
         XCTAssertEqual(try E2E.git(["rev-parse", "HEAD"], dataset: dataset.path).stdout, head)
         // An empty description is allowed: it clears the description.
-        try jsonObject(try E2E.run(["update", "current", "-d", "words", "--json"], in: dataset.path))
-        let cleared = try jsonObject(try E2E.run(["update", "current", "-d", "", "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["update", "current", "-d", "words", "--json"], in: dataset.path))
+        let cleared = try snapshotObject(try E2E.run(["update", "current", "-d", "", "--json"], in: dataset.path))
         XCTAssertEqual(cleared["description"] as? String, "")
     }
 
@@ -162,9 +162,9 @@ final class SnapshotNamingE2ETests: XCTestCase {
         XCTAssertEqual(try show("current", in: dataset.path)["snapshot_id"] as? String, second)
 
         // The same resolution for update and delete.
-        XCTAssertEqual(try jsonObject(try E2E.run(["update", String(first.prefix(5)), "-d", "x", "--json"],
-                                                  in: dataset.path))["snapshot_id"] as? String, first)
-        let deleted = try jsonObject(try E2E.run(["delete", String(first.prefix(6)), "--json"], in: dataset.path))
+        XCTAssertEqual(try snapshotObject(try E2E.run(["update", String(first.prefix(5)), "-d", "x", "--json"],
+                                                      in: dataset.path))["snapshot_id"] as? String, first)
+        let deleted = try snapshotObject(try E2E.run(["delete", String(first.prefix(6)), "--json"], in: dataset.path))
         XCTAssertEqual(deleted["snapshot_id"] as? String, first)
     }
 
@@ -184,11 +184,11 @@ final class SnapshotNamingE2ETests: XCTestCase {
         XCTAssertEqual(try log(["--deleted"], in: dataset.path).count, 0, "nothing was deleted")
 
         // Ids still work, and once one is renamed the name is unique again.
-        try jsonObject(try E2E.run(["update", one, "--name", "single", "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["update", one, "--name", "single", "--json"], in: dataset.path))
         XCTAssertEqual(try show("twin", in: dataset.path)["snapshot_id"] as? String, two)
         // A deleted snapshot's name does not make a live one ambiguous.
-        try jsonObject(try E2E.run(["update", one, "--name", "twin", "--json"], in: dataset.path))
-        try jsonObject(try E2E.run(["delete", one, "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["update", one, "--name", "twin", "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["delete", one, "--json"], in: dataset.path))
         XCTAssertEqual(try show("twin", in: dataset.path)["snapshot_id"] as? String, two)
     }
 
@@ -215,10 +215,10 @@ final class SnapshotNamingE2ETests: XCTestCase {
         XCTAssertFalse(named.hasPrefix(name), "pick another name: the id happens to start with it")
         XCTAssertEqual(try show(name, in: dataset.path)["snapshot_id"] as? String, named)
         // A 3-character hex name is found by name as well.
-        try jsonObject(try E2E.run(["update", named, "--name", "abc", "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["update", named, "--name", "abc", "--json"], in: dataset.path))
         XCTAssertEqual(try show("abc", in: dataset.path)["snapshot_id"] as? String, named)
         // The word `current` means HEAD even when a snapshot is named 'current'.
-        try jsonObject(try E2E.run(["update", creationID, "--name", "current", "--json"], in: dataset.path))
+        try snapshotObject(try E2E.run(["update", creationID, "--name", "current", "--json"], in: dataset.path))
         XCTAssertEqual(try show("current", in: dataset.path)["snapshot_id"] as? String, named)
     }
 }

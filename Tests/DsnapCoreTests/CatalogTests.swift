@@ -100,7 +100,7 @@ final class CatalogTests: XCTestCase {
         XCTAssertEqual(changes, [
             WorkTreeChange(path: "images/cats/a.json", kind: .modified, fileClass: .json),
             WorkTreeChange(path: "images/cats/new.PNG", kind: .added, fileClass: .image),
-            WorkTreeChange(path: "labels.csv", kind: .deleted, fileClass: .other),
+            WorkTreeChange(path: "labels.csv", kind: .removed, fileClass: .other),
         ])
     }
 

@@ -57,8 +57,8 @@ final class ObjectReaderFuzzRegressionTests: XCTestCase {
 
     func testAPackEntryOfTheLargestSizeThatFitsIsReadAsTruncated() throws {
         // Ten size bytes, all bits set up to bit 62 (the last byte carries bits 60-62): 2^63 - 1,
-        // the largest size that fits. The stream is tiny, so the read fails as truncated, where
-        // adding the stream's slack to the size used to overflow.
+        // the largest size that fits. The stream is tiny, so the read must fail as truncated:
+        // adding the stream's slack to such a size overflows unless the reader guards it.
         let id = [UInt8](repeating: 0x5A, count: 20)
         let entry: [UInt8] = [0xBF] + [UInt8](repeating: 0xFF, count: 8) + [0x07]
             + [0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01]

@@ -22,7 +22,7 @@ final class StreamingWorkTests: XCTestCase {
             many.value = isMany
             return { item, _ in
                 if item == failOn { throw Failure(item: item) }
-                return ("done " + item, Int64(item.utf8.count))
+                return "done " + item
             }
         }
     }
@@ -99,7 +99,7 @@ final class StreamingWorkTests: XCTestCase {
             { item, _ in
                 lock.withLock { started.value += 1 }
                 usleep(20)  // slower than the producer, as writing a file is slower than finding it
-                return (item, 0)
+                return item
             }
         }
         var mostWaiting = 0

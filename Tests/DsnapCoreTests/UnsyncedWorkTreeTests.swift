@@ -70,7 +70,7 @@ final class UnsyncedWorkTreeTests: XCTestCase {
         context.workTreeFlush = .background(executable: "/bin/true", arguments: [])
         let result = try restore("first", in: dataset, context: context)
         let markers = UnsyncedWorkTree.markers(gitDir: dataset.gitDir)
-        XCTAssertEqual(markers.map(\.operation), ["restore \(result.target.id.hex)"])
+        XCTAssertEqual(markers.map(\.operation), ["restore \(result.target.id.short)"])
         XCTAssertEqual(markers.first?.bootID, UnsyncedWorkTree.currentBootID)
         // The same boot: the files are in memory if not on disk, so nothing is wrong.
         XCTAssertEqual(try ReadStatus.run(in: dataset).state, .ready)
@@ -145,7 +145,7 @@ final class UnsyncedWorkTreeTests: XCTestCase {
                                           checkout: AtomicCheckout(), context: context)
         let clone = try Dataset.open(root: destination)
         XCTAssertEqual(UnsyncedWorkTree.markers(gitDir: clone.gitDir).map(\.operation),
-                       ["clone \(try SnapshotCatalog(dataset: dataset).resolve("first").id.hex)"])
+                       ["clone \(try SnapshotCatalog(dataset: dataset).resolve("first").id.short)"])
         XCTAssertEqual(try String(contentsOfFile: destination + "/images/a.jpg", encoding: .utf8), "first image")
         XCTAssertEqual(result.snapshot.record.nImages, try SnapshotCatalog(dataset: dataset).resolve("first").record.nImages)
         XCTAssertEqual(try ReadStatus.run(in: clone).changes, [])

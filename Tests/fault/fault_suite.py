@@ -2,7 +2,9 @@
 """dsnap's fault-injection suite: tries hard to make dsnap lose data, and checks it never does.
 
 Kinds of fault (--only KIND or KIND:OPERATION, comma-separated):
-  kill       kill -9 at a random instant during commit, restore, clone, update, delete, undelete, gc
+  kill       kill -9 at a random instant during commit, restore, clone, update, delete, undelete, gc;
+             when every command of an operation finished before its kill, up to 5 more trials
+             kill earlier, and an operation no kill reached fails
   syscall    one system call made to fail (strace -e inject=SYSCALL:error=E:when=N): every N from 1
              until no call is left to fail (--torture), or a sample of N per call (--small)
   diskfull   commit, restore, clone and gc on a small tmpfs that is full (skipped where it cannot mount)
@@ -159,6 +161,11 @@ class Dsnap:
         except ValueError:
             return None, result
 
+    def snapshot(self, args, cwd):
+        """The snapshot a command reports: its JSON output's member `snapshot` (dsnap(1), JSON OUTPUT)."""
+        doc, result = self.json(args, cwd)
+        return (doc or {}).get("snapshot") if doc is not None else None, result
+
 
 def git(ds, *args, check=False):
     done = subprocess.run(["git", "--git-dir=" + os.path.join(ds, ".dsnap")] + list(args), capture_output=True,
@@ -250,7 +257,7 @@ class Template:
             result = d.run(args + ["--json"], self.ds)
             if result.code != 0:
                 raise RuntimeError("making the template: dsnap %s: %s" % (" ".join(args), result.brief()))
-            ids[key] = json.loads(result.out)["snapshot_id"]
+            ids[key] = json.loads(result.out)["snapshot"]["snapshot_id"]
 
         step(["init", "--name", "Fault Data"], "s0")
         mutate(self.ds, rng, 0.1)
@@ -542,8 +549,8 @@ class Operation:
                 trial.fail("status: " + result.brief())
             else:
                 if not status.get("clean"):
-                    trial.fail("after the commit's recovery the work tree is not clean: %r" % status.get("changes", [])[:3])
-                if (status.get("current_snapshot") or {}).get("snapshot_name") != self.tag:
+                    trial.fail("after the commit's recovery the work tree is not clean: %r" % status.get("files", [])[:3])
+                if (status.get("snapshot") or {}).get("snapshot_name") != self.tag:
                     trial.fail("current snapshot is not the one committed")
         elif self.name == "restore":
             check_matches(trial, self.ds, self.t.trees[self.ids["s0"]], "after the restore's recovery")
@@ -563,7 +570,7 @@ class Operation:
             if hidden:
                 trial.fail("hidden clone folder left beside the destination: %s" % hidden)
         elif self.name == "update":
-            shown, result = d.json(["show", self.ids["s1"]], self.ds)
+            shown, result = d.snapshot(["show", self.ids["s1"]], self.ds)
             if shown is None or shown.get("description") != self.tag:
                 trial.fail("the update is lost: show says %r" % (shown or {}).get("description"))
         elif self.name == "delete":
@@ -668,15 +675,33 @@ class Suite:
                 trial.fail("the command fails without any fault: " + timed.brief())
                 self.record(trial)
                 continue
+            repeat = "%s %s --bin %s --seed %d --only kill:%s" % (sys.executable, os.path.abspath(__file__),
+                                                                  self.options.bin, self.seed, operation)
+            landed = 0
             for number in range(per_operation):
                 delay = self.rng.uniform(0, duration * 1.1)
-                trial = Trial("kill", operation, "#%d kill at %.3fs of %.3fs" % (number + 1, delay, duration),
-                              "%s %s --bin %s --seed %d --only kill:%s" % (sys.executable, os.path.abspath(__file__),
-                                                                           self.options.bin, self.seed, operation))
-                self.kill_trial(trial, operation, template, delay)
+                trial = Trial("kill", operation, "#%d kill at %.3fs of %.3fs" % (number + 1, delay, duration), repeat)
+                landed += self.kill_trial(trial, operation, template, delay)
+                self.record(trial)
+            # A trial whose command finished before its kill tested only the command: when none
+            # landed (a fast machine, a short command), more trials kill earlier, up to a bound,
+            # and an operation no kill reached is a failure, not a pass.
+            for number in range(per_operation, per_operation + 5):
+                if landed:
+                    break
+                delay = self.rng.uniform(0, duration * 0.5)
+                trial = Trial("kill", operation, "#%d kill at %.3fs of %.3fs, earlier: none had landed"
+                              % (number + 1, delay, duration), repeat)
+                landed += self.kill_trial(trial, operation, template, delay)
+                self.record(trial)
+            if not landed:
+                trial = Trial("kill", operation, "coverage", repeat)
+                trial.fail("every command finished before its kill (%d trials): no kill was tested"
+                           % (per_operation + 5))
                 self.record(trial)
 
     def kill_trial(self, trial, operation, template, delay):
+        """One command killed after `delay` seconds; returns 1 when the kill landed, else 0."""
         directory = self.trial_dir()
         op = Operation(self, operation, template, directory, random.Random(self.rng.random()))
         process = self.dsnap.start(op.args(), op.ds)
@@ -687,6 +712,7 @@ class Suite:
         else:
             trial.notes.append("finished first, exit %d" % process.returncode)
         out, err = process.communicate()
+        landed = 1 if process.returncode == -signal.SIGKILL else 0
         if process.returncode not in (0, -signal.SIGKILL):
             result = Result(process.returncode, out.decode(errors="replace"), err.decode(errors="replace"))
             trial.fail("the command failed by itself: " + result.brief())
@@ -695,6 +721,7 @@ class Suite:
         op.check(trial)
         if not trial.problems and not self.options.keep:
             shutil.rmtree(directory, ignore_errors=True)
+        return landed
 
     # -- systematic syscall failure -------------------------------------------------------------------
 
@@ -981,7 +1008,7 @@ class Suite:
             trial.notes.append("gc skipped: not in this dsnap")
         trial.problems.extend(problems[:10])
         for target, text in sorted(last_update.items()):
-            shown, result = d.json(["show", target], ds)
+            shown, result = d.snapshot(["show", target], ds)
             if shown is None or shown.get("description") != text:
                 trial.fail("lost update on %s: last successful set %r, show says %r" %
                            (target[:12], text, (shown or {}).get("description")))

@@ -6,7 +6,7 @@
 // name, by THREADS threads; one syncfs at the end. With DIRECT=1 the whole pages go out with
 // O_DIRECT and the last partial page through the page cache.
 //
-// Not part of the build or of CI; used by hand for bench/RESULTS.md (2026-11-30, code of 023e269):
+// Not part of the build or of CI; used by hand (its figures are in bench/RESULTS.md, under 023e269):
 //   gcc -O2 -o /tmp/floor bench/floor/durable_write.c -lpthread
 //   find DATA -name '*.jpg' | sort | /usr/bin/time /tmp/floor DIRECT OUT THREADS
 #define _GNU_SOURCE

@@ -24,31 +24,14 @@ enum CommitCommand {
             trainingModelID: arguments.value("training-model-id"),
             trainingModelName: arguments.value("training-model-name"), author: try author(arguments))
         let dataset = try invocation.openDataset()
-        let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "commit", context: invocation.context)
-        defer { withExtendedLifetime(lock) {} }
-        try TakeSnapshot.validate(request, in: dataset)
-        let recorder = TaskRecorder(type: .create, snapshotID: nil, datasetName: dataset.name, gitDir: dataset.gitDir,
-                                    context: invocation.context, forward: invocation.progressSink())
-        let result: SnapshotResult
-        do {
-            defer { recorder.finish() }
-            result = try recorder.run(context: invocation.context) {
-                let result = try TakeSnapshot.run(request, in: dataset, writer: invocation.snapshotWriter,
-                                                  context: invocation.context, progress: recorder)
-                recorder.setSnapshot(result.snapshot.id)
-                recorder.report(OperationProgress(phase: "done", filesDone: result.fileCount, filesTotal: result.fileCount))
-                return result
-            }
-        }
+        let result = try TakeSnapshot.perform(request, in: dataset, writer: invocation.snapshotWriter,
+                                              context: invocation.context, progress: invocation.progressSink())
         let console = invocation.console
         warnAboutSkipped(result, console: console)
         if arguments.flag("json") {
-            var object = SnapshotJSON.object(result.snapshot)
-            if case var .object(members) = object {
-                members.append(("content_unchanged", .bool(result.unchanged)))
-                object = .object(members)
-            }
-            console.out(JSONWriter.render(object, pretty: true))
+            console.out(JSONWriter.render(SnapshotJSON.result(result.snapshot, [
+                ("content_unchanged", .bool(result.unchanged)),
+            ]), pretty: true))
             return
         }
         guard !invocation.quiet else { return }
@@ -58,7 +41,7 @@ enum CommitCommand {
         console.out("  \(SnapshotText.plural(snapshot.record.nImages, "image")), "
             + "\(SnapshotText.plural(snapshot.record.nVideos, "video")); now current")
         if result.unchanged, let previous = result.previous {
-            console.out("  nothing changed since snapshot \(previous.hex.prefix(12)): "
+            console.out("  nothing changed since snapshot \(previous.short): "
                 + "this snapshot is a named checkpoint of the same content")
         }
     }

@@ -11,8 +11,6 @@ enum DeleteCommand {
 
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
         let dataset = try invocation.openDataset()
-        let lock = try DatasetLock.acquire(.shared, on: dataset, command: "delete", context: invocation.context)
-        defer { withExtendedLifetime(lock) {} }
         let snapshot = try EditSnapshot.delete(arguments.operand(0)!, in: dataset, context: invocation.context)
         report(snapshot, verb: "deleted", arguments: arguments, invocation: invocation)
         if !arguments.flag("json") && !invocation.quiet {
@@ -23,7 +21,7 @@ enum DeleteCommand {
     static func report(_ snapshot: Snapshot, verb: String, arguments: ParsedArguments, invocation: Invocation) {
         let console = invocation.console
         if arguments.flag("json") {
-            console.out(JSONWriter.render(SnapshotJSON.object(snapshot), pretty: true))
+            console.out(JSONWriter.render(SnapshotJSON.result(snapshot), pretty: true))
         } else if !invocation.quiet {
             console.out("\(verb) snapshot \(console.paint(SnapshotText.shortID(snapshot), .yellow)): "
                 + TerminalText.escape(snapshot.record.name))

@@ -57,13 +57,14 @@ enum DiffCommand {
         let diff = try DiffDatasets.run(in: dataset, from: old, oldGitDir: dataset.gitDir, to: to, options: options)
 
         let console = invocation.console
+        let display = DisplayPath(root: dataset.root, workingDirectory: invocation.workingDirectory)
         for warning in diff.warnings { console.warning(warning) }
         switch formats.first {
         case "json": console.out(JSONWriter.render(DiffRendering.json(diff), pretty: true))
         case "json-patch": console.out(JSONWriter.render(DiffRendering.jsonPatch(diff), pretty: true))
         case "name-status": DiffRendering.nameStatus(diff).forEach(console.out)
-        case "stat": DiffRendering.text(diff, console: console, summaryOnly: true).forEach(console.out)
-        default: DiffRendering.text(diff, console: console, summaryOnly: false).forEach(console.out)
+        case "stat": DiffRendering.text(diff, console: console, summaryOnly: true, paths: display).forEach(console.out)
+        default: DiffRendering.text(diff, console: console, summaryOnly: false, paths: display).forEach(console.out)
         }
     }
 

@@ -25,8 +25,6 @@ enum GCCommand {
         options.pruneDeletedAge = try age("prune-deleted", arguments)
         options.pruneAutosavesAge = try age("prune-autosaves", arguments)
         let dataset = try invocation.openDataset()
-        let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "gc", context: invocation.context)
-        defer { withExtendedLifetime(lock) {} }
         let report = try CollectGarbage.run(options, in: dataset, context: invocation.context,
                                             progress: invocation.progressSink())
         let console = invocation.console

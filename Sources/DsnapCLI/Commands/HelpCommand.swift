@@ -14,9 +14,7 @@ enum HelpCommand {
             invocation.console.outRaw(HelpText.overview())
             return
         }
-        guard let command = CommandTable.command(named: name) else {
-            throw UsageError(message: "unknown command '\(name)'")
-        }
+        guard let command = CommandTable.command(named: name) else { throw UnknownCommand.error(name) }
         invocation.console.outRaw(HelpText.help(for: command))
     }
 }

@@ -28,7 +28,11 @@ enum InitCommand {
         let console = invocation.console
         CommitCommand.warnAboutSkipped(result, console: console)
         if arguments.flag("json") {
-            console.out(JSONWriter.render(SnapshotJSON.object(result.snapshot), pretty: true))
+            console.out(JSONWriter.render(.object([
+                ("path", .string(dataset.root)),
+                ("dataset_name", .string(dataset.name)),
+                ("snapshot", SnapshotJSON.object(result.snapshot)),
+            ]), pretty: true))
         } else if !invocation.quiet {
             let record = result.snapshot.record
             console.out("Initialized dataset '\(TerminalText.escape(dataset.name))' in \(TerminalText.escape(dataset.gitDir))")

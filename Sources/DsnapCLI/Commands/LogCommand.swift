@@ -10,6 +10,7 @@ enum LogCommand {
             OptionSpec("max-count", short: "n", value: "N", help: "show at most N snapshots"),
             OptionSpec("deleted", help: "list deleted snapshots instead of live ones"),
             OptionSpec("all", help: "include autosave snapshots (changes a restore saved before discarding them)"),
+            OptionSpec("remote", value: "NAME", help: "only the snapshots remote NAME holds (as its last fetch or push saw)"),
             .json,
         ],
         run: run)
@@ -23,6 +24,10 @@ enum LogCommand {
         let visibility: SnapshotVisibility = arguments.flag("deleted") ? .deleted
             : arguments.flag("all") ? .liveWithAutosaves : .live
         var snapshots = try SnapshotCatalog(dataset: dataset).snapshots(visibility)
+        if let remote = arguments.value("remote") {
+            let held = try RemoteRegistry.snapshotsHeld(by: remote, in: dataset)
+            snapshots = snapshots.filter { held.contains($0.id) }
+        }
         if let limit { snapshots = Array(snapshots.prefix(limit)) }
         let console = invocation.console
         if arguments.flag("json") {

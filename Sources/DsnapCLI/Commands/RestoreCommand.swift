@@ -25,22 +25,9 @@ enum RestoreCommand {
         case (_?, true): throw UsageError(message: "give SNAP or --continue, not both", command: "restore")
         }
         let dataset = try invocation.openDataset()
-        let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "restore", context: invocation.context)
-        defer { withExtendedLifetime(lock) {} }
-        let plan = try RestoreSnapshot.plan(target, discard: arguments.flag("discard"), in: dataset,
-                                            checkout: AtomicCheckout())
-        let recorder = TaskRecorder(type: .restore, snapshotID: plan.snapshot.id.hex, datasetName: dataset.name,
-                                    gitDir: dataset.gitDir, context: invocation.context,
-                                    forward: invocation.progressSink())
-        let result: RestoreResult
-        do {
-            defer { recorder.finish() }
-            result = try recorder.run(context: invocation.context) {
-                try RestoreSnapshot.execute(plan, in: dataset, writer: invocation.snapshotWriter,
-                                            checkout: AtomicCheckout(), context: invocation.context,
-                                            progress: recorder)
-            }
-        }
+        let result = try RestoreSnapshot.perform(target, discard: arguments.flag("discard"), in: dataset,
+                                                 writer: invocation.snapshotWriter, checkout: AtomicCheckout(),
+                                                 context: invocation.context, progress: invocation.progressSink())
         let console = invocation.console
         if arguments.flag("json") {
             console.out(JSONWriter.render(.object([
@@ -55,8 +42,8 @@ enum RestoreCommand {
         }
         if let autosave = result.autosave {
             // Said even with --quiet: it is how the user gets the discarded changes back.
-            console.err("saved uncommitted changes as autosave snapshot \(autosave.id.hex)")
-            console.err("hint: 'dsnap restore \(autosave.id.hex.prefix(12))' brings them back; 'dsnap log --all' lists autosaves")
+            console.err("saved uncommitted changes as autosave snapshot \(autosave.id.short)")
+            console.err("hint: 'dsnap restore \(autosave.id.short)' brings them back; 'dsnap log --all' lists autosaves")
         }
         guard !invocation.quiet else { return }
         let stats = result.stats

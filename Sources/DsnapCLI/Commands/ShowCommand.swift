@@ -19,15 +19,14 @@ enum ShowCommand {
         let files = arguments.flag("files") ? try catalog.files(of: snapshot) : nil
         let console = invocation.console
         if arguments.flag("json") {
-            var object = SnapshotJSON.object(snapshot)
-            if let files, case var .object(members) = object {
-                members.append(("files", .array(files.map { file in
+            // `files` only when asked: listing a large snapshot's files is not free.
+            let members: [(key: String, value: JSONValue)] = files.map { files in
+                [("files", .array(files.map { file in
                     .object([("path", .string(file.path)), ("class", .string(file.fileClass.rawValue)),
                              ("kind", .string(file.kind))])
-                })))
-                object = .object(members)
-            }
-            console.out(JSONWriter.render(object, pretty: true))
+                }))]
+            } ?? []
+            console.out(JSONWriter.render(SnapshotJSON.result(snapshot, members), pretty: true))
             return
         }
         SnapshotText.block(snapshot, console: console).forEach(console.out)

@@ -9,37 +9,28 @@ enum StatusCommand {
         options: [.json],
         run: run)
 
-    /// How status groups files: media (images and videos), JSON sidecars, everything else.
-    static func group(_ fileClass: FileClass) -> String {
-        switch fileClass {
-        case .image, .video: return "media"
-        case .json: return "sidecar"
-        case .other: return "other"
-        }
-    }
-
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
         let dataset = try invocation.openDataset()
         let status = try ReadStatus.run(in: dataset)
         if arguments.flag("json") {
             invocation.console.out(JSONWriter.render(json(status), pretty: true))
         } else {
-            text(status, console: invocation.console)
+            text(status, console: invocation.console,
+                 paths: DisplayPath(root: dataset.root, workingDirectory: invocation.workingDirectory))
         }
     }
 
+    static func counts(_ changes: [WorkTreeChange]) -> [FileDiffStatus: [FileClass: Int]] {
+        var counts: [FileDiffStatus: [FileClass: Int]] = [:]
+        for change in changes { counts[change.kind, default: [:]][change.fileClass, default: 0] += 1 }
+        return counts
+    }
+
     static func json(_ status: DatasetStatus) -> JSONValue {
-        var summary: [(key: String, value: JSONValue)] = []
-        for kind in [WorkTreeChange.Kind.added, .modified, .deleted, .typeChanged] {
-            let matching = status.changes.filter { $0.kind == kind }
-            summary.append((kind.rawValue, .object(["media", "sidecar", "other"].map { group in
-                (group, .integer(matching.filter { Self.group($0.fileClass) == group }.count))
-            })))
-        }
         var state: [(key: String, value: JSONValue)] = [("name", .string(status.state.name))]
         switch status.state {
         case .ready: break
-        case let .readOnly(target): state.append(("restoring", .string(target.hex)))
+        case let .readOnly(target): state.append(("restoring_snapshot_id", .string(target.hex)))
         case let .error(problem, fix): state += [("problem", .string(problem)), ("fix", .string(fix))]
         }
         return .object([
@@ -51,21 +42,19 @@ enum StatusCommand {
                 .object([("command", .string(holder.command)), ("pid", .integer(holder.pid)),
                          ("since", .string(holder.since.iso8601))])
             } ?? .null),
-            ("current_snapshot", status.current.map(SnapshotJSON.object) ?? .null),
+            ("snapshot", status.current.map(SnapshotJSON.object) ?? .null),
             ("clean", .bool(status.changes.isEmpty)),
-            ("summary", .object(summary)),
-            ("changes", .array(status.changes.map { change in
-                .object([("path", .string(change.path)), ("change", .string(change.kind.rawValue)),
-                         ("class", .string(change.fileClass.rawValue)),
-                         ("group", .string(Self.group(change.fileClass)))])
+            ("summary", .object(ChangeJSON.summary(counts(status.changes), files: status.changes.count))),
+            ("files", .array(status.changes.map { change in
+                .object(ChangeJSON.file(path: change.path, status: change.kind, fileClass: change.fileClass))
             })),
         ])
     }
 
-    static func text(_ status: DatasetStatus, console: Console) {
+    static func text(_ status: DatasetStatus, console: Console, paths: DisplayPath) {
         console.out("Dataset:  " + TerminalText.escape(status.datasetName))
         var stateLine = "State:    " + status.state.name
-        if case let .readOnly(target) = status.state { stateLine += " (restoring \(target.hex.prefix(12)))" }
+        if case let .readOnly(target) = status.state { stateLine += " (restoring \(target.short))" }
         console.out(stateLine)
         if case let .error(problem, fix) = status.state {
             console.out("          " + problem)
@@ -84,15 +73,16 @@ enum StatusCommand {
             console.out("No changes since the current snapshot.")
             return
         }
-        let counts = ["media", "sidecar", "other"].map { group in
-            (group, status.changes.filter { Self.group($0.fileClass) == group }.count)
-        }.filter { $0.1 > 0 }.map { "\($0.1) \($0.0 == "media" ? "media" : $0.0 + ($0.1 == 1 ? "" : "s"))" }
-        console.out("Changes since the current snapshot (\(counts.joined(separator: ", "))):")
+        // Counted by class, in diff's words: `(1 image, 2 json)`.
+        let byClass = FileClass.allCases.map { fileClass in
+            (fileClass, status.changes.filter { $0.fileClass == fileClass }.count)
+        }.filter { $0.1 > 0 }.map { "\($0.1) \($0.0.rawValue)" }
+        console.out("Changes since the current snapshot (\(byClass.joined(separator: ", "))):")
         for change in status.changes {
             let label = (change.kind == .typeChanged ? "typechange" : change.kind.rawValue) + ":"
-            let style: Style = change.kind == .added ? .green : change.kind == .deleted ? .red : .yellow
+            let style: Style = change.kind == .added ? .green : change.kind == .removed ? .red : .yellow
             console.out("  " + console.paint(label.padded(toLength: 11), style)
-                + TerminalText.escape(change.path) + "  (" + Self.group(change.fileClass) + ")")
+                + TerminalText.escape(paths(change.path)) + "  (" + change.fileClass.rawValue + ")")
         }
     }
 }

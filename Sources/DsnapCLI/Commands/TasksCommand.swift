@@ -22,16 +22,7 @@ enum TasksCommand {
             console.out(JSONWriter.render(.array(tasks.map(\.json)), pretty: true))
             return
         }
-        for task in tasks {
-            let style: Style = task.status == .completed ? .green : task.status == .failed ? .red : .yellow
-            var line = task.type.rawValue.padded(toLength: 17)
-                + console.paint(task.status.rawValue.padded(toLength: 10), style)
-                + task.startedAt.iso8601.prefix(19).replacing("T", with: " ")
-            line += "  " + (task.snapshotID.map { String($0.prefix(12)) } ?? "-".padded(toLength: 12))
-            line += "  \(task.filesDone)" + (task.filesTotal.map { "/\($0)" } ?? "")
-                + ((task.filesTotal ?? task.filesDone) == 1 ? " file" : " files")
-            if task.bytesDone > 0 { line += ", \(task.bytesDone) bytes" }
-            if let error = task.error { line += "  (" + TerminalText.escape(error) + ")" }
+        for line in TaskTable.lines(tasks, datasetName: dataset.name, now: invocation.context.now(), console: console) {
             console.out(line)
         }
     }

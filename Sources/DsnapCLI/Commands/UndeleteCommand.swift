@@ -11,8 +11,6 @@ enum UndeleteCommand {
 
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
         let dataset = try invocation.openDataset()
-        let lock = try DatasetLock.acquire(.shared, on: dataset, command: "undelete", context: invocation.context)
-        defer { withExtendedLifetime(lock) {} }
         let snapshot = try EditSnapshot.undelete(arguments.operand(0)!, in: dataset, context: invocation.context)
         DeleteCommand.report(snapshot, verb: "undeleted", arguments: arguments, invocation: invocation)
     }

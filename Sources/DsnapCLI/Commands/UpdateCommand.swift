@@ -20,13 +20,11 @@ enum UpdateCommand {
             throw UsageError(message: "nothing to update: give --name, --description or both", command: "update")
         }
         let dataset = try invocation.openDataset()
-        let lock = try DatasetLock.acquire(.shared, on: dataset, command: "update", context: invocation.context)
-        defer { withExtendedLifetime(lock) {} }
         let snapshot = try EditSnapshot.update(arguments.operand(0)!, name: name, description: description,
                                                in: dataset, context: invocation.context)
         let console = invocation.console
         if arguments.flag("json") {
-            console.out(JSONWriter.render(SnapshotJSON.object(snapshot), pretty: true))
+            console.out(JSONWriter.render(SnapshotJSON.result(snapshot), pretty: true))
         } else if !invocation.quiet {
             console.out("updated snapshot \(console.paint(SnapshotText.shortID(snapshot), .yellow)): "
                 + TerminalText.escape(snapshot.record.name))

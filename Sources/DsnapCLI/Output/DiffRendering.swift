@@ -1,13 +1,14 @@
 import DsnapCore
 
 /// The renderings of a diff: text for people, `--name-status`, `--json` and `--json-patch`.
-/// The JSON shapes live here and nowhere else.
+/// The JSON shapes live here and in `ChangeJSON` (the words `status` shares), nowhere else.
+/// Text shows paths from the working folder (`paths`); the machine formats from the dataset's root.
 enum DiffRendering {
-    static let statuses: [FileDiffStatus] = [.added, .removed, .modified, .renamed, .typeChanged]
+    static let statuses = ChangeJSON.statuses
 
     // MARK: Text
 
-    static func text(_ diff: DatasetDiff, console: Console, summaryOnly: Bool) -> [String] {
+    static func text(_ diff: DatasetDiff, console: Console, summaryOnly: Bool, paths: DisplayPath) -> [String] {
         var lines = [summary(diff)]
         if let tally = diff.tally {
             lines += tallyLines(tally, console: console)
@@ -16,8 +17,8 @@ enum DiffRendering {
         guard !summaryOnly else { return lines }
         for file in diff.files {
             var line = file.status.letter + "  "
-            if let oldPath = file.oldPath { line += TerminalText.escape(oldPath) + " -> " }
-            line += TerminalText.escape(file.path) + "  (\(file.fileClass.rawValue))"
+            if let oldPath = file.oldPath { line += TerminalText.escape(paths(oldPath)) + " -> " }
+            line += TerminalText.escape(paths(file.path)) + "  (\(file.fileClass.rawValue))"
             lines.append(console.paint(line, style(for: file.status)))
             for change in file.changes { lines.append("     " + changeLine(change, console: console)) }
         }
@@ -95,13 +96,7 @@ enum DiffRendering {
     // MARK: --json
 
     static func json(_ diff: DatasetDiff) -> JSONValue {
-        let counts = diff.counts
-        var summary: [(key: String, value: JSONValue)] = [("files_changed", .integer(diff.files.count))]
-        for status in statuses {
-            summary.append((status.rawValue, .object(FileClass.allCases.map { fileClass in
-                (fileClass.rawValue, .integer(counts[status]?[fileClass] ?? 0))
-            })))
-        }
+        var summary = ChangeJSON.summary(diff.counts, files: diff.files.count)
         summary.append(("fields_changed", .integer(diff.fieldsChanged)))
         var document: [(key: String, value: JSONValue)] = [
             ("from", endpoint(diff.from)),
@@ -131,12 +126,8 @@ enum DiffRendering {
     }
 
     private static func file(_ file: FileDiff) -> JSONValue {
-        var members: [(key: String, value: JSONValue)] = [
-            ("path", .string(file.path)),
-            ("status", .string(file.status.rawValue)),
-            ("class", .string(file.fileClass.rawValue)),
-        ]
-        if let oldPath = file.oldPath { members.append(("old_path", .string(oldPath))) }
+        var members = ChangeJSON.file(path: file.path, status: file.status, fileClass: file.fileClass,
+                                      oldPath: file.oldPath)
         members.append(("changes", .array(file.changes.map { change in
             var fields: [(key: String, value: JSONValue)] = [("op", .string(change.operation.rawValue)),
                                                              ("path", .string(change.path))]

@@ -15,6 +15,9 @@ enum InterruptHandler {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global(qos: .userInteractive))
             source.setEventHandler {
+                // Ctrl-C while dsnap only waits for its pager is the pager's; otherwise the pager
+                // is let finish first, so the shell gets the terminal back when dsnap exits.
+                if Pager.handleInterrupt(number) { return }
                 InterruptCleanup.runAll()
                 // A progress line may be half drawn: the message starts on a clean line.
                 if console.stderrIsTerminal { console.errRaw("\r\u{1B}[K") }

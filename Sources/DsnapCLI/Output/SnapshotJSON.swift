@@ -2,7 +2,16 @@ import DsnapCore
 
 /// The one place the JSON shape of a snapshot lives: the API's 13 fields, in the API's order, with
 /// its types and nulls; dsnap's own fields follow them.
+///
+/// The rule every command's `--json` follows (dsnap(1), JSON OUTPUT): a list of like things (`log`,
+/// `tasks`) is a top-level array, as the API's list is; anything else is one object, and the
+/// snapshot a command reports is its member `snapshot`, whatever the command.
 enum SnapshotJSON {
+    /// `{"snapshot": {...}, MEMBERS...}`: what a command that acts on one snapshot prints.
+    static func result(_ snapshot: Snapshot, _ members: [(key: String, value: JSONValue)] = []) -> JSONValue {
+        .object([("snapshot", object(snapshot))] + members)
+    }
+
     static func object(_ snapshot: Snapshot) -> JSONValue {
         let record = snapshot.record
         var members: [(key: String, value: JSONValue)] = [

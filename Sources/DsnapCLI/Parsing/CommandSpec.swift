@@ -57,8 +57,18 @@ struct CommandSpec: Sendable {
     /// Operands given after `--`, any number (`dsnap diff A B -- PATH...`); nil when the command
     /// takes none, and then `--` only ends the options.
     var trailing: OperandSpec? = nil
-    let options: [OptionSpec]
+    private(set) var options: [OptionSpec]
     let run: @Sendable (ParsedArguments, Invocation) throws -> Void
+    /// Its output goes through a pager on a terminal (`Pager`), as git's log, show and diff do.
+    private(set) var pages = false
+
+    /// The same command, paging its output and taking `--no-pager` (also a global option) to stop it.
+    func paged() -> CommandSpec {
+        var copy = self
+        copy.pages = true
+        copy.options.append(OptionSpec("no-pager", help: "print straight to the terminal, without a pager"))
+        return copy
+    }
 
     /// The usage line, identical to the man page's SYNOPSIS (a test holds them together).
     var usage: String {

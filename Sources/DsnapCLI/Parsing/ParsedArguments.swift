@@ -5,6 +5,8 @@ struct ParsedArguments: Sendable {
     private(set) var operands: [String] = []
     /// Operands after `--`, for commands that declare `trailing`.
     private(set) var trailingOperands: [String] = []
+    /// How each option given was spelled (`-n` or `--max-count`): messages name what was typed.
+    private(set) var spellings: [String: String] = [:]
 
     func value(_ long: String) -> String? { values[long] }
     func flag(_ long: String) -> Bool { flags.contains(long) }
@@ -12,11 +14,14 @@ struct ParsedArguments: Sendable {
     /// The operands from `position` on (a repeating last operand).
     func operands(from position: Int) -> [String] { Array(operands.dropFirst(position)) }
 
-    /// An integer option's value, or a usage error naming the option when it is not one.
+    /// The option as the user spelled it: `-n` or `--max-count`.
+    func spelling(_ long: String) -> String { spellings[long] ?? "--" + long }
+
+    /// An integer option's value, or a usage error naming the option as typed when it is not one.
     func integer(_ long: String, minimum: Int, command: String) throws -> Int? {
         guard let text = values[long] else { return nil }
         guard let number = Int(text), number >= minimum else {
-            throw UsageError(message: "option '--\(long)' takes a whole number of at least \(minimum), not '\(text)'",
+            throw UsageError(message: "option '\(spelling(long))' takes a whole number of at least \(minimum), not '\(text)'",
                              command: command)
         }
         return number
@@ -34,9 +39,10 @@ struct ParsedArguments: Sendable {
         func spec(long: String) -> OptionSpec? { options.first { $0.long == long } }
         func spec(short: Character) -> OptionSpec? { options.first { $0.short == short } }
         func unknown(_ text: String) -> UsageError {
-            UsageError(message: "unknown option '\(text)'", command: command.name)
+            UnknownOption.error(text, command: command, options: options)
         }
         func takeValue(for option: OptionSpec, inline: String?, spelled: String) throws {
+            parsed.spellings[option.long] = spelled
             if let inline {
                 parsed.values[option.long] = inline
             } else {
@@ -64,21 +70,24 @@ struct ParsedArguments: Sendable {
                 if option.valueIsOptional && inline == nil {
                     // Given without `=VALUE`: the option is on, with its default.
                     parsed.flags.insert(option.long)
+                    parsed.spellings[option.long] = "--" + name
                 } else if option.value == nil {
                     guard inline == nil else {
                         throw UsageError(message: "option '--\(name)' takes no value", command: command.name)
                     }
                     parsed.flags.insert(option.long)
+                    parsed.spellings[option.long] = "--" + name
                 } else {
                     try takeValue(for: option, inline: inline, spelled: "--" + name)
                 }
             } else {
                 let letter = argument[argument.index(after: argument.startIndex)]
-                guard let option = spec(short: letter) else { throw unknown("-" + String(letter)) }
+                guard let option = spec(short: letter) else { throw unknown(argument) }
                 let rest = String(argument.dropFirst(2))
                 if option.value == nil {
                     guard rest.isEmpty else { throw unknown(argument) }
                     parsed.flags.insert(option.long)
+                    parsed.spellings[option.long] = "-" + String(letter)
                 } else {
                     try takeValue(for: option, inline: rest.isEmpty ? nil : rest, spelled: "-" + String(letter))
                 }

@@ -24,37 +24,38 @@ public struct AtomicCheckout: WorkTreeCheckout {
         let writes = deltas.filter { $0.status != .added }.map { (path: $0.oldPath, id: $0.oldID, mode: $0.oldMode) }
         // Every path the tree names is checked before anything is touched: a hostile tree (`..`,
         // `.dsnap`, `.git`) is refused whole and writes nothing at all.
+        // The header read for that gives each file's size too: the progress line's total, free.
+        var bytesTotal: Int64 = 0
         for write in writes {
             try Self.checkSafe(write.path)
             // A file's object must be there, and be a blob, before the first write: found
             // missing half-way, the restore would stop with the work tree half changed.
-            let kind = try dataset.wrapGit { try repository.objectKind(write.id) }
-            guard kind == .blob else {
-                throw StorageError.corrupt(detail: kind == nil
-                    ? "object \(write.id.hex) of '\(write.path)' is missing"
-                    : "'\(write.path)' names object \(write.id.hex), which is not a blob")
+            let header = try dataset.wrapGit { try repository.objectHeader(write.id) }
+            guard let header, header.kind == .blob else {
+                throw StorageError.corrupt(detail: header == nil
+                    ? "object \(write.id.short) of '\(write.path)' is missing"
+                    : "'\(write.path)' names object \(write.id.short), which is not a blob")
             }
+            bytesTotal += Int64(header.size)
         }
         // Work tree files to remove: never dsnap's own, except temporary files an interrupted
         // checkout left behind.
         let removals = deltas.filter { $0.status == .added || $0.status == .typeChanged }.map(\.newPath).filter { path in
             path.lastPathComponent.hasPrefix(Dataset.temporaryFilePrefix) || !Dataset.isInternalPath(path)
         }
-        return CheckoutPlan(tree: tree, removals: removals, writes: writes)
+        return CheckoutPlan(tree: tree, removals: removals, writes: writes, bytesTotal: bytesTotal)
     }
 
     public func apply(_ plan: CheckoutPlan, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats {
         var stats = CheckoutStats()
         let total = plan.fileCount
-        var done = 0
         let index = try dataset.wrapGit { try dataset.repository.index() }
         for path in plan.removals {
             try removeFile(path, root: dataset.root)
             try dataset.wrapGit { try index.remove(path: path) }
             stats.filesRemoved += 1
-            done += 1
-            progress?.report(OperationProgress(phase: "restoring", filesDone: done, filesTotal: total,
-                                               bytesDone: stats.bytesWritten))
+            progress?.report(OperationProgress(phase: "restoring", filesDone: stats.filesRemoved, filesTotal: total,
+                                               bytesTotal: plan.bytesTotal))
         }
         try pruneEmptyDirectories(after: plan.removals, root: dataset.root)
 
@@ -65,18 +66,26 @@ public struct AtomicCheckout: WorkTreeCheckout {
         let gitDir = dataset.gitDir
         let packs = PackIndex.all(in: gitDir + "/objects")
         let prefetch = ObjectPrefetch(count: writes.count)
+        let counter = ByteCounter()
+        // Reported as the whole checkout: the removals first, then the files written.
+        let step = progress.map {
+            ProgressStep($0, filesBefore: plan.removals.count, filesTotal: total, bytesTotal: plan.bytesTotal)
+        }
         // Object readers fail with libgit2-style failures: a damaged object is a storage error.
         let written: [(info: stat?, bytes: Int64)] = try dataset.wrapGit { try ParallelWork.run(
-            writes.count, phase: "restoring", progress: progress,
+            writes.count, phase: "restoring", progress: step, bytes: counter,
             makeState: { AtomicFileWriter(root: root, gitDir: gitDir, packs: packs) }
         ) { position, writer in
             let write = writes[position]
             var bytes: Int64 = 0
-            let info = try writer.write(path: write.path, blob: write.id, mode: write.mode) { bytes += Int64($0) }
+            let info = try writer.write(path: write.path, blob: write.id, mode: write.mode) { count in
+                bytes += Int64(count)
+                counter.add(count)
+            }
             for ahead in prefetch.positionsToAsk(after: position, wasCold: writer.lastObjectWasCold) {
                 writer.prefetch(writes[ahead].id)
             }
-            return ((info, bytes), bytes)
+            return (info, bytes)
         } }
         let serialWriter = AtomicFileWriter(root: root, gitDir: gitDir)
         var newest = timespec(tv_sec: 0, tv_nsec: 0)

@@ -12,9 +12,6 @@ final class AtomicFileWriter {
     let objectsDirectory: String
     /// The repository's packs, read once per checkout: blobs stored whole in them are streamed here.
     let packs: [PackIndex]
-    private nonisolated(unsafe) static var counter = 0
-    private static let counterLock = Lock()
-    private static let pid = getpid()
 
     /// Where replaced files go (`ReplacedFiles`), to be deleted after the restore returns.
     let replacedFolder: String
@@ -172,25 +169,11 @@ final class AtomicFileWriter {
     /// Writes what `produce` gives to the open file (or lets it write there itself).
     private func fill(_ descriptor: Int32, reportedAs full: String,
                       _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws {
-        try produce({ chunk in
-            var offset = 0
-            while offset < chunk.count {
-                let count = Glibc.write(descriptor, chunk.baseAddress! + offset, chunk.count - offset)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw StorageError.fromErrno(errno, path: full)
-                }
-                offset += count
-            }
-        }, descriptor)
+        try produce({ chunk in try FileWrite.all(descriptor, chunk, path: full) }, descriptor)
     }
 
     private func temporaryName(beside full: String) -> String {
-        Self.counterLock.lock()
-        Self.counter += 1
-        let number = Self.counter
-        Self.counterLock.unlock()
-        return full.parentPath + "/" + Dataset.temporaryFilePrefix + "\(Self.pid)-\(number)"
+        TemporaryName.make(in: full.parentPath, prefix: Dataset.temporaryFilePrefix)
     }
 
     /// Puts the new file in place atomically; a directory in the way is removed only when empty.

@@ -1,9 +1,8 @@
 import Glibc
 
 /// Reads objects ahead of a checkout when the cache is cold, so the disk always has requests
-/// queued: each worker otherwise waits for one object read at a time (a D1 clone after
-/// `drop_caches`, interleaved: 4.9-6.0 s reading one object at a time, 2.9-3.2 s asking 32 files
-/// ahead; bench/RESULTS.md, 2026-11-29, 7a85ede).
+/// queued: each worker otherwise waits for one object read at a time, and the disk idles between
+/// them (a clone from a cold cache then takes about twice as long; figures in bench/RESULTS.md).
 ///
 /// Only while objects are found cold: on a warm cache, asking would cost an open and a page-cache
 /// walk per file for nothing (one 1-byte read per file tells). A worker that finds its object cold

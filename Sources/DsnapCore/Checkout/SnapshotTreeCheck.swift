@@ -44,11 +44,11 @@ enum SnapshotTreeCheck {
         do {
             object = try repository.rawObject(id)
         } catch let failure as GitFailure {
-            throw StorageError.corrupt(detail: "cannot read folder '\(folderName(path))' (tree \(id.hex)): \(failure.message)")
+            throw StorageError.corrupt(detail: "cannot read folder '\(folderName(path))' (tree \(id.short)): \(failure.message)")
         }
         guard let object else { throw missing(id, path: path) }
         guard object.kind == .tree else {
-            throw StorageError.corrupt(detail: "folder '\(folderName(path))' names object \(id.hex), which is not a tree")
+            throw StorageError.corrupt(detail: "folder '\(folderName(path))' names object \(id.short), which is not a tree")
         }
         return object.bytes
     }
@@ -64,7 +64,7 @@ enum SnapshotTreeCheck {
         while position < bytes.count {
             guard let space = bytes[position...].firstIndex(of: UInt8(ascii: " ")),
                   let nul = bytes[space...].firstIndex(of: 0), nul + 21 <= bytes.count else {
-                throw StorageError.corrupt(detail: "folder '\(folderName(path))' (tree \(id.hex)) is truncated or malformed")
+                throw StorageError.corrupt(detail: "folder '\(folderName(path))' (tree \(id.short)) is truncated or malformed")
             }
             let mode = bytes[position..<space]
             let name = Array(bytes[(space + 1)..<nul])
@@ -112,7 +112,7 @@ enum SnapshotTreeCheck {
     }
 
     private static func missing(_ id: GitOID, path: [UInt8]) -> StorageError {
-        .corrupt(detail: "object \(id.hex) of '\(display(path))' is missing")
+        .corrupt(detail: "object \(id.short) of '\(display(path))' is missing")
     }
 
     /// A folder for a message: the top one is `.`.

@@ -29,6 +29,8 @@ public struct CheckoutPlan: Sendable {
     let removals: [String]
     /// Paths to write, with the blob and mode the tree has for them.
     let writes: [(path: String, id: GitOID, mode: UInt32)]
+    /// The content size of the files to write, for the progress line.
+    public let bytesTotal: Int64
 
     public var fileCount: Int { removals.count + writes.count }
 }
@@ -50,6 +52,13 @@ public enum CheckoutError: DsnapError, Equatable {
     case malformedEntry(path: String, problem: String)
     /// A directory stands where the snapshot has a file, and it holds files dsnap must keep (ignored ones).
     case directoryInTheWay(String)
+
+    public var kind: ErrorKind {
+        switch self {
+        case .unsafePath, .malformedEntry: .forbidden
+        case .directoryInTheWay: .conflict
+        }
+    }
 
     public var message: String {
         switch self {

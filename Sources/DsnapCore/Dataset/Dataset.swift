@@ -137,8 +137,12 @@ public final class Dataset {
 }
 
 /// A libgit2 failure that is not a dsnap error: a bug or an unexpected library failure (exit 1).
-public struct InternalError: Error, Sendable {
+public struct InternalError: DsnapError {
     public let failure: GitFailure
+
+    public var kind: ErrorKind { .bug }
+    public var message: String { "internal error in \(failure.function): \(failure.message)" }
+    public var hint: String? { "this is a bug in dsnap or libgit2; please report it with the command you ran" }
 }
 
 extension GitFailure {
@@ -161,9 +165,27 @@ extension GitFailure {
             if let id = missingObjectID {
                 return StorageError.corrupt(detail: "object \(id.short) is missing")
             }
-            return StorageError.corrupt(detail: message)
+            return StorageError.corrupt(detail: Self.shortenObjectIDs(message))
         case .notOwned: return DatasetError.ownedByAnotherUser(path: path)
         case .notFound, .locked, .exists, .other: return InternalError(failure: self)
         }
+    }
+
+    /// `object <40 hex>` as `object <12 hex>`: ids in prose have 12 digits, as everywhere else in
+    /// dsnap's messages. Only after the word `object`, so a file named by a hash keeps its name.
+    static func shortenObjectIDs(_ message: String) -> String {
+        var result = ""
+        var rest = Substring(message)
+        while let range = rest.firstRange(of: "object ") {
+            result += rest[..<range.upperBound]
+            rest = rest[range.upperBound...]
+            let hex = rest.prefix(40)
+            let next = rest.dropFirst(40).first
+            if hex.count == 40, GitOID(hex: String(hex)) != nil, next.map({ !$0.isHexDigit }) ?? true {
+                result += hex.prefix(12)
+                rest = rest.dropFirst(40)
+            }
+        }
+        return result + rest
     }
 }

@@ -2,6 +2,12 @@
 public enum CloneError: DsnapError, Equatable {
     case destinationExists(path: String)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .destinationExists: .conflict
+        }
+    }
+
     public var message: String {
         switch self {
         case let .destinationExists(path): return "destination '\(path)' already exists and is not an empty folder"

@@ -13,6 +13,15 @@ public enum DatasetError: DsnapError, Equatable {
     /// A dataset name that cannot be stored (empty, or contains a NUL).
     case invalidName(String)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .notADataset: .notFound
+        case .alreadyADataset: .conflict
+        case .unsupportedFormat, .ownedByAnotherUser: .forbidden
+        case .notADirectory, .invalidName: .invalidRequest
+        }
+    }
+
     public var message: String {
         switch self {
         case let .notADataset(path): return "not a dataset (or any parent up to /): '\(path)'"

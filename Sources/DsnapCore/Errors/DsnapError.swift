@@ -1,6 +1,7 @@
 /// An error a user can act on: a one-line message (subject quoted, no trailing period) and an
-/// optional hint. The CLI maps each concrete type to an exit code in one exhaustive switch.
+/// optional hint, and its kind, from which the CLI takes its exit code.
 public protocol DsnapError: Error, Sendable {
+    var kind: ErrorKind { get }
     var message: String { get }
     var hint: String? { get }
     /// The hint as lines, each printed (escaped) after `hint: `. By default the hint split at

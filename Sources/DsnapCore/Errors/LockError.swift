@@ -2,6 +2,12 @@
 public enum LockError: DsnapError, Equatable {
     case busy(LockHolder?)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .busy: .conflict
+        }
+    }
+
     public var message: String {
         switch self {
         case let .busy(holder?):

@@ -3,6 +3,12 @@ public enum RecordError: DsnapError, Equatable {
     /// The note is not a JSON record dsnap can read.
     case unreadable(id: GitOID)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .unreadable: .storage
+        }
+    }
+
     public var message: String {
         switch self {
         case let .unreadable(id): return "the record of snapshot \(id.short) is not valid JSON"

@@ -9,12 +9,19 @@ public enum RestoreError: DsnapError, Equatable {
     /// The machine restarted before files a restore or clone wrote were flushed: they may be damaged.
     case unsyncedBeforeRestart(operation: String)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .uncommittedChanges, .interrupted, .unsyncedBeforeRestart: .conflict
+        case .nothingToContinue: .notFound
+        }
+    }
+
     public var message: String {
         switch self {
         case let .uncommittedChanges(_, total):
             return "the dataset has \(total) uncommitted change\(total == 1 ? "" : "s") that restore would discard"
         case let .interrupted(target):
-            return "a restore to snapshot '\(target)' was interrupted and is not finished"
+            return "a restore to snapshot '\(target.prefix(12))' was interrupted and is not finished"
         case .nothingToContinue:
             return "no interrupted restore to continue"
         case let .unsyncedBeforeRestart(operation):

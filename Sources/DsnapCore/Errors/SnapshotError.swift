@@ -13,21 +13,38 @@ public enum SnapshotError: DsnapError, Equatable {
     case noCurrentSnapshot
     case invalidName(String)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .notFound, .noSuchDeleted, .deleted, .noCurrentSnapshot: .notFound
+        case .ambiguous, .invalidName: .invalidRequest
+        case .cannotDeleteCurrent, .notDeleted: .conflict
+        }
+    }
+
     public var message: String {
         switch self {
-        case let .notFound(reference): return "snapshot '\(reference)' not found"
-        case let .noSuchDeleted(reference): return "no deleted snapshot matches '\(reference)'"
+        case let .notFound(reference):
+            return "snapshot '\(reference)' not found" + Self.tooShortForAnID(reference)
+        case let .noSuchDeleted(reference):
+            return "no deleted snapshot matches '\(reference)'" + Self.tooShortForAnID(reference)
         case let .deleted(reference, id):
             return id.hasPrefix(reference.lowercased())
                 ? "snapshot '\(reference)' is deleted"
-                : "snapshot '\(reference)' ('\(id)') is deleted"
+                : "snapshot '\(reference)' ('\(id.prefix(12))') is deleted"
         case let .ambiguous(reference, candidates):
             return "snapshot '\(reference)' is ambiguous: \(candidates.count) snapshots match"
-        case let .cannotDeleteCurrent(id): return "cannot delete the current snapshot '\(id)'"
-        case let .notDeleted(id): return "snapshot '\(id)' is not deleted"
+        case let .cannotDeleteCurrent(id): return "cannot delete the current snapshot '\(id.prefix(12))'"
+        case let .notDeleted(id): return "snapshot '\(id.prefix(12))' is not deleted"
         case .noCurrentSnapshot: return "the dataset has no current snapshot"
         case let .invalidName(reason): return "invalid snapshot name: \(reason)"
         }
+    }
+
+    /// Why a few hex digits (`20b`) named nothing, though they begin an id: it takes 4 or more,
+    /// as in git, so that a short word is never taken for an id by accident.
+    private static func tooShortForAnID(_ reference: String) -> String {
+        (1...3).contains(reference.utf8.count) && reference.utf8.allSatisfy(\.isHexDigit)
+            ? ": an id prefix needs at least 4 hex digits" : ""
     }
 
     public var hintLines: [String] {

@@ -13,6 +13,13 @@ public enum StorageError: DsnapError, Equatable {
     /// `dsnap verify` found problems (each already reported).
     case unsound(problems: Int)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .permissionDenied: .forbidden
+        case .diskFull, .io, .corrupt, .unsound, .headMoved: .storage
+        }
+    }
+
     public var message: String {
         switch self {
         case let .diskFull(path): return "no space left on device while writing '\(path)'"

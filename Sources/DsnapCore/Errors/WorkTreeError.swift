@@ -6,6 +6,12 @@ public enum WorkTreeError: DsnapError, Equatable {
     /// A path longer than the file system's PATH_MAX, which libgit2's scan cannot reach.
     case pathTooLong(path: String, limit: Int)
 
+    public var kind: ErrorKind {
+        switch self {
+        case .nameNotUTF8, .pathTooLong: .forbidden
+        }
+    }
+
     public var message: String {
         switch self {
         case let .nameNotUTF8(path): return "cannot snapshot '\(path)': its name is not valid UTF-8"

@@ -27,6 +27,11 @@ extension GitRepository {
     /// The kind of object `id` from its header alone (the content is not inflated), or nil when
     /// the store lacks it.
     func objectKind(_ id: GitOID) throws -> GitObjectKind? {
+        try objectHeader(id)?.kind
+    }
+
+    /// The kind and content size of object `id` from its header alone, or nil when the store lacks it.
+    func objectHeader(_ id: GitOID) throws -> (kind: GitObjectKind, size: Int)? {
         try withObjectDatabase { odb in
             var oid = id.raw
             var size = 0
@@ -34,7 +39,7 @@ extension GitRepository {
             let result = git_odb_read_header(&size, &type, odb, &oid)
             if result == GIT_ENOTFOUND.rawValue { return nil }
             try check(result, "git_odb_read_header")
-            return Self.kind(type)
+            return (Self.kind(type), size)
         }
     }
 

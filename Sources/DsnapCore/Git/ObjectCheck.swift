@@ -51,7 +51,7 @@ extension GitRepository {
         defer { stream.deallocate() }
         guard dsnap_inflate_init(stream) == Z_OK else { throw LooseObjectReader.failure("cannot start zlib") }
         defer { inflateEnd(stream) }
-        var steps = ObjectInflation(stream: stream, id: id) { buffer, count in Glibc.read(descriptor, buffer, count) }
+        var steps = ObjectInflation(stream: stream, id: id) { buffer, count in FileRead.some(descriptor, into: buffer, count: count) }
         steps.input = buffers.input
 
         var context = dsnap_sha1_context()

@@ -15,6 +15,9 @@ public struct SnapshotRecord: Sendable, Equatable {
     public var clonedFromSnapshot: String?
     /// When `dsnap delete` hid it (nil while live): `dsnap gc --prune-deleted=AGE` counts from here.
     public var deletedAt: Timestamp?
+    /// When this version of the record was written (absent in records written before remotes):
+    /// when two machines edited one record, the newer edit wins (`RecordMerge`).
+    public var updatedAt: Timestamp?
 
     public init(name: String, description: String, reason: SnapshotReason, nImages: Int, nVideos: Int,
                 trainingModelID: String?, trainingModelName: String?, createdAt: Timestamp, createdBy: String,
@@ -48,6 +51,7 @@ public struct SnapshotRecord: Sendable, Equatable {
         if let clonedFromDataset { members.append(("cloned_from_dataset", .string(clonedFromDataset))) }
         if let clonedFromSnapshot { members.append(("cloned_from_snapshot", .string(clonedFromSnapshot))) }
         if let deletedAt { members.append(("deleted_at", .string(deletedAt.iso8601))) }
+        if let updatedAt { members.append(("updated_at", .string(updatedAt.iso8601))) }
         return .object(members)
     }
 
@@ -69,5 +73,6 @@ public struct SnapshotRecord: Sendable, Equatable {
         self.clonedFromDataset = json["cloned_from_dataset"]?.stringValue
         self.clonedFromSnapshot = json["cloned_from_snapshot"]?.stringValue
         self.deletedAt = json["deleted_at"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
+        self.updatedAt = json["updated_at"]?.stringValue.flatMap { Timestamp(iso8601: $0) }
     }
 }

@@ -67,7 +67,7 @@ enum LooseObjectInflater {
         defer { input.deallocate() }
 
         var steps = ObjectInflation(stream: stream, id: id) { buffer, count in
-            Glibc.read(descriptor, buffer, count)
+            FileRead.some(descriptor, into: buffer, count: count)
         }
         steps.input = UnsafeMutableRawBufferPointer(start: input, count: inputSize)
 
@@ -146,11 +146,8 @@ struct ObjectInflation {
     /// bytes produced and sets `ended` at the end of the zlib stream.
     mutating func step(into output: UnsafeMutableRawBufferPointer, ended: inout Bool) throws -> Int {
         if stream.pointee.avail_in == 0 {
-            var count = -1
-            while count < 0 {
-                count = readInput(input.baseAddress!.assumingMemoryBound(to: UInt8.self), input.count)
-                if count < 0 && errno != EINTR { throw StorageError.fromErrno(errno, path: "object \(id.short)") }
-            }
+            let count = readInput(input.baseAddress!.assumingMemoryBound(to: UInt8.self), input.count)
+            if count < 0 { throw StorageError.fromErrno(errno, path: "object \(id.short)") }
             guard count > 0 else { throw LooseObjectReader.failure("object \(id.hex) is truncated") }
             stream.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: UInt8.self)
             stream.pointee.avail_in = UInt32(count)

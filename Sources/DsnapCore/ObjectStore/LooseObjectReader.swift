@@ -27,7 +27,7 @@ struct LooseObjectReader {
             return try StoredObjectReader.read(descriptor, fileSize: fileSize, segments: segments, id: id, consume)
         }
         return try inflateStream(id: id, compressedSize: fileSize, expectedSize: nil, consume) { buffer, count in
-            Glibc.read(descriptor, buffer, count)
+            FileRead.some(descriptor, into: buffer, count: count)
         }
     }
 
@@ -94,10 +94,7 @@ struct LooseObjectReader {
         while !finished {
             if stream.pointee.avail_in == 0 {
                 let count = readInput(input, inputSize)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw StorageError.fromErrno(errno, path: "object \(id.short)")
-                }
+                if count < 0 { throw StorageError.fromErrno(errno, path: "object \(id.short)") }
                 if count == 0 { throw failure("object \(id.hex) is truncated") }
                 stream.pointee.next_in = input
                 stream.pointee.avail_in = UInt32(count)
@@ -182,7 +179,7 @@ extension LooseObjectReader {
         let bound = size >= Int64(remaining) ? remaining : min(remaining, Int(size) + 1024)
         return try inflateStream(id: id, compressedSize: bound, expectedSize: size, consume) {
             buffer, count in
-            let read = pread(descriptor, buffer, count, off_t(offset))
+            let read = FileRead.some(descriptor, into: buffer, count: count, at: offset)
             if read > 0 { offset += read }
             return read
         }

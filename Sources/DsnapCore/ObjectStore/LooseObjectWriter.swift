@@ -15,8 +15,8 @@ struct LooseObjectWriter: Sendable {
     let packing: ObjectPacking
     /// The largest object packed. Larger ones stay loose even in a packing snapshot: a clone
     /// hard-links loose objects for free, but must copy the bytes of packed ones it needs when it
-    /// does not need the whole pack. Measured on D1 (1 GB, 100 KiB images) after one incremental
-    /// snapshot: clone 21.9 s with the images packed, against ~9 s with them loose.
+    /// does not need the whole pack: after an incremental snapshot, a clone of 100 KiB images
+    /// takes over twice as long with them packed (bench/RESULTS.md).
     static let packedObjectLimit = 64 << 10
     static let chunkSize = 1 << 20
     /// Files up to this size are read whole and hashed before compressing, so an object that
@@ -43,15 +43,24 @@ struct LooseObjectWriter: Sendable {
 
     /// Writes the file at `path` (`relativePath` decides the compression) and returns its blob id,
     /// git mode and the stat taken before reading (so a file changed meanwhile is rehashed later).
-    func write(fileAt path: String, relativePath: String, workspace: Workspace) throws -> Written? {
+    /// `counter` learns each file's size once known (0 for one that is not content) and the
+    /// bytes as they are read, for the progress line.
+    func write(fileAt path: String, relativePath: String, workspace: Workspace,
+               counter: ByteCounter? = nil) throws -> Written? {
         // Opened as it is, without a `stat` first (one path lookup less per file): a link fails
         // with ELOOP and is stored as a link; not blocking, so a fifo that took a file's place
         // since the scan cannot hang the snapshot.
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else {
             switch errno {
-            case ENOENT: return nil  // removed since the work tree was scanned
-            case ELOOP: return try writeLink(at: path, workspace: workspace)
+            case ENOENT:  // removed since the work tree was scanned
+                counter?.expect(fileOfSize: 0)
+                return nil
+            case ELOOP:
+                let link = try writeLink(at: path, workspace: workspace)
+                counter?.expect(fileOfSize: Int(link?.bytes ?? 0))
+                counter?.add(Int(link?.bytes ?? 0))
+                return link
             default: throw StorageError.fromErrno(errno, path: path)
             }
         }
@@ -59,16 +68,21 @@ struct LooseObjectWriter: Sendable {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw StorageError.fromErrno(errno, path: path) }
         // Sockets, fifos, devices, a folder that took a file's place: not dataset content.
-        guard info.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            counter?.expect(fileOfSize: 0)
+            return nil
+        }
         let mode = info.st_mode & 0o100 != 0 ? GitFileMode.executable : GitFileMode.regular
         let size = Int(info.st_size)
+        counter?.expect(fileOfSize: size)
         let level = FileClass(path: relativePath).isMedia ? Z_NO_COMPRESSION : Z_BEST_SPEED
         let id: GitOID
         if size <= Self.smallFileLimit {
             let bytes = try workspace.read(descriptor, count: size, path: path)
             id = try store(bytes, level: level, workspace: workspace)
+            counter?.add(size)
         } else {
-            id = try stream(descriptor, size: size, level: level, path: path, workspace: workspace)
+            id = try stream(descriptor, size: size, level: level, path: path, workspace: workspace, counter: counter)
         }
         return Written(id: id, mode: mode, info: info, bytes: Int64(size))
     }
@@ -131,7 +145,7 @@ struct LooseObjectWriter: Sendable {
 
     /// A large file: hashed and compressed in the same pass, 1 MiB at a time.
     private func stream(_ descriptor: Int32, size: Int, level: Int32, path: String,
-                        workspace: Workspace) throws -> GitOID {
+                        workspace: Workspace, counter: ByteCounter?) throws -> GitOID {
         var hasher = ObjectHasher(size: size)
         let temporary = try TemporaryObject(objectsDirectory: objectsDirectory, folder: objectsDirectory)
         let encoder = try ObjectEncoder(level: level, workspace: workspace)
@@ -148,6 +162,7 @@ struct LooseObjectWriter: Sendable {
             hasher.update(chunk)
             try encoder.append(chunk, isLast: remaining == chunk.count, to: temporary)
             remaining -= chunk.count
+            counter?.add(chunk.count)
         }
         let id = hasher.finish()
         let target = objectPath(id)
@@ -237,17 +252,8 @@ final class Workspace {
 
     /// Reads exactly `count` bytes (at most one chunk) into the input buffer.
     func read(_ descriptor: Int32, count: Int, path: String) throws -> UnsafeRawBufferPointer {
-        var offset = 0
-        while offset < count {
-            let result = Glibc.read(descriptor, input.baseAddress! + offset, count - offset)
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw StorageError.fromErrno(errno, path: path)
-            }
-            if result == 0 {
-                throw StorageError.io(path: path, reason: "the file shrank while it was being read; run the command again")
-            }
-            offset += result
+        guard try FileRead.fill(descriptor, UnsafeMutableRawBufferPointer(rebasing: input[0..<count]), path: path) == count else {
+            throw StorageError.io(path: path, reason: "the file shrank while it was being read; run the command again")
         }
         return UnsafeRawBufferPointer(rebasing: input[0..<count])
     }

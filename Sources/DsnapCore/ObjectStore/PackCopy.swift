@@ -83,15 +83,10 @@ enum PackCopy {
                 let length = end(of: start) - start
                 guard length > 0 else { throw StorageError.corrupt(detail: "an entry of '\(pack.packPath)' is empty") }
                 buffer = [UInt8](repeating: 0, count: length)
-                var filled = 0
-                while filled < length {
-                    let count = buffer.withUnsafeMutableBytes {
-                        pread(descriptor, $0.baseAddress! + filled, length - filled, off_t(start + filled))
-                    }
-                    if count < 0 && errno == EINTR { continue }
-                    guard count > 0 else { throw StorageError.fromErrno(count < 0 ? errno : EIO, path: pack.packPath) }
-                    filled += count
+                let filled = try buffer.withUnsafeMutableBytes {
+                    try FileRead.fill(descriptor, $0, at: start, path: pack.packPath)
                 }
+                guard filled == length else { throw StorageError.fromErrno(EIO, path: pack.packPath) }
                 // Types 1-4 are whole objects; 6 and 7 are deltas against another object.
                 let type = (buffer[0] >> 4) & 0x07
                 guard (1...4).contains(type) else {

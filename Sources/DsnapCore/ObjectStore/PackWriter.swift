@@ -36,19 +36,13 @@ final class PackWriter: @unchecked Sendable {
     private(set) var size = 0
     /// CRC-32 of the entry being written.
     private var entryCRC: UInt32 = 0
-    private nonisolated(unsafe) static var counter = 0
-    private static let counterLock = Lock()
 
     init(objectsDirectory: String) throws {
         packDirectory = objectsDirectory + "/pack"
         if mkdir(packDirectory, 0o777) != 0 && errno != EEXIST {
             throw StorageError.fromErrno(errno, path: packDirectory)
         }
-        Self.counterLock.lock()
-        Self.counter += 1
-        let number = Self.counter
-        Self.counterLock.unlock()
-        temporaryPath = packDirectory + "/" + Self.temporaryPrefix + "\(getpid())_\(number)"
+        temporaryPath = TemporaryName.make(in: packDirectory, prefix: Self.temporaryPrefix)
         descriptor = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
         guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: temporaryPath) }
         // The header, with a zero count until `finish` knows it. A full disk fails it: nothing
@@ -159,15 +153,7 @@ final class PackWriter: @unchecked Sendable {
     }
 
     private func append(_ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw failure(temporaryPath)
-            }
-            offset += written
-        }
+        try FileWrite.all(descriptor, bytes, path: temporaryPath)
         size += bytes.count
     }
 
@@ -184,8 +170,7 @@ final class PackWriter: @unchecked Sendable {
         defer { buffer.deallocate() }
         var position = 0
         while position < size {
-            let count = pread(descriptor, buffer.baseAddress!, min(chunk, size - position), off_t(position))
-            if count < 0 && errno == EINTR { continue }
+            let count = FileRead.some(descriptor, into: buffer.baseAddress!, count: min(chunk, size - position), at: position)
             guard count > 0 else { throw failure(temporaryPath) }
             dsnap_sha1_update(&context, buffer.baseAddress!, count)
             position += count
@@ -363,7 +348,7 @@ final class ObjectPacking: @unchecked Sendable {
     func finishAll() throws {
         let writers = self.writers
         _ = try ParallelWork.run(writers.count, phase: "writing packs", progress: nil, makeState: { () }) { position, _ in
-            (try writers[position].finish(), 0)
+            try writers[position].finish()
         }
     }
 

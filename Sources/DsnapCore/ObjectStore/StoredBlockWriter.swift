@@ -4,8 +4,9 @@ import Glibc
 /// Writes a loose object's zlib stream as "stored" blocks, as dsnap keeps media (already
 /// compressed): the content goes to the file straight from the caller's buffer (writev), behind
 /// a 5-byte header per 65,535 bytes, and the Adler-32 is computed 16 bytes at a time. zlib's
-/// level 0 did the same work at a cost: on a D1 first snapshot its byte-wise Adler-32 was 7% of
-/// the CPU and its copy into the output buffer 2%. `StoredObjectReader` reads these back.
+/// level 0 does the same work at a cost: a byte-wise Adler-32 and a copy into its output buffer,
+/// both visible in a profile of a first snapshot (bench/RESULTS.md). `StoredObjectReader` reads
+/// these back.
 ///
 /// One object at a time: `start`, then `append` the content in order; the stream's end (the
 /// last block is marked final, the checksum follows) is written with the last byte.

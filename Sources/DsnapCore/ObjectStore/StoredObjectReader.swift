@@ -54,8 +54,7 @@ enum StoredObjectReader {
         var next = 0                 // the segment being handed on
         var cursor = first.offset    // the next content byte's file offset
         while next < segments.count {
-            let count = pread(descriptor, buffer.baseAddress!, min(capacity, end - cursor), off_t(cursor))
-            if count < 0 && errno == EINTR { continue }
+            let count = FileRead.some(descriptor, into: buffer.baseAddress!, count: min(capacity, end - cursor), at: cursor)
             guard count > 0 else { throw LooseObjectReader.failure("cannot read object \(id.hex): it is truncated") }
             let chunkStart = cursor
             let chunkEnd = cursor + count
@@ -199,17 +198,13 @@ extension StoredObjectReader {
                         continue
                     }
                 } else {
-                    count = pread(descriptor, &buffer, min(buffer.count, Int(end - offset)), off_t(offset))
-                    if count < 0 && errno == EINTR { continue }
+                    let wanted = min(buffer.count, Int(end - offset))
+                    count = buffer.withUnsafeMutableBytes {
+                        FileRead.some(descriptor, into: $0.baseAddress!, count: wanted, at: Int(offset))
+                    }
                     if count > 0 {
-                        var written = 0
-                        while written < count {
-                            let result = buffer.withUnsafeBytes { Glibc.write(destination, $0.baseAddress! + written, count - written) }
-                            if result < 0 {
-                                if errno == EINTR { continue }
-                                throw StorageError.fromErrno(errno, path: destinationPath)
-                            }
-                            written += result
+                        try buffer.withUnsafeBytes {
+                            try FileWrite.all(destination, UnsafeRawBufferPointer(rebasing: $0[0..<count]), path: destinationPath)
                         }
                         offset += Int64(count)
                     }
@@ -245,7 +240,7 @@ private final class AdlerCheck: @unchecked Sendable {
         }
         // A queue of its own, not the global one: the checkout's workers fill the global pool
         // (one thread per core), and libdispatch adds a thread for more work only after about
-        // a second, which every clone of two or more large files waited (1.07 s for 3 x 16 MiB).
+        // a second, which a clone of two or more large files would wait for nothing.
         if concurrently { DispatchQueue(label: "dsnap.adler-check", qos: .userInitiated).async(execute: work) } else { work() }
     }
 

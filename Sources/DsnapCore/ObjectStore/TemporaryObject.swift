@@ -6,17 +6,16 @@ import Glibc
 ///
 /// The file is unnamed (O_TMPFILE) where the file system allows it, made in the object's own
 /// folder when the id is already known: linking it in then touches one folder. The fallback, a
-/// named `tmp_dsnap_*` file in `objects/` renamed into place, made the two workers of a D1 first
-/// snapshot wait 0.6 s on folder locks and the file system's rename mutex (perf sched_switch:
-/// lock_two_directories). An unnamed file also vanishes by itself if dsnap is killed.
+/// named `tmp_dsnap_*` file in `objects/` renamed into place, makes concurrent writers wait on
+/// both folders' locks and the file system's rename mutex (a rename across folders takes them
+/// all: `lock_two_directories`). An unnamed file also vanishes by itself if dsnap is killed.
 final class TemporaryObject {
+    /// Named object files in `objects/` (where no unnamed file can be made) start with this.
+    static let prefix = "tmp_dsnap_"
     /// The file's name, for errors; an unnamed file has none, so it is the folder's.
     let path: String
     private let descriptor: Int32
     private let named: Bool
-    private nonisolated(unsafe) static var counter = 0
-    private static let pid = getpid()
-    private static let counterLock = Lock()
     /// Linking an unnamed file goes through /proc/self/fd (linkat with AT_EMPTY_PATH needs a
     /// capability): without /proc, files are named.
     private static let canLinkUnnamed = access("/proc/self/fd", X_OK) == 0
@@ -38,12 +37,7 @@ final class TemporaryObject {
                 throw StorageError.fromErrno(errno, path: folder)
             }
         }
-        let directory = objectsDirectory
-        Self.counterLock.lock()
-        Self.counter += 1
-        let number = Self.counter
-        Self.counterLock.unlock()
-        path = directory + "/tmp_dsnap_\(Self.pid)_\(number)"
+        path = TemporaryName.make(in: objectsDirectory, prefix: Self.prefix)
         named = true
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
         guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
@@ -111,7 +105,7 @@ final class TemporaryObject {
     /// dataset's exclusive lock, or the metadata lock (whose holders run beside no snapshot),
     /// may call it: no other writer of objects is running.
     static func removeLeftovers(in objectsDirectory: String) {
-        for (folder, prefix) in [(objectsDirectory, "tmp_dsnap_"), (objectsDirectory, "tmp_object_git2_"),
+        for (folder, prefix) in [(objectsDirectory, Self.prefix), (objectsDirectory, "tmp_object_git2_"),
                                  (objectsDirectory + "/pack", PackWriter.temporaryPrefix)] {
             for name in DirectoryNames.list(folder) where name.hasPrefix(prefix) { unlink(folder + "/" + name) }
         }

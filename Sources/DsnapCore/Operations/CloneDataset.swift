@@ -24,9 +24,9 @@ public enum CloneDataset {
         let datasetName = name ?? "\(source.name) (cloned)"
         guard !datasetName.isEmpty else { throw DatasetError.invalidName("the name is empty") }
         // The snapshot's entries are judged in the source before a folder is made or an object
-        // copied. A missing blob is found by the copy instead of a look-up per file first (20,000
-        // on D1): the clone is built in a hidden folder that any failure removes, and the copy's
-        // failure is then explained entry by entry (below).
+        // copied. A missing blob is found by the copy instead of a look-up per file first (a system
+        // call each): the clone is built in a hidden folder that any failure removes, and the
+        // copy's failure is then explained entry by entry (below).
         try SnapshotTreeCheck.check(snapshot.tree, in: source, requireBlobs: false)
 
         let parent = target.parentPath
@@ -45,14 +45,17 @@ public enum CloneDataset {
         } catch {
             throw StorageError.fromErrno(access(parent, W_OK) == 0 ? EIO : EACCES, path: parent)
         }
+        // The task goes to the source's journal, where the clone was started and where a failed
+        // clone's task stays (the new dataset is removed with it); the new dataset gets a copy
+        // once it exists, as the API shows a clone's task for the new dataset.
+        let recorder = TaskRecorder(type: .clone, snapshotID: nil, datasetName: datasetName, gitDir: source.gitDir,
+                                    context: context, forward: progress)
         do {
-            let recorder = TaskRecorder(type: .clone, snapshotID: nil, datasetName: datasetName,
-                                        gitDir: temporary + "/" + Dataset.gitDirName, context: context,
-                                        forward: progress)
-            _ = try DatasetSetup.createRepository(root: temporary, name: datasetName)
             var unsynced: String?
             let result = try recorder.run(context: context) { () throws -> CloneResult in
+                _ = try DatasetSetup.createRepository(root: temporary, name: datasetName)
                 let gitDir = temporary + "/" + Dataset.gitDirName
+                recorder.alsoRecord(inGitDir: gitDir)
                 let (linked, copied): (Int, Int)
                 do {
                     (linked, copied) = try copyObjects(of: snapshot.tree, from: source, toGitDir: gitDir)
@@ -74,16 +77,18 @@ public enum CloneDataset {
                     tree: snapshot.tree, counts: counts, request: SnapshotRequest(reason: .clone), in: clone,
                     context: context, clonedFrom: (source.name, snapshot.id))
                 recorder.setSnapshot(recorded.snapshot.id)
-                unsynced = try UnsyncedWorkTree.begin(gitDir: gitDir, operation: "clone \(snapshot.id.hex)")
-                let stats = try checkout.apply(plan, in: clone, progress: recorder)
+                unsynced = try UnsyncedWorkTree.begin(gitDir: gitDir, operation: "clone \(snapshot.id.short)")
+                let stats = try checkout.apply(plan, in: clone, progress: ProgressStep(recorder, phase: "cloning"))
+                // No one else has seen the new dataset: a lock or temporary file libgit2 could not
+                // remove (a failed unlink) is nobody's, and must not greet its first command.
+                Leftovers.remove(in: gitDir)
+                // In the task: a clone that cannot take its place failed.
+                try moveIntoPlace(temporary, target)
+                recorder.journalMoved(from: gitDir, to: target + "/" + Dataset.gitDirName)
                 return CloneResult(path: target, datasetName: datasetName, snapshot: recorded.snapshot, stats: stats,
                                    objectsLinked: linked, objectsCopied: copied)
             }
             recorder.finish()
-            // No one else has seen the new dataset: a lock or temporary file libgit2 could not
-            // remove (a failed unlink) is nobody's, and must not greet its first command.
-            Leftovers.remove(in: temporary + "/" + Dataset.gitDirName)
-            try moveIntoPlace(temporary, target)
             if let unsynced {
                 try UnsyncedWorkTree.finish(token: unsynced, root: target, gitDir: target + "/" + Dataset.gitDirName,
                                         flush: context.workTreeFlush)
@@ -96,7 +101,7 @@ public enum CloneDataset {
     }
 
     /// A destination the user named: absent, or an empty directory.
-    private static func checkedDestination(_ path: String) throws -> String {
+    static func checkedDestination(_ path: String) throws -> String {
         let target = URL(fileURLWithPath: path).standardizedFileURL.path
         var info = stat()
         guard lstat(target, &info) == 0 else { return target }
@@ -170,7 +175,7 @@ public enum CloneDataset {
     }
 
     /// Renames the finished clone over the destination (an empty directory there is replaced).
-    private static func moveIntoPlace(_ temporary: String, _ target: String) throws {
+    static func moveIntoPlace(_ temporary: String, _ target: String) throws {
         rmdir(target)
         guard rename(temporary, target) == 0 else {
             if errno == ENOTEMPTY || errno == EEXIST { throw CloneError.destinationExists(path: target) }
@@ -181,7 +186,7 @@ public enum CloneDataset {
     }
 
     /// A killed clone leaves its hidden temporary folder: remove those whose process is gone.
-    private static func removeAbandonedTemporaries(in parent: String, for base: String) {
+    static func removeAbandonedTemporaries(in parent: String, for base: String) {
         let prefix = ".\(base).dsnap-clone-"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] where name.hasPrefix(prefix) {
             guard let pid = Int32(name.dropFirst(prefix.count)), !TaskJournal.isAlive(pid) else { continue }

@@ -7,7 +7,7 @@
 /// Safe by construction: what is kept is everything reachable from every ref (the ones plain
 /// git honours too), HEAD, the index and an interrupted restore's target; a store that cannot be
 /// walked whole is left untouched. Purges move refs only, objects go in the sweep after; a kill at
-/// any instant leaves a store the next gc finishes. The caller holds the exclusive lock.
+/// any instant leaves a store the next gc finishes. It holds the dataset's exclusive lock.
 public enum CollectGarbage {
     public struct Options: Sendable {
         public var dryRun = false
@@ -46,6 +46,8 @@ public enum CollectGarbage {
 
     public static func run(_ options: Options, in dataset: Dataset, context: OperationContext,
                            progress: ProgressSink?) throws -> Report {
+        let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "gc", context: context)
+        defer { withExtendedLifetime(lock) {} }
         let repository = dataset.repository
         let purges = try purgeCandidates(options, in: dataset, now: context.now())
         // Purged now, or by an earlier gc that may have been killed before its reflogs were cut.

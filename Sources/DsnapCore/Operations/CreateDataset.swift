@@ -39,16 +39,8 @@ public enum CreateDataset {
             let dataset = try Dataset(root: root, repository: repository)
             let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "init", context: context)
             defer { withExtendedLifetime(lock) {} }
-            let recorder = TaskRecorder(type: .create, snapshotID: nil, datasetName: dataset.name,
-                                        gitDir: dataset.gitDir, context: context, forward: progress)
-            let result = try recorder.run(context: context) { () throws -> SnapshotResult in
-                let result = try TakeSnapshot.run(SnapshotRequest(reason: .creation, author: author), in: dataset,
-                                                  writer: writer, context: context, progress: recorder)
-                recorder.setSnapshot(result.snapshot.id)
-                recorder.report(OperationProgress(phase: "done", filesDone: result.fileCount,
-                                                  filesTotal: result.fileCount))
-                return result
-            }
+            let result = try TakeSnapshot.recorded(SnapshotRequest(reason: .creation, author: author), in: dataset,
+                                                   writer: writer, context: context, progress: progress)
             return (dataset, result)
         } catch {
             // A failed init leaves the folder as it found it, so the user can fix the cause and rerun.

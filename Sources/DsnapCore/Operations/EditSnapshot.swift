@@ -1,7 +1,15 @@
 /// `dsnap update`, `dsnap delete` and `dsnap undelete`: changes to a snapshot's record and
-/// visibility that never touch its commit, so its id stays. The caller holds the dataset lock
-/// in shared mode; these serialize among themselves on the metadata lock.
+/// visibility that never touch its commit, so its id stays. Each takes the dataset lock in
+/// shared mode (no commit, restore or gc meanwhile) and serializes with the others on the
+/// metadata lock.
 public enum EditSnapshot {
+    private static func editing<T>(_ command: String, _ dataset: Dataset, context: OperationContext,
+                                   _ body: () throws -> T) throws -> T {
+        let lock = try DatasetLock.acquire(.shared, on: dataset, command: command, context: context)
+        defer { withExtendedLifetime(lock) {} }
+        return try MetadataLock.withLock(on: dataset, body)
+    }
+
     /// Renames and/or re-describes a snapshot.
     public static func update(_ reference: String, name: String?, description: String?, in dataset: Dataset,
                               context: OperationContext) throws -> Snapshot {
@@ -9,7 +17,7 @@ public enum EditSnapshot {
         var catalog = SnapshotCatalog(dataset: dataset)
         // Update is how a damaged record is repaired: it is read as if missing, then rewritten.
         catalog.rebuildsUnreadableRecords = true
-        return try MetadataLock.withLock(on: dataset) {
+        return try editing("update", dataset, context: context) {
             // Resolved under the lock, so the record we rewrite is the latest one.
             var snapshot = try catalog.resolve(reference)
             if let name { snapshot.record.name = name }
@@ -24,7 +32,7 @@ public enum EditSnapshot {
     /// Hides a snapshot from every listing and look-up; its objects stay.
     public static func delete(_ reference: String, in dataset: Dataset, context: OperationContext) throws -> Snapshot {
         let catalog = SnapshotCatalog(dataset: dataset)
-        return try MetadataLock.withLock(on: dataset) {
+        return try editing("delete", dataset, context: context) {
             var snapshot = try catalog.resolve(reference)
             if snapshot.isCurrent { throw SnapshotError.cannotDeleteCurrent(id: snapshot.id.hex) }
             // Under the metadata lock no live dsnap writes this ref: a lock file is a killed one's.
@@ -47,7 +55,7 @@ public enum EditSnapshot {
     /// Brings a deleted snapshot back.
     public static func undelete(_ reference: String, in dataset: Dataset, context: OperationContext) throws -> Snapshot {
         let catalog = SnapshotCatalog(dataset: dataset)
-        return try MetadataLock.withLock(on: dataset) {
+        return try editing("undelete", dataset, context: context) {
             var snapshot: Snapshot
             do {
                 snapshot = try catalog.resolve(reference, among: .deleted)

@@ -1,6 +1,8 @@
 /// A path that differs between the current snapshot and the work tree.
 public struct WorkTreeChange: Sendable, Equatable {
-    public enum Kind: String, Sendable { case added, modified, deleted, typeChanged = "type_changed" }
+    /// The words of `diff`, so `status` and `diff` name a change the same way (status never
+    /// reports a rename: the work tree side has no history to pair paths with).
+    public typealias Kind = FileDiffStatus
     public let path: String
     public let kind: Kind
     public let fileClass: FileClass
@@ -78,7 +80,7 @@ public enum ReadStatus {
             let kind: WorkTreeChange.Kind
             switch delta.status {
             case .added: kind = .added
-            case .deleted: kind = .deleted
+            case .deleted: kind = .removed
             case .modified, .renamed: kind = .modified
             case .typeChanged: kind = .typeChanged
             }
@@ -115,7 +117,7 @@ public enum ReadStatus {
                           fix: "run 'dsnap restore current' to check every file's content and rewrite damaged ones (changes are autosaved first)")
         }
         if running != nil { return .readOnly(restoring: target) }
-        return .error(problem: "a restore to snapshot '\(target.hex)' was interrupted",
+        return .error(problem: "a restore to snapshot '\(target.short)' was interrupted",
                       fix: "run 'dsnap restore --continue' to finish it")
     }
 }

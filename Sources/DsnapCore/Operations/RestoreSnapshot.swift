@@ -10,11 +10,27 @@ public struct RestoreResult: Sendable {
 
 /// `dsnap restore`: makes the work tree byte-identical to a snapshot and makes it current, never
 /// losing data: uncommitted changes are refused, or (with `discard`) saved as an autosave snapshot
-/// first. The caller holds the dataset's exclusive lock.
+/// first.
 ///
-/// Two steps, so a refused restore changes nothing and leaves no task behind: `plan` checks,
-/// `execute` acts.
+/// Two steps under the lock, so a refused restore changes nothing and leaves no task behind:
+/// `plan` checks, `execute` acts.
 public enum RestoreSnapshot {
+    /// `dsnap restore` whole, as any caller runs it: under the dataset's exclusive lock, planned,
+    /// then executed as a RESTORE task of the journal with its progress forwarded to `progress`.
+    public static func perform(_ target: Target, discard: Bool, in dataset: Dataset, writer: SnapshotWriter,
+                               checkout: WorkTreeCheckout, context: OperationContext,
+                               progress: ProgressSink? = nil) throws -> RestoreResult {
+        let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "restore", context: context)
+        defer { withExtendedLifetime(lock) {} }
+        let plan = try plan(target, discard: discard, in: dataset, checkout: checkout)
+        let recorder = TaskRecorder(type: .restore, snapshotID: plan.snapshot.id.hex, datasetName: dataset.name,
+                                    gitDir: dataset.gitDir, context: context, forward: progress)
+        defer { recorder.finish() }
+        return try recorder.run(context: context) {
+            try execute(plan, in: dataset, writer: writer, checkout: checkout, context: context, progress: recorder)
+        }
+    }
+
     /// What to restore: a snapshot reference (`current` discards changes), or the interrupted restore.
     public enum Target: Sendable, Equatable {
         case snapshot(String)
@@ -22,7 +38,7 @@ public enum RestoreSnapshot {
     }
 
     /// A restore that passed its checks.
-    public struct Plan: Sendable {
+    struct Plan: Sendable {
         public let snapshot: Snapshot
         /// Uncommitted changes to autosave before restoring (empty when continuing).
         let changes: [WorkTreeChange]
@@ -36,8 +52,8 @@ public enum RestoreSnapshot {
     /// Resolves the target and checks that the restore may go ahead, the snapshot's paths included.
     /// Writes nothing, except, after a restart that may have lost files a restore or clone wrote,
     /// the index without its stat data, so that every file is compared by content.
-    public static func plan(_ target: Target, discard: Bool, in dataset: Dataset,
-                            checkout: WorkTreeCheckout) throws -> Plan {
+    static func plan(_ target: Target, discard: Bool, in dataset: Dataset,
+                     checkout: WorkTreeCheckout) throws -> Plan {
         let catalog = SnapshotCatalog(dataset: dataset)
         let pending = RestoreMarker.target(in: dataset)
         let snapshot: Snapshot
@@ -79,9 +95,9 @@ public enum RestoreSnapshot {
     /// Autosaves the changes (if any), then writes the marker, the files and HEAD, in that order:
     /// a process killed anywhere leaves a marker that the next restore finishes from. The files
     /// reach the disk after it returns (`context.workTreeFlush`; see `UnsyncedWorkTree`).
-    public static func execute(_ plan: Plan, in dataset: Dataset, writer: SnapshotWriter,
-                               checkout: WorkTreeCheckout, context: OperationContext,
-                               progress: ProgressSink? = nil) throws -> RestoreResult {
+    static func execute(_ plan: Plan, in dataset: Dataset, writer: SnapshotWriter,
+                        checkout: WorkTreeCheckout, context: OperationContext,
+                        progress: ProgressSink? = nil) throws -> RestoreResult {
         let snapshot = plan.snapshot
         UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir)
         // Files an earlier restore replaced and did not get to delete (it failed, or its flush
@@ -99,7 +115,7 @@ public enum RestoreSnapshot {
         }
         try RestoreMarker.set(snapshot.id, in: dataset)
         let unsynced = plan.checkout.writes.isEmpty ? nil
-            : try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "restore \(snapshot.id.hex)")
+            : try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "restore \(snapshot.id.short)")
         // The autosave read the work tree but changed none of it: the plan still holds.
         let stats = try checkout.apply(plan.checkout, in: dataset, progress: progress)
         try dataset.wrapGit {

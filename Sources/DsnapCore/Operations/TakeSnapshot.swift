@@ -33,12 +33,37 @@ public struct SnapshotResult: Sendable {
     public let unchanged: Bool
 }
 
-/// Takes a snapshot of the whole work tree and makes it current. The caller holds the dataset's
-/// exclusive lock.
+/// Takes a snapshot of the whole work tree and makes it current.
 public enum TakeSnapshot {
-    public static func run(_ request: SnapshotRequest, in dataset: Dataset, writer: SnapshotWriter,
-                           context: OperationContext, progress: ProgressSink? = nil) throws -> SnapshotResult {
+    /// `dsnap commit` whole, as any caller runs it: under the dataset's exclusive lock, the
+    /// request checked before anything is written, the snapshot recorded as a task.
+    public static func perform(_ request: SnapshotRequest, in dataset: Dataset, writer: SnapshotWriter,
+                               context: OperationContext, progress: ProgressSink? = nil) throws -> SnapshotResult {
+        let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "commit", context: context)
+        defer { withExtendedLifetime(lock) {} }
+        return try recorded(request, in: dataset, writer: writer, context: context, progress: progress)
+    }
+
+    /// Takes the snapshot as a CREATE task of the journal, its progress forwarded to `progress`
+    /// (whose display is finished before this returns); a request `validate` refuses is no task.
+    /// The caller holds the exclusive lock.
+    static func recorded(_ request: SnapshotRequest, in dataset: Dataset, writer: SnapshotWriter,
+                         context: OperationContext, progress: ProgressSink?) throws -> SnapshotResult {
         try validate(request, in: dataset)
+        let recorder = TaskRecorder(type: .create, snapshotID: nil, datasetName: dataset.name, gitDir: dataset.gitDir,
+                                    context: context, forward: progress)
+        defer { recorder.finish() }
+        return try recorder.run(context: context) {
+            let result = try run(request, in: dataset, writer: writer, context: context, progress: recorder)
+            recorder.setSnapshot(result.snapshot.id, files: result.fileCount)
+            return result
+        }
+    }
+
+    /// The snapshot itself, with no checks of the request (`validate`) and no task: the caller
+    /// holds the dataset's exclusive lock. A restore's autosave runs it directly.
+    static func run(_ request: SnapshotRequest, in dataset: Dataset, writer: SnapshotWriter,
+                    context: OperationContext, progress: ProgressSink? = nil) throws -> SnapshotResult {
         // Holding the exclusive lock, lock files on our refs are leftovers of a killed dsnap.
         for ref in ["HEAD", Dataset.branch] { StaleGitLock.remove(dataset.gitDir + "/" + ref + ".lock") }
         // An autosave runs inside a restore, which settled these already.
@@ -52,8 +77,8 @@ public enum TakeSnapshot {
         return result
     }
 
-    /// The checks `run` makes before writing anything, for callers that must know before they
-    /// start (a refused snapshot is not a task).
+    /// The checks made before anything is written: an empty name, an interrupted restore, a
+    /// restore's files lost in a power cut (autosaves run inside a restore and skip the last two).
     public static func validate(_ request: SnapshotRequest, in dataset: Dataset) throws {
         if let name = request.name, name.isEmpty { throw SnapshotError.invalidName("the name is empty") }
         if let pending = RestoreMarker.target(in: dataset), request.reason != .autosave {

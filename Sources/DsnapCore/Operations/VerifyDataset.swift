@@ -88,7 +88,7 @@ struct StoreWalk {
                     problems.append(VerifyProblem(kind: .reference, object: id,
                                                   detail: "ref '\(name)' points at another object",
                                                   fix: "point it back with 'git --git-dir=\(dataset.gitDir) update-ref \(name) "
-                                                    + "\(id.hex)' if that commit exists, else remove it with 'update-ref -d \(name)'"))
+                                                    + "\(id.short)' if that commit exists, else remove it with 'update-ref -d \(name)'"))
                     continue
                 }
             } catch {
@@ -304,15 +304,17 @@ struct StoreWalk {
     mutating func checkObjects(progress: ProgressSink?) throws {
         let objects = objects
         let gitDir = dataset.gitDir
+        let counter = ByteCounter()
         let results: [(fault: ObjectFault?, bytes: Int64)] = try ParallelWork.run(
-            objects.count, phase: "checking objects", progress: progress,
+            objects.count, phase: "checking objects", progress: progress, bytes: counter,
             makeState: { (try? GitRepository.open(gitDir: gitDir), GitRepository.ObjectCheckBuffers()) }
         ) { position, state in
             guard let repository = state.0 else {
                 throw StorageError.io(path: gitDir, reason: "cannot open the repository")
             }
             let checked = repository.checkObject(objects[position], buffers: state.1)
-            return (checked, checked.bytes)
+            counter.add(Int(checked.bytes))
+            return (checked.fault, checked.bytes)
         }
         for (position, result) in results.enumerated() {
             bytesChecked += result.bytes

@@ -17,13 +17,15 @@ import Glibc
 /// then learns which case it is, so a writer can decide up front whether there are many objects
 /// to pack. Once they run, `add` waits while `maxWaiting` items wait for a worker: a scan of a
 /// million files, far quicker than the writing, would otherwise hold every path it found.
-/// Progress is reported from the calling thread only.
+/// Progress is reported from the calling thread only: files as jobs end, bytes as the jobs count
+/// them on `bytes` (per chunk, so one large file shows its progress).
 final class StreamingWork<Item, T, State>: @unchecked Sendable {
-    typealias Job = @Sendable (Item, State) throws -> ParallelWork.JobResult<T>
+    typealias Job = @Sendable (Item, State) throws -> T
     typealias Receive = (Item, T) throws -> Void
 
     private let phase: String
     private let progress: ProgressSink?
+    private let bytes: ByteCounter?
     private let startAfter: Int
     private let maxWaiting: Int
     private let makeState: @Sendable () -> State
@@ -46,17 +48,17 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
     private var finished: [Int: (Item, T)] = [:]
     private var received = 0
     private var done = 0
-    private var bytes: Int64 = 0
     private var firstError: Error?
     private var stopping = false
     private var workers = 0
     private var lastReport = DispatchTime.now()
 
-    init(phase: String, progress: ProgressSink?, startAfter: Int, maxWaiting: Int = .max,
-         makeState: @escaping @Sendable () -> State,
-         receive: @escaping Receive, makeJob: @escaping (_ many: Bool) -> Job) {
+    init(phase: String, progress: ProgressSink?, bytes: ByteCounter? = nil, startAfter: Int,
+         maxWaiting: Int = .max, makeState: @escaping @Sendable () -> State, receive: @escaping Receive,
+         makeJob: @escaping (_ many: Bool) -> Job) {
         self.phase = phase
         self.progress = progress
+        self.bytes = bytes
         self.startAfter = max(1, startAfter)
         self.maxWaiting = max(self.startAfter, maxWaiting)
         self.makeState = makeState
@@ -106,7 +108,8 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
         }
         group.wait()
         if let firstError = failure { throw firstError }
-        progress?.report(OperationProgress(phase: phase, filesDone: added, filesTotal: added, bytesDone: bytes))
+        progress?.report(OperationProgress(phase: phase, filesDone: added, filesTotal: added,
+                                           bytesDone: bytes?.bytesDone ?? 0, bytesTotal: bytes?.bytesTotal(ofFiles: added)))
     }
 
     /// Stops the workers after the jobs they are running, and waits for them.
@@ -182,9 +185,8 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
             do {
                 let result = try job(item, state)
                 lock.lock()
-                finished[number] = (item, result.value)
+                finished[number] = (item, result)
                 done += 1
-                bytes += result.bytes
                 let wake = done % 64 == 0 || done == added
                 lock.unlock()
                 if wake { someEnded.signal() }
@@ -201,7 +203,8 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
         let now = DispatchTime.now()
         guard now.uptimeNanoseconds - lastReport.uptimeNanoseconds >= 100_000_000 else { return }
         lastReport = now
-        let (filesDone, bytesDone) = lock.withLock { (done, bytes) }
-        progress.report(OperationProgress(phase: phase, filesDone: filesDone, filesTotal: total, bytesDone: bytesDone))
+        let filesDone = lock.withLock { done }
+        progress.report(OperationProgress(phase: phase, filesDone: filesDone, filesTotal: total,
+                                          bytesDone: bytes?.bytesDone ?? 0, bytesTotal: bytes?.bytesTotal(ofFiles: total)))
     }
 }

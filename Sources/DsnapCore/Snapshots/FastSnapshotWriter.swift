@@ -15,8 +15,8 @@ import Glibc
 public struct FastSnapshotWriter: SnapshotWriter {
     public init() {}
 
-    /// From this many new or changed files on, new objects are packed. Measured on D3 (200,000
-    /// small files): loose objects cost one file creation each, the dominant cost on slow disks.
+    /// From this many new or changed files on, new objects are packed: loose objects cost one file
+    /// creation each, the dominant cost of many small files on a slow disk.
     static let packThreshold = 1000
 
     /// Paths found but not yet taken by a writer, at most: the scan (stat only) outruns the
@@ -62,9 +62,11 @@ public struct FastSnapshotWriter: SnapshotWriter {
     /// discarded and the index in memory forgets its changes.
     static func writeChangedFiles(of dataset: Dataset, into index: GitIndex, progress: ProgressSink?) throws -> Scan {
         let writtenPages = WrittenPages()
-        let objects = SnapshotObjects(gitDir: dataset.gitDir, root: dataset.root, writtenPages: writtenPages)
+        let counter = ByteCounter()
+        let objects = SnapshotObjects(gitDir: dataset.gitDir, root: dataset.root, writtenPages: writtenPages,
+                                      counter: counter)
         let recorder = IndexRecorder(dataset: dataset, index: index)
-        let work = Work(phase: "writing objects", progress: progress, startAfter: packThreshold,
+        let work = Work(phase: "snapshotting", progress: progress, bytes: counter, startAfter: packThreshold,
                         maxWaiting: maxWaiting, makeState: { Workspace() }, receive: recorder.record,
                         makeJob: objects.makeJob)
         let writeBack = BackgroundWriteBack(containing: dataset.gitDir + "/objects", writtenPages: writtenPages)
@@ -142,26 +144,31 @@ private final class SnapshotObjects {
     private let gitDir: String
     private let root: String
     private let writtenPages: WrittenPages
+    /// Bytes read so far, for the progress line (counted by the workers, read by the caller).
+    private let counter: ByteCounter
     private var writer: LooseObjectWriter?
 
-    init(gitDir: String, root: String, writtenPages: WrittenPages) {
+    init(gitDir: String, root: String, writtenPages: WrittenPages, counter: ByteCounter) {
         self.gitDir = gitDir
         self.root = root
         self.writtenPages = writtenPages
+        self.counter = counter
     }
 
     func makeJob(many: Bool) -> FastSnapshotWriter.Work.Job {
         let writer = LooseObjectWriter(gitDir: gitDir, packNewObjects: many, writtenPages: writtenPages)
         self.writer = writer
         let root = self.root
-        return { path, workspace in try Self.write(path, under: root, with: writer, workspace: workspace) }
+        let counter = self.counter
+        return { path, workspace in
+            try Self.write(path, under: root, with: writer, workspace: workspace, counter: counter)
+        }
     }
 
     /// One job: the file at `path` as an object, or nil when it is no longer a regular file or link.
     private static func write(_ path: String, under root: String, with writer: LooseObjectWriter,
-                              workspace: Workspace) throws -> ParallelWork.JobResult<LooseObjectWriter.Written?> {
-        let result = try writer.write(fileAt: root + "/" + path, relativePath: path, workspace: workspace)
-        return (result, result?.bytes ?? 0)
+                              workspace: Workspace, counter: ByteCounter) throws -> LooseObjectWriter.Written? {
+        try writer.write(fileAt: root + "/" + path, relativePath: path, workspace: workspace, counter: counter)
     }
 
     func finishPacks() throws {

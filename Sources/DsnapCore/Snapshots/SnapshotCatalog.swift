@@ -158,7 +158,10 @@ public struct SnapshotCatalog {
 
     /// Writes a snapshot's record (under the metadata lock, so concurrent edits lose nothing).
     func writeRecord(_ record: SnapshotRecord, for id: GitOID, identity: Identity, context: OperationContext) throws {
-        let signature = GitSignature(name: identity.name, email: identity.email, time: context.now().seconds)
+        let now = context.now()
+        let signature = GitSignature(name: identity.name, email: identity.email, time: now.seconds)
+        var record = record
+        record.updatedAt = now
         let text = JSONWriter.render(record.json, pretty: true) + "\n"
         try dataset.wrapGit {
             try dataset.repository.setNote(on: id, notesRef: Self.notesRef, text: text, signature: signature) { objects in

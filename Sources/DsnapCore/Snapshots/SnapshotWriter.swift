@@ -1,6 +1,6 @@
 /// Turns the work tree into a tree object: the seam behind which dsnap's writer lives.
-/// The first implementation is libgit2's index; a faster writer of our own replaces it later
-/// without touching the operations that call it.
+/// Two stand behind it: `FastSnapshotWriter`, dsnap's own, which commands use, and
+/// `IndexSnapshotWriter`, libgit2's index; the operations that call it need not know which.
 public protocol SnapshotWriter {
     /// Records every file of the work tree that is not ignored as a tree, leaving the index
     /// matching that tree (so the next status is a stat comparison, not a rehash).

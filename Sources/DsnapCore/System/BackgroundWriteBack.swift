@@ -5,12 +5,10 @@ import Glibc
 /// Keeps the disk writing while a snapshot writes its objects: a background thread syncs the file
 /// system every 50 ms, so the sync that makes a snapshot durable finds little left to do.
 ///
-/// It replaces one `sync_file_range` per object, issued by the worker that wrote it: that handed
-/// the disk one request per object (D1's first snapshot: 10,400 writes for 1 GB, 1,200 merged),
-/// where a sync lets the kernel's flusher submit many objects at once, merged where they are
-/// adjacent (6,200-7,800 writes, 16,000 merged). On a disk that limits requests per second that
-/// is what counts: `cp -r` + `sync` of the same data is 650 writes (bench/RESULTS.md, 2026-11-29,
-/// a39ca28, /proc/diskstats).
+/// Not one `sync_file_range` per object from the worker that wrote it: that hands the disk one
+/// request per object, where a sync lets the kernel's flusher submit many objects at once, merged
+/// where they are adjacent. On a disk that limits requests per second that is what counts (the
+/// request counts, from /proc/diskstats, are in bench/RESULTS.md).
 /// After each sync it lets go of the page cache of the object files written before it began
 /// (`WrittenPages`), so the next objects reuse that memory.
 final class BackgroundWriteBack: @unchecked Sendable {

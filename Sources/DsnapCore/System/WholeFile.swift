@@ -9,13 +9,8 @@ enum WholeFile {
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_size < 1 << 31 else { return nil }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return nil }
-            filled += count
-        }
+        let filled = bytes.withUnsafeMutableBytes { try? FileRead.fill(descriptor, $0, path: path) }
+        guard filled == bytes.count else { return nil }
         return (bytes, info)
     }
 }

@@ -4,14 +4,12 @@ import Glibc
 /// go once it has: `BackgroundWriteBack` takes the list, syncs, then drops those files' pages.
 ///
 /// Why: each new page-cache page costs a first touch of fresh memory, and on a VM that hands
-/// free memory back to its host (virtio free page reporting, as on the machines dsnap is
-/// measured on) a first touch runs at 0.3-1 GB/s, against 17 GB/s for memory in use (`memset`
-/// of 1 GiB, twice). The copy into the page cache was a third of a D1 first snapshot's CPU.
-/// Pages let go right after their sync return to the allocator still backed, and the next
-/// objects reuse them: D1's first snapshot was faster in 10 of 11 interleaved pairs by hand, by
-/// 0.1-0.5 s of 4-5 s (bench/RESULTS.md, 2026-11-29, 7a85ede). A snapshot also no longer leaves a
-/// second copy of the data in the page cache; a clone right after it reads the objects from the
-/// disk (`ObjectPrefetch`).
+/// free memory back to its host (virtio free page reporting) a first touch is many times slower
+/// than a touch of memory in use; the copy into the page cache is then a large part of a first
+/// snapshot's CPU. Pages let go right after their sync return to the allocator still backed, and
+/// the next objects reuse them (the profile and the timings are in bench/RESULTS.md). A snapshot
+/// also leaves no second copy of the data in the page cache; a clone right after it reads the
+/// objects from the disk (`ObjectPrefetch`).
 ///
 /// Paths, not open descriptors: a snapshot writes hundreds of files between two syncs, more
 /// than a default limit of 1,024 open files leaves room for.

@@ -4,7 +4,8 @@ import Glibc
 /// Records one task in the journal while forwarding progress to another sink (the terminal's).
 public final class TaskRecorder: ProgressSink {
     private var record: TaskRecord
-    private var gitDir: String
+    /// The journals the task is written to: its dataset's, and for a clone the new dataset's too.
+    private var gitDirs: [String]
     private let forward: ProgressSink?
     private var lastWrite = Date.distantPast
 
@@ -16,19 +17,36 @@ public final class TaskRecorder: ProgressSink {
             + type.rawValue.lowercased().replacing("snapshot_", with: "")
         self.record = TaskRecord(id: id, type: type, snapshotID: snapshotID, datasetName: datasetName,
                                  startedAt: started, pid: getpid())
-        self.gitDir = gitDir
+        self.gitDirs = [gitDir]
         self.forward = forward
         TaskJournal.prune(gitDir: gitDir)
         TaskJournal.write(record, gitDir: gitDir)
     }
 
-    /// The journal moves with its dataset (a clone is built in a temporary folder, then renamed).
-    public func move(toGitDir newGitDir: String) {
-        gitDir = newGitDir
+    /// Writes the task to a second journal from now on: a clone's task is recorded in the source
+    /// (where it was started, and where it stays if the clone fails) and in the new dataset,
+    /// which exists only once the clone has begun.
+    func alsoRecord(inGitDir gitDir: String) {
+        gitDirs.append(gitDir)
+        write()
     }
 
-    public func setSnapshot(_ id: GitOID) {
+    /// A journal's dataset was renamed (a clone, built in a temporary folder, took its place).
+    func journalMoved(from oldGitDir: String, to newGitDir: String) {
+        gitDirs = gitDirs.map { $0 == oldGitDir ? newGitDir : $0 }
+    }
+
+    /// The snapshot the task made, and, for a snapshot, how many files it holds.
+    public func setSnapshot(_ id: GitOID, files: Int? = nil) {
         record.snapshotID = id.hex
+        if let files {
+            record.filesDone = files
+            record.filesTotal = files
+        }
+    }
+
+    private func write() {
+        for gitDir in gitDirs { TaskJournal.write(record, gitDir: gitDir) }
     }
 
     public func report(_ progress: OperationProgress) {
@@ -40,7 +58,7 @@ public final class TaskRecorder: ProgressSink {
         let now = Date()
         if now.timeIntervalSince(lastWrite) >= 0.5 {
             lastWrite = now
-            TaskJournal.write(record, gitDir: gitDir)
+            write()
         }
     }
 
@@ -52,14 +70,14 @@ public final class TaskRecorder: ProgressSink {
         record.status = .completed
         record.finishedAt = context.now()
         if let total = record.filesTotal { record.filesDone = total }
-        TaskJournal.write(record, gitDir: gitDir)
+        write()
     }
 
     public func fail(_ error: Error, context: OperationContext) {
         record.status = .failed
         record.finishedAt = context.now()
         record.error = (error as? DsnapError)?.message ?? "\(error)"
-        TaskJournal.write(record, gitDir: gitDir)
+        write()
     }
 
     /// Runs `body`, recording COMPLETED or FAILED when it ends.

@@ -27,7 +27,7 @@ enum StatCacheCheck {
         do {
             outcomes = try ParallelWork.run(plan.folders.count, phase: "checking", progress: nil,
                                             makeState: { () }) { position, _ in
-                (scan(plan.folders[position], rootDescriptor: rootDescriptor, index: index), 0)
+                scan(plan.folders[position], rootDescriptor: rootDescriptor, index: index)
             }
         } catch {
             return nil

@@ -1,0 +1,54 @@
+import DsnapCore
+
+/// `dsnap pull [NAME] [SNAP]`: fetch, then restore the remote's current snapshot (or SNAP) with
+/// restore's safety rules.
+enum PullCommand {
+    static let spec = CommandSpec(
+        name: "pull",
+        summary: "Fetch from a remote, then restore its current snapshot",
+        operands: [
+            OperandSpec("NAME", optional: true, help: "the remote (default: origin, or the only one)"),
+            OperandSpec("SNAP", optional: true, help: "the snapshot to restore (default: the remote's current)"),
+        ],
+        options: [
+            OptionSpec("discard", help: "restore even with uncommitted changes, after saving them as an autosave snapshot"),
+            .json,
+        ],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
+        let dataset = try invocation.openDataset()
+        let name = try RemoteReports.remoteName(arguments.operand(0), in: dataset)
+        let fetched = try FetchCatalog.run(remote: name, in: dataset, context: invocation.context,
+                                           progress: invocation.progressSink())
+        let console = invocation.console
+        // Refusals now; the summary only once the restore went ahead (a refused pull prints no data).
+        RemoteReports.warnAboutRefused(fetched.merge, from: name, console: console)
+        guard let reference = arguments.operand(1) ?? fetched.remoteCurrent?.hex else {
+            throw RemoteError.empty(name: name, url: fetched.url)
+        }
+        let result = try RestoreSnapshot.perform(.snapshot(reference), discard: arguments.flag("discard"), in: dataset,
+                                                 writer: invocation.snapshotWriter, checkout: AtomicCheckout(),
+                                                 context: invocation.context, progress: invocation.progressSink())
+        if arguments.flag("json") {
+            console.out(JSONWriter.render(.object([("remote", .string(name)), ("url", .string(fetched.url))]
+                + RemoteReports.mergeJSON(fetched.merge) + [
+                ("snapshot", SnapshotJSON.object(result.target)),
+                ("autosave", result.autosave.map(SnapshotJSON.object) ?? .null),
+                ("files_written", .integer(result.stats.filesWritten)),
+                ("files_removed", .integer(result.stats.filesRemoved)),
+            ]), pretty: true))
+            return
+        }
+        if let autosave = result.autosave {
+            console.err("saved uncommitted changes as autosave snapshot \(autosave.id.short)")
+            console.err("hint: 'dsnap restore \(autosave.id.short)' brings them back; 'dsnap log --all' lists autosaves")
+        }
+        guard !invocation.quiet else { return }
+        RemoteReports.printSummary(fetched.merge, from: name, console: console, quiet: false)
+        console.out("restored \(console.paint(SnapshotText.shortID(result.target), .yellow)) "
+            + TerminalText.escape(result.target.record.name))
+        console.out("  \(SnapshotText.plural(result.stats.filesWritten, "file")) written, "
+            + "\(result.stats.filesRemoved) removed; now current")
+    }
+}

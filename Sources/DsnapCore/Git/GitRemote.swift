@@ -1,0 +1,203 @@
+import Clibgit2
+import FoundationEssentials
+import Glibc
+
+/// One conversation with a git server (a path, `file://`, `git://`, `ssh://`, scp-style
+/// `host:path`, `https://`) through libgit2's transports: list its refs, fetch, push. The remote
+/// is anonymous (built from the URL): dsnap keeps its remotes' names in `.dsnap/config` itself.
+final class GitRemote {
+    private let remote: OpaquePointer
+    private let repository: GitRepository
+    let url: String
+
+    init(url: String, in repository: GitRepository) throws {
+        var handle: OpaquePointer?
+        try check(git_remote_create_anonymous(&handle, repository.pointer, url), "git_remote_create_anonymous")
+        remote = handle!
+        self.repository = repository
+        self.url = url
+    }
+
+    deinit {
+        git_remote_free(remote)
+    }
+
+    /// What the transfer callbacks share with this process: progress and the server's verdict
+    /// on each ref a push asked for.
+    final class Session {
+        var rejected: [String: String] = [:]
+        var credentialAttempts = 0
+        /// The SSH server's host key as `ssh-keygen -l` shows it (`SHA256:...`), for the error
+        /// that refuses an unknown host.
+        var hostKeyFingerprint: String?
+        let onProgress: (TransferProgress) -> Void
+
+        init(onProgress: @escaping (TransferProgress) -> Void) {
+            self.onProgress = onProgress
+        }
+    }
+
+    /// Objects and bytes moved so far, as libgit2 counts them.
+    struct TransferProgress {
+        var objectsDone: Int
+        var objectsTotal: Int
+        var bytes: Int
+    }
+
+    /// The server's refs as name -> target (symbolic refs such as HEAD resolved by the server).
+    func listReferences(session: Session) throws -> [String: GitOID] {
+        var callbacks = try Self.callbacks(session)
+        try check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), "git_remote_connect")
+        defer { git_remote_disconnect(remote) }
+        var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+        var count = 0
+        try check(git_remote_ls(&heads, &count, remote), "git_remote_ls")
+        var references: [String: GitOID] = [:]
+        for position in 0..<count {
+            guard let head = heads?[position]?.pointee else { continue }
+            references[String(cString: head.name)] = GitOID(head.oid)
+        }
+        return references
+    }
+
+    /// Fetches with explicit refspecs, pruning local refs under their destinations that the
+    /// server no longer has.
+    func fetch(_ refspecs: [String], session: Session) throws {
+        var options = git_fetch_options()
+        try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "git_fetch_options_init")
+        options.callbacks = try Self.callbacks(session)
+        options.prune = GIT_FETCH_PRUNE
+        options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+        try naming(session) {
+            try Self.withStrings(refspecs) { array in
+                try check(git_remote_fetch(remote, &array, &options, "dsnap: fetch"), "git_remote_fetch")
+            }
+        }
+    }
+
+    /// Pushes explicit refspecs (libgit2 refuses wildcards in a push). Returns each ref the
+    /// server refused, with its reason (a non-fast-forward, say); the others landed.
+    func push(_ refspecs: [String], session: Session) throws -> [String: String] {
+        guard !refspecs.isEmpty else { return [:] }
+        var options = git_push_options()
+        try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
+        options.callbacks = try Self.callbacks(session)
+        options.pb_parallelism = 0
+        try naming(session) {
+            try Self.withStrings(refspecs) { array in
+                try check(git_remote_push(remote, &array, &options), "git_remote_push")
+            }
+        }
+        return session.rejected
+    }
+
+    /// An unknown SSH host's refusal names the key it offered, so the user can check it.
+    private func naming<T>(_ session: Session, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let failure as GitFailure where failure.code == GIT_ECERTIFICATE.rawValue {
+            guard let fingerprint = session.hostKeyFingerprint else { throw failure }
+            throw GitFailure(function: failure.function, code: failure.code, errorClass: failure.errorClass,
+                             message: failure.message + " (its key is \(fingerprint))")
+        }
+    }
+
+    private static func withStrings<T>(_ strings: [String], _ body: (inout git_strarray) throws -> T) throws -> T {
+        let pointers = strings.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        var array = pointers
+        return try array.withUnsafeMutableBufferPointer { buffer in
+            var strarray = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+            return try body(&strarray)
+        }
+    }
+
+    private static func callbacks(_ session: Session) throws -> git_remote_callbacks {
+        var callbacks = git_remote_callbacks()
+        try check(git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), "git_remote_init_callbacks")
+        // The session outlives every call that uses these callbacks (the caller holds it).
+        callbacks.payload = Unmanaged.passUnretained(session).toOpaque()
+        callbacks.credentials = { out, url, usernameFromURL, allowed, payload in
+            let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
+            return RemoteCredentials.acquire(out, url: url.map { String(cString: $0) },
+                                             username: usernameFromURL.map { String(cString: $0) },
+                                             allowed: allowed, attempt: &session.credentialAttempts)
+        }
+        callbacks.certificate_check = { certificate, _, _, payload in
+            let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
+            if let certificate, certificate.pointee.cert_type == GIT_CERT_HOSTKEY_LIBSSH2 {
+                let hostKey = UnsafeRawPointer(certificate).assumingMemoryBound(to: git_cert_hostkey.self).pointee
+                if hostKey.type.rawValue & GIT_CERT_SSH_SHA256.rawValue != 0 {
+                    let digest = withUnsafeBytes(of: hostKey.hash_sha256) { Data($0) }
+                    var text = digest.base64EncodedString()
+                    while text.hasSuffix("=") { text.removeLast() }
+                    session.hostKeyFingerprint = "SHA256:" + text
+                }
+            }
+            // libgit2 then checks ~/.ssh/known_hosts (or the TLS chain) as it would without us.
+            return GIT_PASSTHROUGH.rawValue
+        }
+        callbacks.push_update_reference = { name, status, payload in
+            let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
+            if let status, let name { session.rejected[String(cString: name)] = String(cString: status) }
+            return 0
+        }
+        callbacks.transfer_progress = { stats, payload in
+            let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
+            if let stats = stats?.pointee {
+                session.onProgress(TransferProgress(objectsDone: Int(stats.received_objects),
+                                                    objectsTotal: Int(stats.total_objects),
+                                                    bytes: Int(stats.received_bytes)))
+            }
+            return 0
+        }
+        callbacks.push_transfer_progress = { current, total, bytes, payload in
+            let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
+            session.onProgress(TransferProgress(objectsDone: Int(current), objectsTotal: Int(total), bytes: bytes))
+            return 0
+        }
+        return callbacks
+    }
+}
+
+/// Credentials for a server that asks: the SSH agent first, then the user's own ed25519 and
+/// ecdsa keys (libssh2 signs RSA keys with SHA-1, which OpenSSH refuses), then, for HTTPS, a
+/// token from `DSNAP_TOKEN`. Each kind is tried once: a refused one is not offered again, so a
+/// wrong key ends in "authentication refused" instead of the server's attempt limit.
+enum RemoteCredentials {
+    static func acquire(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, url: String?,
+                        username: String?, allowed: UInt32, attempt: inout Int) -> Int32 {
+        defer { attempt += 1 }
+        let user = username ?? ProcessInfo.processInfo.environment["USER"] ?? "git"
+        if allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 {
+            let home = ProcessInfo.processInfo.environment["HOME"] ?? "/"
+            let keys = ["id_ed25519", "id_ecdsa"].map { home + "/.ssh/" + $0 }.filter { access($0, R_OK) == 0 }
+            let agent = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"] != nil
+            let choices = (agent ? [nil] : []) + keys.map { Optional($0) }
+            guard attempt < choices.count else {
+                let tried = (agent ? ["ssh-agent"] : []) + keys
+                return refuse("the server accepted none of our keys (tried: "
+                              + (tried.isEmpty ? "none found" : tried.joined(separator: ", ")) + ")")
+            }
+            if let key = choices[attempt] {
+                return git_credential_ssh_key_new(out, user, key + ".pub", key, "")
+            }
+            return git_credential_ssh_key_from_agent(out, user)
+        }
+        if allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 {
+            guard let token = ProcessInfo.processInfo.environment["DSNAP_TOKEN"] else {
+                return refuse("the server asks for credentials and DSNAP_TOKEN is not set")
+            }
+            guard attempt == 0 else { return refuse("the server refused the token in DSNAP_TOKEN") }
+            return git_credential_userpass_plaintext_new(out, username ?? "dsnap", token)
+        }
+        return refuse("the server asks for a kind of credentials dsnap does not offer")
+    }
+
+    /// Ends the attempt with libgit2's authentication error, in our words (libgit2 would keep
+    /// whatever error it last saw).
+    private static func refuse(_ reason: String) -> Int32 {
+        git_error_set_str(Int32(GIT_ERROR_NET.rawValue), reason)
+        return GIT_EAUTH.rawValue
+    }
+}

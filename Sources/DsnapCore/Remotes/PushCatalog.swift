@@ -1,0 +1,168 @@
+import FoundationEssentials
+
+/// `dsnap push`: the dataset's live catalog (or chosen snapshots) to a remote. It first fetches
+/// and merges the remote's catalog, so the records ref it sends always fast-forwards the
+/// server's; a push that loses a race with another push (the server refuses the records ref as
+/// not a fast-forward) fetches, merges and tries again. Snapshot refs are named by their commit,
+/// so two machines never fight over one: divergent snapshots are both kept.
+public enum PushCatalog {
+    public struct Result: Sendable {
+        public let remote: String
+        public let url: String
+        /// Snapshots the remote did not have.
+        public var snapshotsSent: [GitOID] = []
+        public var recordsSent = false
+        public var tombstonesSent = 0
+        public var tombstonesRemoved = 0
+        /// What the fetch before the push brought in.
+        public var received = CatalogMergeReport()
+        /// How many times the push was refused by a concurrent push and retried.
+        public var retries = 0
+    }
+
+    static let maximumAttempts = 5
+
+    public static func run(remote name: String, snapshots references: [String], in dataset: Dataset,
+                           context: OperationContext, progress: ProgressSink? = nil) throws -> Result {
+        let lock = try DatasetLock.acquire(.shared, on: dataset, command: "push \(name)", context: context)
+        defer { withExtendedLifetime(lock) {} }
+        let catalog = SnapshotCatalog(dataset: dataset)
+        let chosen = try references.map { try catalog.resolve($0).id }
+        try publishDatasetInfo(in: dataset, context: context)
+        var attempt = 0
+        while true {
+            let fetched = try FetchCatalog.fetchAndMerge(name, in: dataset, context: context, progress: progress)
+            var result = Result(remote: name, url: fetched.url)
+            result.received = fetched.merge
+            result.retries = attempt
+            let session = try RemoteSession(name: name, in: dataset)
+            let plan = try plan(session.refs, chosen: chosen.isEmpty ? nil : Set(chosen), in: dataset, result: &result)
+            guard !plan.isEmpty else { return result }
+            let rejected: [String: String]
+            do {
+                rejected = try session.push(plan, from: dataset, progress: progress)
+            } catch is RemoteSession.LostRace where attempt + 1 < maximumAttempts {
+                progress?.finish()
+                attempt += 1
+                continue
+            } catch is RemoteSession.LostRace {
+                progress?.finish()
+                throw RemoteError.rejected(name: name, reference: SnapshotCatalog.notesRef,
+                                           reason: "other pushes kept landing first (\(maximumAttempts) attempts)")
+            }
+            progress?.finish()
+            if let (reference, reason) = rejected.first(where: { _ in true }) {
+                if rejected.keys.contains(SnapshotCatalog.notesRef), attempt + 1 < maximumAttempts {
+                    attempt += 1
+                    continue
+                }
+                throw RemoteError.rejected(name: name, reference: reference, reason: reason)
+            }
+            try recordPushed(plan, refs: session.refs, in: dataset)
+            return result
+        }
+    }
+
+    /// One ref update to send: `source` nil deletes `destination` on the server.
+    struct Update {
+        let source: String?
+        let destination: String
+        let force: Bool
+
+        var refspec: String { (force ? "+" : "") + (source ?? "") + ":" + destination }
+    }
+
+    /// What the server lacks, judged by its tracking refs just fetched: the chosen snapshots (by
+    /// default all, deleted ones too: their tombstones name their commits, so their objects travel
+    /// anyway) it does not have, tombstones that differ, the records ref, the current
+    /// snapshot (the server's HEAD, so a plain `git clone` checks out something sensible) and
+    /// the dataset's name.
+    static func plan(_ refs: RemoteRefs, chosen: Set<GitOID>?, in dataset: Dataset, result: inout Result) throws -> [Update] {
+        let repository = dataset.repository
+        return try dataset.wrapGit {
+            var updates: [Update] = []
+            let theirs = Set(try repository.referenceNames(matching: refs.snapshotsPrefix + "*")
+                .map { String($0.dropFirst(refs.snapshotsPrefix.count)) })
+            let tombstones = try repository.referenceNames(matching: SnapshotCatalog.deletedRefPrefix + "*")
+            let deletedIDs = Set(tombstones.map { String($0.dropFirst(SnapshotCatalog.deletedRefPrefix.count)) })
+            for name in try repository.referenceNames(matching: SnapshotCatalog.snapshotRefPrefix + "*").sorted() {
+                let hex = String(name.dropFirst(SnapshotCatalog.snapshotRefPrefix.count))
+                guard !theirs.contains(hex), let id = GitOID(hex: hex) else { continue }
+                if let chosen, !chosen.contains(id) { continue }
+                updates.append(Update(source: name, destination: name, force: false))
+                result.snapshotsSent.append(id)
+            }
+            for name in tombstones {
+                let hex = String(name.dropFirst(SnapshotCatalog.deletedRefPrefix.count))
+                if let chosen, let id = GitOID(hex: hex), !chosen.contains(id) { continue }
+                if try repository.resolve(reference: name) != repository.resolve(reference: refs.deletedPrefix + hex) {
+                    updates.append(Update(source: name, destination: name, force: true))
+                    result.tombstonesSent += 1
+                }
+            }
+            // Undeleted here after the merge: the server's tombstone goes.
+            for name in try repository.referenceNames(matching: refs.deletedPrefix + "*") {
+                let hex = String(name.dropFirst(refs.deletedPrefix.count))
+                if let chosen, let id = GitOID(hex: hex), !chosen.contains(id) { continue }
+                if !deletedIDs.contains(hex) {
+                    updates.append(Update(source: nil, destination: SnapshotCatalog.deletedRefPrefix + hex, force: true))
+                    result.tombstonesRemoved += 1
+                }
+            }
+            if try repository.resolve(reference: SnapshotCatalog.notesRef) != repository.resolve(reference: refs.notes) {
+                updates.append(Update(source: SnapshotCatalog.notesRef, destination: SnapshotCatalog.notesRef, force: false))
+                result.recordsSent = true
+            }
+            if let current = try repository.headCommit(), chosen?.contains(current) ?? true,
+               try repository.resolve(reference: refs.current) != current {
+                updates.append(Update(source: Dataset.branch, destination: Dataset.branch, force: true))
+            }
+            if try repository.resolve(reference: RemoteRefs.datasetInfo) != repository.resolve(reference: refs.datasetInfo) {
+                updates.append(Update(source: RemoteRefs.datasetInfo, destination: RemoteRefs.datasetInfo, force: true))
+            }
+            return updates
+        }
+    }
+
+    /// The tracking refs now say what the server has, so the next push sends only what is new.
+    private static func recordPushed(_ updates: [Update], refs: RemoteRefs, in dataset: Dataset) throws {
+        let repository = dataset.repository
+        try dataset.wrapGit {
+            for update in updates {
+                guard let tracking = refs.tracking(update.destination) else { continue }
+                if let source = update.source, let target = try repository.resolve(reference: source) {
+                    try repository.setReference(tracking, to: target, message: "dsnap: pushed")
+                } else {
+                    try repository.deleteReference(tracking)
+                }
+            }
+        }
+    }
+
+    /// `refs/dsnap/info/dataset`: a commit of the empty tree whose message is `{"name": ...}`, for
+    /// whoever clones the remote (a commit, not a blob: libgit2 pushes only commits' histories).
+    static func publishDatasetInfo(in dataset: Dataset, context: OperationContext) throws {
+        let text = JSONWriter.render(.object([("name", .string(dataset.name)),
+                                              ("format_version", .integer(Dataset.formatVersion))]), pretty: true) + "\n"
+        try dataset.wrapGit {
+            let repository = dataset.repository
+            if let existing = try repository.resolve(reference: RemoteRefs.datasetInfo),
+               (try? repository.commit(existing).message) == text { return }
+            let identity = Identity.resolve(explicit: nil, repository: repository, environment: context.environment)
+            let signature = GitSignature(name: identity.name, email: identity.email, time: context.now().seconds)
+            let commit = try repository.createCommit(tree: try repository.writeEmptyTree(), parents: [],
+                                                     author: signature, committer: signature, message: text,
+                                                     updateReference: nil)
+            try FileSystemSync.sync(containing: repository.objectsPath)
+            try repository.setReference(RemoteRefs.datasetInfo, to: commit, message: "dsnap: dataset name")
+        }
+    }
+
+    /// The name in a dataset-info commit (nil when it is not one).
+    static func datasetName(inInfo commit: GitOID, of dataset: Dataset) -> String? {
+        guard let message = try? dataset.wrapGit({ try dataset.repository.commit(commit).message }),
+              case let .object(members)? = try? JSONParser.parse(message),
+              case let .string(name)? = members.first(where: { $0.key == "name" })?.value, !name.isEmpty else { return nil }
+        return name
+    }
+}

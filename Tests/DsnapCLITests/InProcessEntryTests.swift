@@ -1,0 +1,76 @@
+@testable import DsnapCLI
+import Foundation
+import XCTest
+
+/// Commands run through the in-process entry point, `DsnapCLI.run(arguments:environment:console:
+/// workingDirectory:)`, with buffers for stdout and stderr: the same wiring as the binary, but a
+/// failing case can be stepped through in a debugger, without a subprocess.
+final class InProcessEntryTests: XCTestCase {
+    /// Text written to one stream; the console may write from another thread (progress).
+    private final class Stream: @unchecked Sendable {
+        private let lock = NSLock()
+        private var buffer = ""
+        func append(_ text: String) { lock.withLock { buffer += text } }
+        func take() -> String { lock.withLock { defer { buffer = "" }; return buffer } }
+    }
+
+    func testCommandsRunInProcess() throws {
+        let dataset = try TemporaryDataset(fixture: "basic")
+        let environment = DsnapProcess.environment()
+        let out = Stream()
+        let err = Stream()
+        let console = Console(writeOut: out.append, writeErr: err.append, stdoutIsTerminal: false,
+                              stderrIsTerminal: false, environment: environment)
+        func run(_ arguments: [String]) -> (status: Int32, stdout: String, stderr: String) {
+            let status = DsnapCLI.run(arguments: arguments, environment: environment, console: console,
+                                      workingDirectory: dataset.path)
+            return (status, out.take(), err.take())
+        }
+
+        let initialized = run(["init", "-q"])
+        XCTAssertEqual(initialized.status, 0, initialized.stderr)
+        try dataset.write("{\"label\": \"dog\"}", to: "images/new.json")
+        let committed = run(["commit", "-m", "labelled", "--json"])
+        XCTAssertEqual(committed.status, 0, committed.stderr)
+        let snapshot = try XCTUnwrap(try parseJSON(committed.stdout) as? [String: Any])
+        XCTAssertEqual(snapshot["snapshot_name"] as? String, "labelled")
+
+        let log = run(["log"])
+        XCTAssertEqual(log.status, 0, log.stderr)
+        XCTAssertEqual(log.stdout.split(separator: "\n").count, 2, log.stdout)
+        XCTAssertTrue(log.stdout.split(separator: "\n")[0].hasSuffix("labelled  (current)"), log.stdout)
+        XCTAssertEqual(log.stderr, "")
+
+        let creation = String(log.stdout.split(separator: "\n")[1].prefix(12))
+        let diff = run(["diff", "--name-status", creation, "labelled"])
+        XCTAssertEqual(diff.status, 0, diff.stderr)
+        XCTAssertEqual(diff.stdout.split(separator: "\n").map { $0.split(separator: "\t").last }, ["images/new.json"],
+                       diff.stdout)
+        let show = run(["show", "labelled", "--no-pager"])
+        XCTAssertEqual(show.status, 0, show.stderr)
+        XCTAssertTrue(show.stdout.contains("labelled"), show.stdout)
+
+        // Mistakes, with the words a user sees.
+        XCTAssertEqual(run(["comit"]).stderr, """
+            dsnap: error: unknown command 'comit'
+            hint: the most similar command is 'commit'
+            hint: see 'dsnap help'
+
+            """)
+        let count = run(["log", "-n", "x"])
+        XCTAssertEqual(count.status, 2)
+        XCTAssertTrue(count.stderr.hasPrefix("dsnap: error: option '-n' takes a whole number of at least 0, not 'x'\n"),
+                      count.stderr)
+        let short = run(["show", "20b"])
+        XCTAssertEqual(short.status, 3)
+        XCTAssertEqual(short.stderr, """
+            dsnap: error: snapshot '20b' not found: an id prefix needs at least 4 hex digits
+            hint: run 'dsnap log' to list snapshots
+
+            """)
+        let bare = run([])
+        XCTAssertEqual(bare.status, 2)
+        XCTAssertTrue(bare.stderr.hasPrefix("usage: dsnap "), bare.stderr)
+        XCTAssertEqual(bare.stdout, "")
+    }
+}
