@@ -121,8 +121,8 @@ struct LooseObjectWriter: Sendable {
         if packing.inExistingPack(id) { return id }
         if packing.packNewObjects && bytes.count <= Self.packedObjectLimit {
             // Each worker knows what its own pack holds. Two workers meeting the same content
-            // both pack it, which git allows (an object may be in several packs); a set of every
-            // id the snapshot writes, shared by the workers, cost 50 bytes per file.
+            // both pack it, which git allows (an object may be in several packs), rather than
+            // share a set of every id the snapshot writes (about 50 bytes per file).
             let pack = try workspace.pack(for: packing)
             if pack.contains(id) { return id }
             try pack.beginBlob(id: id, objectSize: bytes.count)

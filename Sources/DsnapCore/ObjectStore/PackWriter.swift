@@ -260,7 +260,7 @@ private final class IndexOutput {
 
 /// Positions of a pack's entries by id: an open-addressing table of 4-byte positions into the
 /// entries (which hold the ids), so knowing which objects a pack holds costs 8 bytes or less per
-/// object, where a `Set<GitOID>` of them cost 48.
+/// object (a `Set<GitOID>` of them takes about 48).
 struct EntryPositions {
     /// Entry position + 1; 0 is an empty slot. The count is a power of two.
     private var slots: [UInt32] = []
