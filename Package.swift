@@ -21,12 +21,18 @@ let package = Package(
         // zlib, SHA-1 and Adler-32 for dsnap's own object-store formats: zlib and mbedtls come
         // with libgit2-dev.
         .systemLibrary(name: "CObjectCodec"),
+        // zlib's deflateInit_, interposed so a push's pack is not recompressed at libgit2's
+        // hard-coded default level (see its header).
+        .target(name: "CPushDeflate", linkerSettings: [.linkedLibrary("z"), .linkedLibrary("dl")]),
         // The library: datasets, snapshots, locking. Never prints, never exits. Only its Git/
         // folder imports Clibgit2 (StorageLayersTests holds that).
-        .target(name: "DsnapCore", dependencies: ["Clibgit2", "CSystem", "CObjectCodec"]),
+        .target(name: "DsnapCore", dependencies: ["Clibgit2", "CSystem", "CObjectCodec", "CPushDeflate"]),
         // Everything the binary does, callable in-process: run(arguments:environment:) -> exit code.
         .target(name: "DsnapCLI", dependencies: ["DsnapCore"]),
-        .executableTarget(name: "dsnap", dependencies: ["DsnapCLI"]),
+        // The executable exports deflateInit_ (and nothing else) for CPushDeflate's interposition.
+        .executableTarget(name: "dsnap", dependencies: ["DsnapCLI"], exclude: ["exported-symbols.list"],
+                          linkerSettings: [.unsafeFlags(["-Xlinker",
+                                                         "--dynamic-list=\(Context.packageDirectory)/Sources/dsnap/exported-symbols.list"])]),
         .testTarget(name: "DsnapCoreTests", dependencies: ["DsnapCore", "Clibgit2", "CObjectCodec"]),
         .testTarget(name: "DsnapCLITests", dependencies: ["DsnapCLI", "dsnap"]),
     ],

@@ -12,6 +12,7 @@ public enum DsnapCLI {
         // Whether stdout is a terminal is decided here, before a pager takes it over, so colour
         // stays on when paging (less -R passes it through).
         let console = Console(writeOut: { pager.write($0) }, writeErr: { writeAll($0, to: STDERR_FILENO) },
+                              writeOutBytes: { pager.write(bytes: $0) },
                               stdoutIsTerminal: isatty(STDOUT_FILENO) == 1,
                               stderrIsTerminal: isatty(STDERR_FILENO) == 1, environment: environment)
         InterruptHandler.install(console: console)
@@ -104,7 +105,7 @@ public enum DsnapCLI {
         let invocation = Invocation(console: console, environment: environment,
                                     workingDirectory: URL(fileURLWithPath: directory).standardizedFileURL.path,
                                     quiet: quiet || parsed.flag("quiet"),
-                                    workTreeFlush: parsed.flag("sync") ? .wait : workTreeFlush)
+                                    workTreeFlush: parsed.flag("sync") ? .wait : workTreeFlush, pager: pager)
         try command.run(parsed, invocation)
         return .success
     }

@@ -10,10 +10,13 @@ final class Invocation: @unchecked Sendable {
     let workingDirectory: String
     let quiet: Bool
     let context: OperationContext
+    /// The process's pager, armed for commands that page; nil in-process.
+    let pager: Pager?
 
     init(console: Console, environment: [String: String], workingDirectory: String, quiet: Bool,
-         workTreeFlush: WorkTreeFlush = .wait) {
+         workTreeFlush: WorkTreeFlush = .wait, pager: Pager? = nil) {
         self.console = console
+        self.pager = pager
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.quiet = quiet
@@ -33,6 +36,19 @@ final class Invocation: @unchecked Sendable {
     /// A path given on the command line, made absolute against the working directory.
     func absolutePath(_ path: String) -> String {
         path.hasPrefix("/") ? path : workingDirectory + "/" + path
+    }
+
+    /// A PATH operand as a path from the dataset folder ("" for the folder itself): given relative
+    /// to the working folder, as git takes pathspecs, with `.` and `..` resolved. Outside the
+    /// dataset is a usage error of `command`.
+    func datasetPath(_ path: String, in dataset: Dataset, command: String) throws -> String {
+        let absolute = URL(fileURLWithPath: absolutePath(path)).standardizedFileURL.path
+        let root = dataset.root.hasSuffix("/") ? dataset.root : dataset.root + "/"
+        if absolute == dataset.root || absolute + "/" == root { return "" }
+        guard absolute.hasPrefix(root) else {
+            throw UsageError(message: "path '\(path)' is outside the dataset '\(dataset.root)'", command: command)
+        }
+        return String(absolute.dropFirst(root.count))
     }
 
     /// A progress line on stderr when it is a terminal and not quiet; nil otherwise.

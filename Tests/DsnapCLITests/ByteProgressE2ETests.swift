@@ -67,7 +67,7 @@ final class ByteProgressE2ETests: XCTestCase {
             XCTAssertTrue(committing.terminal.contains("\u{1B}[32msnapshotting\u{1B}[0m"))
             XCTAssertTrue(committing.terminal.hasSuffix("\r\u{1B}[K"), committing.terminal.debugDescription.suffix(200).description)
         }
-        let withVideo = try idOf(jsonObject(E2E.run(["show", "current", "--json"], in: data.path)))
+        let withVideo = try idOf(snapshotObject(E2E.run(["show", "current", "--json"], in: data.path)))
 
         try FileManager.default.removeItem(atPath: data.path + "/video.mp4")
         let without = try idOf(commit(["-m", "without"], in: data.path))

@@ -32,7 +32,7 @@ final class InProcessEntryTests: XCTestCase {
         try dataset.write("{\"label\": \"dog\"}", to: "images/new.json")
         let committed = run(["commit", "-m", "labelled", "--json"])
         XCTAssertEqual(committed.status, 0, committed.stderr)
-        let snapshot = try XCTUnwrap(try parseJSON(committed.stdout) as? [String: Any])
+        let snapshot = try XCTUnwrap((try parseJSON(committed.stdout) as? [String: Any])?["snapshot"] as? [String: Any])
         XCTAssertEqual(snapshot["snapshot_name"] as? String, "labelled")
 
         let log = run(["log"])

@@ -161,6 +161,37 @@ final class RemotesE2ETests: XCTestCase {
         expect(try E2E.run(["push"], in: scratch.path + "/c"), exit: 0)
         expect(try E2E.run(["pull", "daemon"], in: a), exit: 0)
         XCTAssertEqual(try record("current", in: a)["snapshot_id"] as? String, fromC)
+        // Currents that diverge: the server's main follows the last push, not only forward.
+        let creation = try XCTUnwrap(try ids([], in: a).last)
+        expect(try E2E.run(["restore", creation], in: a), exit: 0)
+        let pushed = try jsonObject(try E2E.run(["push", "daemon", "--json"], in: a))
+        XCTAssertTrue(pushed["current_refused"] is NSNull, "\(pushed)")
+        // Large pushes go in batches of whole snapshots, each pack under dsnap.pushBatchSize.
+        XCTAssertEqual(try E2E.git(["config", "dsnap.pushBatchSize", "1m"], dataset: a).status, 0)
+        let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
+        var bulk: [String] = []
+        for step in 0..<3 {
+            for part in 0..<2 {
+                try random.readData(ofLength: 600 << 10).write(to: URL(fileURLWithPath: a + "/bulk\(step)-\(part).jpg"))
+            }
+            bulk.append(try idOf(try commit(["-m", "bulk \(step)"], in: a, now: "2026-03-01T10:3\(step):00Z")))
+        }
+        let batched = try jsonObject(try E2E.run(["push", "daemon", "--json"], in: a, now: "2026-03-01T10:40:00Z"))
+        XCTAssertEqual(batched["batches"] as? Int, 3, "\(batched)")
+        expect(try E2E.run(["clone", "-q", url, "d"], in: scratch.path), exit: 0)
+        XCTAssertTrue(Set(bulk).isSubset(of: Set(try ids([], in: scratch.path + "/d"))))
+
+        // The pack is not recompressed: 512 KiB of very compressible text arrives as stored zlib
+        // blocks (libgit2 alone would deflate it to a few KB), and no delta search ran.
+        XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + served + "/data.git", "config", "receive.unpackLimit", "1"],
+                                    in: served).status, 0)
+        let before = try packBytes(served + "/data.git")
+        try String(repeating: "{\"label\": \"cat\"}\n", count: 512 * 1024 / 17)
+            .write(toFile: a + "/big-sidecar.json", atomically: false, encoding: .utf8)
+        _ = try commit(["-m", "big sidecar"], in: a, now: "2026-03-01T10:50:00Z")
+        expect(try E2E.run(["push", "-q", "daemon"], in: a, now: "2026-03-01T10:51:00Z"), exit: 0)
+        XCTAssertGreaterThan(try packBytes(served + "/data.git") - before, 500 * 1024, "sent at zlib level 0")
+        XCTAssertEqual(try E2E.git(["config", "pack.deltaCacheSize"], dataset: a).stdout, "51200\n")
     }
 
     func testMistakesNameTheRemoteAndTheCause() throws {
@@ -216,6 +247,12 @@ final class RemotesE2ETests: XCTestCase {
         XCTAssertEqual(try ids([], in: a), [honest])
         expect(try E2E.run(["verify"], in: a), exit: 0)
         expect(try E2E.run(["verify"], in: b), exit: 0)
+        // The refused record does not travel on: a push to a clean remote carries none of it.
+        let forgedNotes = try git(["rev-parse", "refs/notes/dsnap"])
+        expect(try E2E.run(["remote", "add", "clean", scratch.path + "/clean.git", "--create"], in: b), exit: 0)
+        expect(try E2E.run(["push", "-q", "clean"], in: b), exit: 0)
+        XCTAssertNotEqual(try E2E.tool("git", ["--git-dir=" + scratch.path + "/clean.git", "cat-file", "-e", forgedNotes],
+                                       in: scratch.path).status, 0, "the forged notes commit stayed behind")
     }
 
     /// An object of a path remote whose file is not what its name says never enters the store.
@@ -374,5 +411,94 @@ final class RemotesE2ETests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/b/bulk/47.jpg")),
                        try Data(contentsOf: URL(fileURLWithPath: a + "/bulk/47.jpg")))
         XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + remote, "fsck", "--full", "--no-dangling"], in: scratch.path).status, 0)
+    }
+
+    /// A delete made elsewhere of the snapshot current here: kept live here, the server keeps the
+    /// tombstone (no flip-flop between the two machines' pushes), and a fresh clone checks out
+    /// the remote's current even though its record says deleted.
+    func testADeleteOfTheSnapshotCurrentElsewhereSettles() throws {
+        let a = try dataset("a")
+        let remote = scratch.path + "/server.git"
+        expect(try E2E.run(["remote", "add", "origin", remote, "--create"], in: a), exit: 0)
+        try "{\"x\": 1}\n".write(toFile: a + "/x.json", atomically: false, encoding: .utf8)
+        let current = try idOf(try commit(["-m", "current on a"], in: a, now: "2026-03-01T10:01:00Z"))
+        expect(try E2E.run(["push", "-q"], in: a, now: "2026-03-01T10:02:00Z"), exit: 0)
+        expect(try E2E.run(["clone", "-q", remote, "b"], in: scratch.path), exit: 0)
+        let b = scratch.path + "/b"
+        let creation = try XCTUnwrap(try ids([], in: b).last)
+        expect(try E2E.run(["restore", creation], in: b, now: "2026-03-01T10:03:00Z"), exit: 0)
+        expect(try E2E.run(["delete", current], in: b, now: "2026-03-01T10:04:00Z"), exit: 0)
+        var tombstones: [String] = []
+        for (index, root) in [b, a, b, a, b].enumerated() {
+            expect(try E2E.run(["push", "-q"], in: root, now: "2026-03-01T10:1\(index):00Z"), exit: 0)
+            tombstones.append(try E2E.tool("git", ["--git-dir=" + remote, "for-each-ref", "refs/dsnap/deleted/"],
+                                           in: scratch.path).stdout)
+        }
+        XCTAssertEqual(Set(tombstones).count, 1, "the server's tombstone stays put: \(tombstones)")
+        XCTAssertEqual(try record("current", in: a)["snapshot_id"] as? String, current, "never hidden where current")
+        // The remote's HEAD is b's current now (b pushed last); a's current, deleted, stays a's.
+        expect(try E2E.run(["push", "-q"], in: a, now: "2026-03-01T10:20:00Z"), exit: 0)
+        expect(try E2E.run(["clone", "-q", remote, "c"], in: scratch.path), exit: 0)
+        XCTAssertEqual(try record("current", in: scratch.path + "/c")["snapshot_id"] as? String, current,
+                       "a clone checks out the remote's current, deleted or not")
+    }
+
+    func testCreateAndNamesThatLookLikeURLs() throws {
+        let a = try dataset("a")
+        try FileManager.default.createDirectory(atPath: scratch.path + "/full", withIntermediateDirectories: true)
+        try "x".write(toFile: scratch.path + "/full/file", atomically: false, encoding: .utf8)
+        expectError(try E2E.run(["remote", "add", "s", "../full", "--create"], in: a), exit: 4, hint: true,
+                    mentioning: ["not an empty folder"])
+        expectError(try E2E.run(["remote", "add", "s", "host:/srv/x.git", "--create"], in: a), exit: 2, hint: true,
+                    mentioning: ["git init --bare"])
+        expect(try E2E.run(["remote", "add", "s", "../shared.git", "--create"], in: a), exit: 0)
+        var info = stat()
+        XCTAssertEqual(lstat(scratch.path + "/shared.git/objects", &info), 0)
+        XCTAssertEqual(info.st_mode & 0o2070, 0o2070, "group-writable, setgid")
+        // A bare relative name of an existing folder is a path, stored absolute.
+        expect(try E2E.run(["remote", "add", "rel", "shared.git"], in: scratch.path + "/a/.."), exit: 3)
+        expect(try E2E.run(["-C", a, "remote", "add", "rel", "../shared.git"], in: scratch.path), exit: 0)
+        XCTAssertTrue(try E2E.run(["remote", "-v"], in: a).stdout.contains("rel\t" + scratch.path + "/shared.git"))
+        // A snapshot whose name looks like host:path is still a snapshot to clone.
+        let creation = try XCTUnwrap(try ids([], in: a).first)
+        expect(try E2E.run(["update", creation, "-m", "crop: v2"], in: a), exit: 0)
+        expect(try E2E.run(["clone", "-q", "crop: v2", scratch.path + "/cropped"], in: a), exit: 0)
+        XCTAssertEqual(try record("current", in: scratch.path + "/cropped")["reason"] as? String, "clone")
+    }
+
+    /// Three machines, each with its own snapshots and edits of shared records, pushing and
+    /// fetching in turns: every catalog ends equal, every snapshot and the newest edit of each
+    /// record kept.
+    func testThreeDatasetsConverge() throws {
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "origin", "../server.git", "--create"], in: a), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: a), exit: 0)
+        for name in ["b", "c"] { expect(try E2E.run(["clone", "-q", "./server.git", name], in: scratch.path), exit: 0) }
+        let roots = [a, scratch.path + "/b", scratch.path + "/c"]
+        let creation = try XCTUnwrap(try ids([], in: a).first)
+        var made: Set<String> = []
+        for (index, root) in roots.enumerated() {
+            try "{\"by\": \(index)}\n".write(toFile: root + "/mine.json", atomically: false, encoding: .utf8)
+            made.insert(try idOf(try commit(["-m", "from \(index)"], in: root, now: "2026-03-01T10:0\(index):00Z")))
+            expect(try E2E.run(["update", creation, "-d", "described by \(index)"], in: root,
+                               now: "2026-03-01T10:0\(index):30Z"), exit: 0)
+        }
+        for round in 0..<2 {
+            for (index, root) in roots.enumerated() {
+                expect(try E2E.run(["push", "-q"], in: root, now: "2026-03-01T11:\(round)\(index):00Z"), exit: 0)
+            }
+        }
+        let catalogs = try roots.map { try ids([], in: $0) }
+        XCTAssertEqual(Set(catalogs.map { $0.sorted() }).count, 1, "\(catalogs)")
+        XCTAssertTrue(made.isSubset(of: Set(catalogs[0])))
+        for root in roots {
+            XCTAssertEqual(try record(creation, in: root)["description"] as? String, "described by 2", root)
+        }
+    }
+
+    private func packBytes(_ repository: String) throws -> Int {
+        let folder = repository + "/objects/pack"
+        return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pack") }
+            .reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: folder + "/" + $1)[.size] as? Int) ?? 0) }
     }
 }

@@ -8,17 +8,19 @@ enum CloneCommand {
         summary: "Make a new, independent dataset from a snapshot, or from a remote",
         operands: [
             OperandSpec("SNAP|URL", help: "the snapshot to clone, or a remote's URL or path"),
-            OperandSpec("DEST", optional: true, help: "the new dataset's folder (default: SOURCE-clone beside the source)"),
+            OperandSpec("DEST", optional: true,
+                        help: "the new dataset's folder (default: SOURCE-clone beside the source; for a URL, its last part here)"),
         ],
         options: [
-            OptionSpec("name", value: "NAME", help: "the new dataset's name (default: 'SOURCE NAME (cloned)')"),
+            OptionSpec("name", value: "NAME",
+                       help: "the new dataset's name (default: 'SOURCE NAME (cloned)'; for a URL, the remote's)"),
             OptionSpec("sync", help: "return only once the files written are on disk, not while they are being flushed"),
             .json,
         ],
         run: run)
 
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
-        if RemoteURL.isRemote(arguments.operand(0)!) { return try runRemote(arguments, invocation) }
+        if isRemote(arguments.operand(0)!, invocation) { return try runRemote(arguments, invocation) }
         let source = try invocation.openDataset()
         let progress = invocation.progressSink()
         let result: CloneResult
@@ -49,6 +51,13 @@ enum CloneCommand {
             + "\(result.objectsLinked) objects hard-linked, \(result.objectsCopied) copied")
     }
 
+    /// A URL or path, unless it names a snapshot of the dataset here (a name may hold ':' or '/').
+    private static func isRemote(_ operand: String, _ invocation: Invocation) -> Bool {
+        guard RemoteURL.isRemote(operand) else { return false }
+        guard let dataset = try? invocation.openDataset() else { return true }
+        return (try? SnapshotCatalog(dataset: dataset).resolve(operand)) == nil
+    }
+
     static func runRemote(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
         let result = try CloneRemote.run(url: arguments.operand(0)!, to: arguments.operand(1), name: arguments.value("name"),
                                          workingDirectory: invocation.workingDirectory, checkout: AtomicCheckout(),
@@ -71,7 +80,7 @@ enum CloneCommand {
         guard !invocation.quiet else { return }
         console.out("cloned \(TerminalText.escape(result.url)) into '\(TerminalText.escape(result.path))' "
             + "as dataset '\(TerminalText.escape(result.datasetName))'")
-        console.out("  \(SnapshotText.plural(result.merge.snapshotsReceived.count, "snapshot")); current "
+        console.out("  \(SnapshotText.plural(result.liveSnapshots, "snapshot")); current "
             + "\(console.paint(SnapshotText.shortID(result.snapshot), .yellow)) "
             + "\(TerminalText.escape(result.snapshot.record.name)), \(SnapshotText.plural(result.stats.filesWritten, "file"))")
     }

@@ -50,7 +50,7 @@ enum DiffCommand {
         } else {
             to = .workTree(root: dataset.root)
         }
-        var paths = try arguments.trailingOperands.map { try relativePath($0, dataset: dataset, invocation: invocation) }
+        var paths = try arguments.trailingOperands.map { try invocation.datasetPath($0, in: dataset, command: "diff") }
         // The dataset's own folder among the paths (`-- .` at its root) means everything.
         if paths.contains("") { paths = [] }
         let options = DiffOptions(paths: paths, arrayKey: arguments.value("array-key"), tallyPointer: pointer)
@@ -79,16 +79,5 @@ enum DiffCommand {
             }
         }
         return .snapshot(try SnapshotCatalog(dataset: dataset).resolve(reference), gitDir: dataset.gitDir)
-    }
-
-    /// PATH operands are relative to where dsnap runs; the diff wants them relative to the dataset.
-    private static func relativePath(_ path: String, dataset: Dataset, invocation: Invocation) throws -> String {
-        let absolute = URL(fileURLWithPath: invocation.absolutePath(path)).standardizedFileURL.path
-        let root = dataset.root.hasSuffix("/") ? dataset.root : dataset.root + "/"
-        if absolute == dataset.root { return "" }
-        guard absolute.hasPrefix(root) else {
-            throw UsageError(message: "path '\(path)' is outside the dataset '\(dataset.root)'", command: "diff")
-        }
-        return String(absolute.dropFirst(root.count))
     }
 }

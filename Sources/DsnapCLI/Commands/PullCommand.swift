@@ -27,9 +27,14 @@ enum PullCommand {
         guard let reference = arguments.operand(1) ?? fetched.remoteCurrent?.hex else {
             throw RemoteError.empty(name: name, url: fetched.url)
         }
-        let result = try RestoreSnapshot.perform(.snapshot(reference), discard: arguments.flag("discard"), in: dataset,
+        let result: RestoreResult
+        do {
+            result = try RestoreSnapshot.perform(.snapshot(reference), discard: arguments.flag("discard"), in: dataset,
                                                  writer: invocation.snapshotWriter, checkout: AtomicCheckout(),
                                                  context: invocation.context, progress: invocation.progressSink())
+        } catch let refusal as RestoreError {
+            throw PullRefused(refusal)
+        }
         if arguments.flag("json") {
             console.out(JSONWriter.render(.object([("remote", .string(name)), ("url", .string(fetched.url))]
                 + RemoteReports.mergeJSON(fetched.merge) + [
@@ -50,5 +55,18 @@ enum PullCommand {
             + TerminalText.escape(result.target.record.name))
         console.out("  \(SnapshotText.plural(result.stats.filesWritten, "file")) written, "
             + "\(result.stats.filesRemoved) removed; now current")
+    }
+}
+
+/// A refused restore, its hint in pull's words (`dsnap pull --discard`, not `dsnap restore`).
+private struct PullRefused: DsnapError {
+    let refusal: RestoreError
+
+    init(_ refusal: RestoreError) { self.refusal = refusal }
+
+    var kind: ErrorKind { refusal.kind }
+    var message: String { refusal.message }
+    var hint: String? {
+        refusal.hint?.replacing("'dsnap restore --discard SNAP'", with: "'dsnap pull --discard'")
     }
 }

@@ -27,11 +27,17 @@ enum PushCommand {
                 ("tombstones_sent", .integer(result.tombstonesSent)),
                 ("tombstones_removed", .integer(result.tombstonesRemoved)),
                 ("retries", .integer(result.retries)),
+                ("batches", .integer(result.batches)),
+                ("current_refused", result.currentRefused.map(JSONValue.string) ?? .null),
                 ("received", .object(RemoteReports.mergeJSON(result.received))),
             ]), pretty: true))
             return
         }
         RemoteReports.printMerge(result.received, from: name, console: console, quiet: true)
+        if let reason = result.currentRefused {
+            console.warning("'\(TerminalText.escape(name))' kept its current snapshot (refs/heads/main): "
+                + TerminalText.escape(reason))
+        }
         guard !invocation.quiet else { return }
         let sent = result.snapshotsSent.isEmpty && !result.recordsSent && result.tombstonesSent + result.tombstonesRemoved == 0
         if !result.received.snapshotsReceived.isEmpty || !result.received.recordsUpdated.isEmpty {

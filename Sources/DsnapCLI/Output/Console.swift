@@ -6,6 +6,9 @@ import Glibc
 /// the process's streams; tests pass buffers.
 final class Console: @unchecked Sendable {
     private let writeOut: (String) -> Void
+    /// Bytes that need not be text (a file's content); nil: they go to `writeOut` decoded, which
+    /// only in-process callers that print no binary content may accept.
+    private let writeOutBytes: ((UnsafeRawBufferPointer) -> Void)?
     private let writeErr: (String) -> Void
     let stdoutIsTerminal: Bool
     let stderrIsTerminal: Bool
@@ -14,8 +17,10 @@ final class Console: @unchecked Sendable {
     let errorColor: Bool
 
     init(writeOut: @escaping (String) -> Void, writeErr: @escaping (String) -> Void,
+         writeOutBytes: ((UnsafeRawBufferPointer) -> Void)? = nil,
          stdoutIsTerminal: Bool, stderrIsTerminal: Bool, environment: [String: String]) {
         self.writeOut = writeOut
+        self.writeOutBytes = writeOutBytes
         self.writeErr = writeErr
         self.stdoutIsTerminal = stdoutIsTerminal
         self.stderrIsTerminal = stderrIsTerminal
@@ -28,12 +33,17 @@ final class Console: @unchecked Sendable {
     static func standard(environment: [String: String]) -> Console {
         Console(writeOut: { writeAll($0, to: STDOUT_FILENO) },
                 writeErr: { writeAll($0, to: STDERR_FILENO) },
+                writeOutBytes: { writeAll($0, to: STDOUT_FILENO) },
                 stdoutIsTerminal: isatty(STDOUT_FILENO) == 1, stderrIsTerminal: isatty(STDERR_FILENO) == 1,
                 environment: environment)
     }
 
     func out(_ line: String) { writeOut(line + "\n") }
     func outRaw(_ text: String) { writeOut(text) }
+    /// Bytes exactly as given, with no newline added: a file's content.
+    func outBytes(_ bytes: UnsafeRawBufferPointer) {
+        if let writeOutBytes { writeOutBytes(bytes) } else { writeOut(String(decoding: bytes, as: UTF8.self)) }
+    }
     func err(_ line: String) { writeErr(line + "\n") }
     func errRaw(_ text: String) { writeErr(text) }
 
@@ -62,12 +72,14 @@ enum Style: String {
 
 /// Writes everything; a closed pipe (EPIPE) ends quietly, as `head` users expect.
 func writeAll(_ text: String, to fileDescriptor: Int32) {
-    var bytes = Array(text.utf8)
+    Array(text.utf8).withUnsafeBytes { writeAll($0, to: fileDescriptor) }
+}
+
+/// `writeAll` for bytes that need not be text.
+func writeAll(_ bytes: UnsafeRawBufferPointer, to fileDescriptor: Int32) {
     var offset = 0
     while offset < bytes.count {
-        let written = bytes.withUnsafeMutableBytes { buffer in
-            Glibc.write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
-        }
+        let written = Glibc.write(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
         if written < 0 {
             if errno == EINTR { continue }
             return

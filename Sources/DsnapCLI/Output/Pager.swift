@@ -48,11 +48,29 @@ final class Pager: Sendable {
 
     /// Writes `text` to stdout, starting the pager first when armed.
     func write(_ text: String) {
+        startIfArmed()
+        writeAll(text, to: STDOUT_FILENO)
+    }
+
+    /// Writes bytes that need not be text to stdout, starting the pager first when armed.
+    func write(bytes: UnsafeRawBufferPointer) {
+        startIfArmed()
+        writeAll(bytes, to: STDOUT_FILENO)
+    }
+
+    /// Prints straight to stdout after all, when nothing has been written yet: for content a
+    /// pager would show as garbage (`show SNAP:PATH` of an image), as git never pages binary.
+    func disarm() {
+        state.withLock { state in
+            if case .armed = state { state = .off }
+        }
+    }
+
+    private func startIfArmed() {
         state.withLock { state in
             guard case let .armed(command, warn) = state else { return }
             state = start(command, warn: warn).map { .running(pid: $0) } ?? .off
         }
-        writeAll(text, to: STDOUT_FILENO)
     }
 
     /// Ends the pager's input and waits until the user quits it; does nothing when none runs.

@@ -41,6 +41,7 @@ enum RemoteReports {
         if remotes.contains("origin") || remotes.isEmpty { return "origin" }
         if remotes.count == 1 { return remotes[0] }
         throw UsageError(message: "which remote? this dataset has \(remotes.count): "
-                         + remotes.map { TerminalText.escape($0) }.joined(separator: ", "))
+                         + remotes.map { TerminalText.escape($0) }.joined(separator: ", "),
+                         suggestions: ["name one, as in 'dsnap push \(TerminalText.escape(remotes[0]))'"])
     }
 }

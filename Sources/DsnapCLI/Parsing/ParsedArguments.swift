@@ -5,6 +5,8 @@ struct ParsedArguments: Sendable {
     private(set) var operands: [String] = []
     /// Operands after `--`, for commands that declare `trailing`.
     private(set) var trailingOperands: [String] = []
+    /// `--` was given: `restore SNAP --` with no PATH after it is a mistake, not a whole restore.
+    private(set) var sawOptionsEnd = false
     /// How each option given was spelled (`-n` or `--max-count`): messages name what was typed.
     private(set) var spellings: [String: String] = [:]
 
@@ -62,6 +64,7 @@ struct ParsedArguments: Sendable {
                 parsed.operands.append(argument)
             } else if argument == "--" {
                 optionsEnded = true
+                parsed.sawOptionsEnd = true
             } else if argument.hasPrefix("--") {
                 let body = argument.dropFirst(2)
                 let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""

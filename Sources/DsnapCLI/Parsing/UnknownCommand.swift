@@ -1,3 +1,5 @@
+import DsnapCore
+
 /// The usage error for a command dsnap does not have, saying what the user probably meant: dsnap's
 /// word for a git command (`checkout`), else the commands a few typing slips away (`comit`).
 enum UnknownCommand {

@@ -1,3 +1,5 @@
+import DsnapCore
+
 /// The usage error for an option a command (or dsnap itself) does not take, naming the option as
 /// typed and saying what the user probably meant: a near spelling (`--jsn`), the long form given
 /// one dash (`-json`), short options run together (`-qm`), or a global option on the wrong side

@@ -11,15 +11,19 @@ import Glibc
 public struct AtomicCheckout: WorkTreeCheckout {
     public init() {}
 
-    public func plan(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool) throws -> CheckoutPlan {
+    public func plan(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool,
+                     paths: [String]) throws -> CheckoutPlan {
         let repository = dataset.repository
-        // Every entry of the tree is judged before anything is compared or touched: a hostile or
-        // malformed tree is refused whole, and libgit2's diff never sees one.
+        // Every entry of the tree is judged before anything is compared or touched, even for a
+        // partial restore: a hostile or malformed tree is refused whole, and libgit2's diff
+        // (which walks more of the tree than the paths asked for) never sees one.
         try SnapshotTreeCheck.check(tree, in: dataset, requireBlobs: false)
         let deltas = try dataset.wrapGit {
-            workTreeMatchesIndex
+            // The index-only comparison has no path limit; a partial restore's paths bound the
+            // work tree walk instead.
+            workTreeMatchesIndex && paths.isEmpty
                 ? try repository.diffTreeToIndex(tree, try repository.index())
-                : try repository.diffTreeToWorkTree(tree)
+                : try repository.diffTreeToWorkTree(tree, paths: paths)
         }
         let writes = deltas.filter { $0.status != .added }.map { (path: $0.oldPath, id: $0.oldID, mode: $0.oldMode) }
         // Every path the tree names is checked before anything is touched: a hostile tree (`..`,

@@ -6,14 +6,20 @@
 public protocol WorkTreeCheckout {
     /// What differs between the work tree and `tree`, checked; writes nothing. `workTreeMatchesIndex`
     /// (the caller checked it) lets the plan compare `tree` with the index alone, without reading
-    /// the work tree again.
-    func plan(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool) throws -> CheckoutPlan
+    /// the work tree again. `paths` (folders or files from the dataset folder; empty: all) limits
+    /// the plan to them, for a partial restore; the whole tree is checked all the same.
+    func plan(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool, paths: [String]) throws -> CheckoutPlan
     /// Writes what differs, removes what the tree lacks (ignored files stay), and leaves the index
     /// matching the tree with fresh stat data. The caller holds the dataset's lock.
     func apply(_ plan: CheckoutPlan, in dataset: Dataset, progress: ProgressSink?) throws -> CheckoutStats
 }
 
 extension WorkTreeCheckout {
+    /// The plan for the whole tree.
+    public func plan(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool) throws -> CheckoutPlan {
+        try plan(tree, in: dataset, workTreeMatchesIndex: workTreeMatchesIndex, paths: [])
+    }
+
     /// Plans and applies at once.
     public func checkout(_ tree: GitOID, in dataset: Dataset, workTreeMatchesIndex: Bool,
                          progress: ProgressSink?) throws -> CheckoutStats {

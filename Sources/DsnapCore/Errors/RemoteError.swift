@@ -11,12 +11,16 @@ public enum RemoteError: DsnapError, Equatable {
     case rejected(name: String, reference: String, reason: String)
     /// The remote has no dataset catalog to clone or pull.
     case empty(name: String, url: String)
+    /// `remote add --create` at a URL dsnap cannot make a repository at (a server's).
+    case cannotCreate(url: String)
+    /// `remote add --create` where something already stands.
+    case createTargetExists(path: String)
 
     public var kind: ErrorKind {
         switch self {
         case .unknown, .empty: .notFound
-        case .alreadyExists, .rejected: .conflict
-        case .invalidName: .invalidRequest
+        case .alreadyExists, .rejected, .createTargetExists: .conflict
+        case .invalidName, .cannotCreate: .invalidRequest
         case .authenticationRefused: .forbidden
         case .unreachable: .storage
         }
@@ -34,6 +38,8 @@ public enum RemoteError: DsnapError, Equatable {
         case let .rejected(name, reference, reason):
             "remote '\(TerminalText.escape(name))' rejected \(reference): \(TerminalText.escape(reason))"
         case let .empty(name, url): "remote '\(TerminalText.escape(name))' at \(TerminalText.escape(url)) holds no dataset"
+        case let .cannotCreate(url): "cannot create a repository at '\(TerminalText.escape(url))': --create makes one at a path"
+        case let .createTargetExists(path): "cannot create a repository at '\(TerminalText.escape(path))': it is not an empty folder"
         }
     }
 
@@ -51,6 +57,8 @@ public enum RemoteError: DsnapError, Equatable {
             "for ssh, an ed25519 or ecdsa key in ssh-agent or ~/.ssh (RSA keys are refused); for https, set DSNAP_TOKEN"
         case .rejected: "run the command again: dsnap fetches, merges and retries; if it persists, check the server's hooks and disk"
         case .empty: "push a dataset to it first with 'dsnap push'"
+        case .cannotCreate: "on a server, run 'git init --bare --shared=group PATH' there, then 'dsnap remote add NAME URL'"
+        case .createTargetExists: "name a new folder, or leave out --create to use the repository already there"
         }
     }
 }

@@ -2,6 +2,8 @@
 public enum RestoreError: DsnapError, Equatable {
     /// The work tree has changes that a restore would discard; `paths` are the first few.
     case uncommittedChanges(paths: [String], total: Int)
+    /// A partial restore's paths have changes it would discard; `paths` are the first few.
+    case uncommittedChangesInPaths(paths: [String], total: Int)
     /// A restore was interrupted and must be finished before anything else changes the dataset.
     case interrupted(target: String)
     /// `restore --continue` with no interrupted restore.
@@ -11,7 +13,7 @@ public enum RestoreError: DsnapError, Equatable {
 
     public var kind: ErrorKind {
         switch self {
-        case .uncommittedChanges, .interrupted, .unsyncedBeforeRestart: .conflict
+        case .uncommittedChanges, .uncommittedChangesInPaths, .interrupted, .unsyncedBeforeRestart: .conflict
         case .nothingToContinue: .notFound
         }
     }
@@ -20,6 +22,8 @@ public enum RestoreError: DsnapError, Equatable {
         switch self {
         case let .uncommittedChanges(_, total):
             return "the dataset has \(total) uncommitted change\(total == 1 ? "" : "s") that restore would discard"
+        case let .uncommittedChangesInPaths(_, total):
+            return "the paths to restore have \(total) uncommitted change\(total == 1 ? "" : "s") that restore would discard"
         case let .interrupted(target):
             return "a restore to snapshot '\(target.prefix(12))' was interrupted and is not finished"
         case .nothingToContinue:
@@ -35,6 +39,11 @@ public enum RestoreError: DsnapError, Equatable {
             let more = total > paths.count ? ["  ... and \(total - paths.count) more"] : []
             return (["changed:"] + paths.map { "  " + $0 } + more
                 + ["run 'dsnap commit' to keep them, or 'dsnap restore --discard SNAP' (they are autosaved first)"])
+                .joined(separator: "\n")
+        case let .uncommittedChangesInPaths(paths, total):
+            let more = total > paths.count ? ["  ... and \(total - paths.count) more"] : []
+            return (["changed:"] + paths.map { "  " + $0 } + more
+                + ["run 'dsnap commit' to keep them, or 'dsnap restore --discard SNAP -- PATH...' (the work tree is autosaved first)"])
                 .joined(separator: "\n")
         case .interrupted:
             return "run 'dsnap restore --continue' to finish it"

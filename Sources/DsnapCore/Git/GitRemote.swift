@@ -1,4 +1,5 @@
 import Clibgit2
+import CPushDeflate
 import FoundationEssentials
 import Glibc
 
@@ -68,7 +69,7 @@ final class GitRemote {
         options.callbacks = try Self.callbacks(session)
         options.prune = GIT_FETCH_PRUNE
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        try naming(session) {
+        _ = try naming(session) {
             try Self.withStrings(refspecs) { array in
                 try check(git_remote_fetch(remote, &array, &options, "dsnap: fetch"), "git_remote_fetch")
             }
@@ -83,7 +84,18 @@ final class GitRemote {
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
         options.callbacks = try Self.callbacks(session)
         options.pb_parallelism = 0
-        try naming(session) {
+        // libgit2 1.5's pack builder reads its big-file threshold from pack.deltaCacheSize (a
+        // copy of the wrong key, in pack-objects.c): set to 50 KB, no time goes into searching
+        // deltas between media, which have none. Plain git reads the key as the size of its
+        // delta cache, which only its own repacks use.
+        if try repository.configString("pack.deltaCacheSize") == nil {
+            try repository.setConfig("pack.deltaCacheSize", "51200")
+        }
+        // Media are compressed already: the pack carries them as zlib stored blocks, as the git
+        // CLI does with pack.compression=0, instead of deflating each again (see push_deflate.h).
+        dsnap_set_push_deflate_level(0)
+        defer { dsnap_set_push_deflate_level(-1) }
+        _ = try naming(session) {
             try Self.withStrings(refspecs) { array in
                 try check(git_remote_push(remote, &array, &options), "git_remote_push")
             }

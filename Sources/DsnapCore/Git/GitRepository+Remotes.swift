@@ -47,7 +47,7 @@ extension GitRepository {
     func writeObject(_ type: ObjectType, _ bytes: [UInt8]) throws -> GitOID {
         try withObjectDatabase { odb in
             var oid = git_oid()
-            try bytes.withUnsafeBytes { raw in
+            _ = try bytes.withUnsafeBytes { raw in
                 try check(git_odb_write(&oid, odb, raw.baseAddress, raw.count, type.libgit2), "git_odb_write")
             }
             return GitOID(oid)

@@ -12,6 +12,13 @@ extension GitRepository {
     /// target has it.
     func objectsMissing(in target: GitRepository, from roots: [GitOID], complete: [GitOID],
                         shallow: Set<GitOID> = []) throws -> [GitOID] {
+        try objectsMissing(from: roots, complete: complete, shallow: shallow, targetHas: { try target.objectExists($0) })
+    }
+
+    /// The same, for a target that cannot be asked object by object (a server): `targetHas`
+    /// answers from what is known of it (nothing, for an estimate that never undercounts).
+    func objectsMissing(from roots: [GitOID], complete: [GitOID], shallow: Set<GitOID> = [],
+                        targetHas: (GitOID) throws -> Bool) throws -> [GitOID] {
         let completeCommits = try commitHistory(of: complete.filter { try objectKind($0) == .commit }, shallow: shallow)
         var missing: [GitOID] = []
         var newTrees: [GitOID] = []
@@ -22,7 +29,7 @@ extension GitRepository {
             guard !completeCommits.contains(id) else { continue }
             switch try objectKind(id) {
             case .commit:
-                if try !target.objectExists(id) { missing.append(id) }
+                if try !targetHas(id) { missing.append(id) }
                 let commit = try self.commit(id)
                 newTrees.append(commit.tree)
                 for parent in shallow.contains(id) ? [] : commit.parents where seen.insert(parent).inserted {
@@ -38,7 +45,7 @@ extension GitRepository {
                 throw GitFailure(function: "objectsMissing", code: GIT_ENOTFOUND.rawValue,
                                  errorClass: Int32(GIT_ERROR_ODB.rawValue), message: "object \(id.hex) is missing")
             default:
-                if try !target.objectExists(id) { missing.append(id) }
+                if try !targetHas(id) { missing.append(id) }
             }
         }
         // The previous snapshot's folders are on the other side whole: a folder unchanged since
@@ -47,11 +54,11 @@ extension GitRepository {
         var treesToWalk = newTrees
         while let tree = treesToWalk.popLast() {
             guard completeTrees.insert(tree).inserted else { continue }
-            if try !target.objectExists(tree) { missing.append(tree) }
+            if try !targetHas(tree) { missing.append(tree) }
             for entry in try treeLevel(tree) where entry.mode != GIT_FILEMODE_COMMIT.rawValue {
                 if entry.isTree {
                     treesToWalk.append(entry.id)
-                } else if completeTrees.insert(entry.id).inserted, try !target.objectExists(entry.id) {
+                } else if completeTrees.insert(entry.id).inserted, try !targetHas(entry.id) {
                     missing.append(entry.id)
                 }
             }

@@ -57,8 +57,10 @@ public enum ReadStatus {
         }, knownChanged: knownChanged)
     }
 
-    /// Paths that differ between `tree` (the current snapshot's, known to the caller) and the work tree.
-    static func changes(in dataset: Dataset, since tree: GitOID?, knownChanged: Bool = false) throws -> [WorkTreeChange] {
+    /// Paths that differ between `tree` (the current snapshot's, known to the caller) and the work
+    /// tree, limited to `paths` (folders or files; empty: everywhere).
+    static func changes(in dataset: Dataset, since tree: GitOID?, knownChanged: Bool = false,
+                        paths: [String] = []) throws -> [WorkTreeChange] {
         // The common case, answered by stat alone on every core: nothing changed since the index
         // was written, and the index holds the current snapshot's tree.
         // After a restart that may have lost restored files, stat data proves nothing: every file is read.
@@ -71,7 +73,7 @@ public enum ReadStatus {
         // Past the fast path (whose index read in place has no bits that hide an edit).
         try dataset.ensureTrustworthyIndex()
         let deltas = try dataset.wrapGit {
-            try dataset.repository.diffTreeToWorkTree(tree, trustingIndex: statDataTrusted)
+            try dataset.repository.diffTreeToWorkTree(tree, paths: paths, trustingIndex: statDataTrusted)
         }
         return deltas.compactMap { delta in
             let path = delta.status == .deleted ? delta.oldPath : delta.newPath

@@ -62,15 +62,18 @@ public enum TakeSnapshot {
 
     /// The snapshot itself, with no checks of the request (`validate`) and no task: the caller
     /// holds the dataset's exclusive lock. A restore's autosave runs it directly.
+    /// `makeCurrent` false leaves HEAD where it is: a partial restore's autosave, which must not
+    /// move the current snapshot even if the process dies right after it.
     static func run(_ request: SnapshotRequest, in dataset: Dataset, writer: SnapshotWriter,
-                    context: OperationContext, progress: ProgressSink? = nil) throws -> SnapshotResult {
+                    context: OperationContext, progress: ProgressSink? = nil,
+                    makeCurrent: Bool = true) throws -> SnapshotResult {
         // Holding the exclusive lock, lock files on our refs are leftovers of a killed dsnap.
         for ref in ["HEAD", Dataset.branch] { StaleGitLock.remove(dataset.gitDir + "/" + ref + ".lock") }
         // An autosave runs inside a restore, which settled these already.
         if request.reason != .autosave { UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir) }
         let written = try writer.writeTree(of: dataset, progress: progress)
         var result = try record(tree: written.tree, counts: written.counts, request: request, in: dataset,
-                                context: context)
+                                context: context, makeCurrent: makeCurrent)
         result.skippedRepositories = written.skippedRepositories
         result.skippedSpecialFiles = written.skippedSpecialFiles
         result.fileCount = written.fileCount
@@ -90,10 +93,11 @@ public enum TakeSnapshot {
     }
 
     /// Records `tree` (already written, and matching the index) as a new snapshot and makes it
-    /// current. Clone uses it directly: its checkout already wrote the index.
+    /// current (unless `makeCurrent` is false). Clone uses it directly: its checkout already wrote
+    /// the index.
     static func record(tree: GitOID, counts: MediaCounts, request: SnapshotRequest, in dataset: Dataset,
-                       context: OperationContext, clonedFrom: (dataset: String, snapshot: GitOID)? = nil)
-        throws -> SnapshotResult {
+                       context: OperationContext, clonedFrom: (dataset: String, snapshot: GitOID)? = nil,
+                       makeCurrent: Bool = true) throws -> SnapshotResult {
         let catalog = SnapshotCatalog(dataset: dataset)
         let repository = dataset.repository
         // The parent, loaded once: its tree says whether anything changed, its date bounds ours.
@@ -142,7 +146,9 @@ public enum TakeSnapshot {
         try dataset.wrapGit {
             try repository.setReference(SnapshotCatalog.snapshotRefPrefix + id.hex, to: id,
                                         message: "dsnap: \(request.reason.rawValue)")
-            try repository.setReference(Dataset.branch, to: id, message: "dsnap: \(request.reason.rawValue)")
+            if makeCurrent {
+                try repository.setReference(Dataset.branch, to: id, message: "dsnap: \(request.reason.rawValue)")
+            }
         }
         return SnapshotResult(snapshot: try catalog.snapshot(id), previous: previous,
                               unchanged: parent?.tree == tree)

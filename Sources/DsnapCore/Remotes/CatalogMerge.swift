@@ -89,10 +89,13 @@ enum CatalogMerge {
             return merged
         }
         let tree = try repository.writeObject(.tree, notesTree(merged))
+        // Their history is a parent (so the next push fast-forwards) only when nothing of theirs
+        // was refused: a refused record must not travel on with it.
+        let refusedRecords = report.refused.contains { $0.hasPrefix("record of") }
         let identity = Identity.resolve(explicit: nil, repository: repository, environment: context.environment)
         let signature = GitSignature(name: identity.name, email: identity.email, time: context.now().seconds)
         let commit = try repository.createCommit(
-            tree: tree, parents: [ours, theirs].compactMap { $0 }, author: signature, committer: signature,
+            tree: tree, parents: [ours, refusedRecords ? nil : theirs].compactMap { $0 }, author: signature, committer: signature,
             message: "Merge dsnap records from \(refs.remote)\n", updateReference: nil)
         try FileSystemSync.sync(containing: repository.objectsPath)
         try repository.swapReference(SnapshotCatalog.notesRef, to: commit, expected: ours,

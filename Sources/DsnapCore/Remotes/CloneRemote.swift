@@ -13,12 +13,14 @@ public enum CloneRemote {
         public let snapshot: Snapshot
         public let stats: CheckoutStats
         public let merge: CatalogMergeReport
+        /// Live snapshots the clone lists (`dsnap log`).
+        public let liveSnapshots: Int
     }
 
     public static func run(url given: String, to destination: String?, name: String?, workingDirectory: String,
                            checkout: WorkTreeCheckout, context: OperationContext,
                            progress: ProgressSink? = nil) throws -> Result {
-        let url = RemoteURL.isPath(given) ? RemoteURL.absolutePath(given, from: workingDirectory) : given
+        let url = RemoteURL.normalized(given, from: workingDirectory)
         let target = try CloneDataset.checkedDestination(
             destination.map { RemoteURL.absolutePath($0, from: workingDirectory) }
                 ?? workingDirectory + "/" + RemoteURL.defaultFolderName(url))
@@ -69,8 +71,15 @@ public enum CloneRemote {
             dataset = try Dataset.open(root: temporary)
         }
         let merge = try CatalogMerge.run(session.refs, in: dataset, context: context)
-        let snapshots = try SnapshotCatalog(dataset: dataset).snapshots(.live)
         let remoteCurrent = try dataset.wrapGit { try dataset.repository.resolve(reference: session.refs.current) }
+        // The remote's current snapshot becomes current here, even if a record deleted it: the
+        // current snapshot is never hidden.
+        if let remoteCurrent, try dataset.wrapGit({
+            try dataset.repository.resolve(reference: SnapshotCatalog.snapshotRefPrefix + remoteCurrent.hex) != nil
+        }) {
+            try dataset.wrapGit { try dataset.repository.deleteReference(SnapshotCatalog.deletedRefPrefix + remoteCurrent.hex) }
+        }
+        let snapshots = try SnapshotCatalog(dataset: dataset).snapshots(.live)
         guard let chosen = snapshots.first(where: { $0.id == remoteCurrent }) ?? snapshots.first else {
             throw RemoteError.empty(name: "origin", url: url)
         }
@@ -81,7 +90,8 @@ public enum CloneRemote {
         let unsynced = try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "clone \(chosen.id.hex)")
         let stats = try checkout.apply(plan, in: dataset, progress: progress)
         let current = try SnapshotCatalog(dataset: dataset).snapshot(chosen.id)
-        return (Result(path: target, datasetName: dataset.name, url: url, snapshot: current, stats: stats, merge: merge),
+        return (Result(path: target, datasetName: dataset.name, url: url, snapshot: current, stats: stats, merge: merge,
+                       liveSnapshots: snapshots.count),
                 unsynced)
     }
 }

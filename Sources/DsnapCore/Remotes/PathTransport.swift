@@ -7,6 +7,7 @@ import Glibc
 /// ref as a server would do it. libgit2's own file transport re-packs everything in process.
 struct PathTransport {
     let remote: GitRepository
+    let remoteGitDir: String
     let remoteObjects: String
     let groupShared: Bool
 
@@ -15,6 +16,7 @@ struct PathTransport {
         let gitDir = FileManager.default.fileExists(atPath: path + "/" + Dataset.gitDirName)
             ? path + "/" + Dataset.gitDirName : path
         remote = try GitRepository.open(gitDir: gitDir)
+        remoteGitDir = gitDir
         remoteObjects = remote.objectsPath
         let shared = (try? remote.configString("core.sharedRepository"))?.lowercased() ?? ""
         groupShared = ["group", "true", "1", "all", "world", "everybody"].contains(shared)
@@ -70,5 +72,8 @@ struct PathTransport {
                 }
             }
         }
+        // libgit2 makes the folders of new refs after the umask: in a group's repository, every
+        // member must be able to update them.
+        if groupShared { RemoteRegistry.makeGroupWritable(remoteGitDir + "/refs") }
     }
 }

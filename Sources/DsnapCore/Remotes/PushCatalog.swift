@@ -18,6 +18,11 @@ public enum PushCatalog {
         public var received = CatalogMergeReport()
         /// How many times the push was refused by a concurrent push and retried.
         public var retries = 0
+        /// Packs sent: more than one when what the remote lacked exceeded the batch size.
+        public var batches = 0
+        /// Why the server refused to move its `main` to this dataset's current snapshot (a forge's
+        /// protected branch, say); everything else landed.
+        public var currentRefused: String?
     }
 
     static let maximumAttempts = 5
@@ -40,7 +45,18 @@ public enum PushCatalog {
             guard !plan.isEmpty else { return result }
             let rejected: [String: String]
             do {
-                rejected = try session.push(plan, from: dataset, progress: progress)
+                let ahead = try batchesAhead(plan, session: session, in: dataset)
+                for batch in ahead {
+                    let refused = try session.push(batch, from: dataset, progress: progress)
+                    if let (reference, reason) = refused.first(where: { _ in true }) {
+                        throw RemoteError.rejected(name: name, reference: reference, reason: reason)
+                    }
+                    try recordPushed(batch, refs: session.refs, in: dataset)
+                }
+                let sentAhead = Set(ahead.joined().map(\.destination))
+                result.batches = ahead.count + 1
+                rejected = try session.push(plan.filter { !sentAhead.contains($0.destination) }, from: dataset,
+                                            progress: progress)
             } catch is RemoteSession.LostRace where attempt + 1 < maximumAttempts {
                 progress?.finish()
                 attempt += 1
@@ -51,15 +67,63 @@ public enum PushCatalog {
                                            reason: "other pushes kept landing first (\(maximumAttempts) attempts)")
             }
             progress?.finish()
-            if let (reference, reason) = rejected.first(where: { _ in true }) {
+            var refused = rejected
+            // The remote's main only says which snapshot is current there: its refusal is no
+            // reason to fail a push whose snapshots and records landed.
+            result.currentRefused = refused.removeValue(forKey: Dataset.branch)
+            if let (reference, reason) = refused.first(where: { _ in true }) {
                 if rejected.keys.contains(SnapshotCatalog.notesRef), attempt + 1 < maximumAttempts {
                     attempt += 1
                     continue
                 }
                 throw RemoteError.rejected(name: name, reference: reference, reason: reason)
             }
-            try recordPushed(plan, refs: session.refs, in: dataset)
+            try recordPushed(plan.filter { $0.destination != Dataset.branch || result.currentRefused == nil },
+                             refs: session.refs, in: dataset)
             return result
+        }
+    }
+
+    /// The default most new bytes one pack of a push to a server carries: under the 2 GiB a
+    /// forge often accepts, and what is lost when a transfer breaks off.
+    static let defaultBatchBytes: Int64 = 1 << 30
+
+    /// Snapshot refs to send before the rest, in packs of at most the batch size (the dataset's
+    /// `dsnap.pushBatchSize`, e.g. `512m`): oldest first, each batch's snapshots with the new
+    /// objects they need, so an interrupted push leaves whole snapshots on the server and the
+    /// next push sends only what is missing. Empty when all fits in one pack, and for a path
+    /// remote (its objects are copied, never packed).
+    static func batchesAhead(_ plan: [Update], session: RemoteSession, in dataset: Dataset) throws -> [[Update]] {
+        guard RemoteURL.localPath(session.url) == nil else { return [] }
+        let repository = dataset.repository
+        let limit = try dataset.wrapGit { try repository.configString("dsnap.pushBatchSize") }
+            .flatMap(ByteSize.parse) ?? defaultBatchBytes
+        return try dataset.wrapGit {
+            var snapshotUpdates: [(update: Update, id: GitOID, time: Int64)] = []
+            for update in plan where update.destination.hasPrefix(SnapshotCatalog.snapshotRefPrefix) {
+                guard let source = update.source, let id = try repository.resolve(reference: source) else { continue }
+                snapshotUpdates.append((update, id, try repository.commit(id).author.time))
+            }
+            snapshotUpdates.sort { $0.time < $1.time }
+            var complete = try repository.referenceNames(matching: session.refs.root + "*")
+                .compactMap { try repository.resolve(reference: $0) }
+            var batches: [[Update]] = []
+            var batch: [Update] = []
+            var bytes: Int64 = 0
+            for (update, id, _) in snapshotUpdates {
+                let needed = try repository.objectsMissing(from: [id], complete: complete, targetHas: { _ in false })
+                    .reduce(Int64(0)) { $0 + Int64(try repository.objectHeader($1)?.size ?? 0) }
+                if !batch.isEmpty, bytes + needed > limit {
+                    batches.append(batch)
+                    batch = []
+                    bytes = 0
+                }
+                batch.append(update)
+                bytes += needed
+                complete.append(id)
+            }
+            // The last batch goes with the records and the rest.
+            return batches
         }
     }
 
@@ -100,11 +164,15 @@ public enum PushCatalog {
                     result.tombstonesSent += 1
                 }
             }
-            // Undeleted here after the merge: the server's tombstone goes.
+            // Undeleted here after the merge (the winning record says so): the server's tombstone
+            // goes. A snapshot whose record says deleted but is live here because it is current
+            // here keeps the server's tombstone.
+            let catalog = SnapshotCatalog(dataset: dataset)
             for name in try repository.referenceNames(matching: refs.deletedPrefix + "*") {
                 let hex = String(name.dropFirst(refs.deletedPrefix.count))
-                if let chosen, let id = GitOID(hex: hex), !chosen.contains(id) { continue }
-                if !deletedIDs.contains(hex) {
+                guard let id = GitOID(hex: hex) else { continue }
+                if let chosen, !chosen.contains(id) { continue }
+                if !deletedIDs.contains(hex), (try? catalog.snapshot(id))?.record.deletedAt == nil {
                     updates.append(Update(source: nil, destination: SnapshotCatalog.deletedRefPrefix + hex, force: true))
                     result.tombstonesRemoved += 1
                 }

@@ -31,14 +31,12 @@ public enum RemoteRegistry {
     public static func add(_ name: String, url: String, create: Bool, in dataset: Dataset,
                            workingDirectory: String) throws -> RemoteInfo {
         try checkName(name)
-        let stored = RemoteURL.isPath(url) ? RemoteURL.absolutePath(url, from: workingDirectory) : url
+        let stored = RemoteURL.normalized(url, from: workingDirectory)
         if let existing = try list(in: dataset).first(where: { $0.name == name }) {
             throw RemoteError.alreadyExists(name: name, url: existing.url)
         }
         if create {
-            guard let path = RemoteURL.localPath(stored) else {
-                throw RemoteError.invalidName("--create makes a repository at a path or file:// URL, not at '\(url)'")
-            }
+            guard let path = RemoteURL.localPath(stored) else { throw RemoteError.cannotCreate(url: url) }
             try createBareRepository(at: path)
         }
         try dataset.wrapGit { try dataset.repository.addRemote(name, url: stored) }
@@ -73,16 +71,36 @@ public enum RemoteRegistry {
         if stat(path, &info) == 0 {
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? ["?"]
             guard info.st_mode & S_IFMT == S_IFDIR, contents.isEmpty else {
-                throw CloneError.destinationExists(path: path)
+                throw RemoteError.createTargetExists(path: path)
             }
         }
         do {
             try GitRepository.createBare(at: path, initialBranch: "main", groupShared: true)
             let repository = try GitRepository.open(gitDir: path)
             try repository.setConfig("gc.auto", "0")
+            // The remote's main is the current snapshot of the last push: it moves to whatever
+            // the pushing machine has current, not only forward (libgit2's shared init denies that).
+            try repository.setConfig("receive.denyNonFastforwards", "false")
             try repository.setConfig("receive.denyDeleteCurrent", "false")
         } catch let failure as GitFailure {
             throw failure.asDsnapError(path: path)
+        }
+        makeGroupWritable(path)
+    }
+
+    /// Every folder of a new shared repository writable by the group, new entries inheriting
+    /// the group (setgid), as `git init --shared=group` leaves it: libgit2 does so only for some.
+    static func makeGroupWritable(_ path: String) {
+        chmod(path, 0o2775)
+        for relative in (try? FileManager.default.subpathsOfDirectory(atPath: path)) ?? [] {
+            var info = stat()
+            let full = path + "/" + relative
+            guard lstat(full, &info) == 0 else { continue }
+            if info.st_mode & S_IFMT == S_IFDIR {
+                chmod(full, 0o2775)
+            } else if info.st_mode & S_IFMT == S_IFREG {
+                chmod(full, (info.st_mode & 0o777) | ((info.st_mode & 0o600) >> 3))
+            }
         }
     }
 

@@ -21,6 +21,16 @@ public enum RemoteURL {
         return !text[..<colon].contains("/")
     }
 
+    /// As stored for a remote: paths (and bare names of folders that exist, as git reads them)
+    /// made absolute, so the dataset may run from anywhere; URLs as given.
+    static func normalized(_ url: String, from workingDirectory: String) -> String {
+        if isPath(url) { return absolutePath(url, from: workingDirectory) }
+        if !url.contains("://"), FileManager.default.fileExists(atPath: workingDirectory + "/" + url) {
+            return absolutePath("./" + url, from: workingDirectory)
+        }
+        return url
+    }
+
     static func absolutePath(_ path: String, from workingDirectory: String) -> String {
         var expanded = path
         if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] {

@@ -1,12 +1,14 @@
-/// The known words closest to a mistyped one (`comit` -> `commit`, `--jsn` -> `--json`), as git's
-/// "The most similar command is" finds them: few enough edits for the word's length, or a prefix.
-enum Suggestions {
+/// The known words closest to a mistyped one (`comit` -> `commit`, `--jsn` -> `--json`, a file name
+/// in a snapshot's folder), as git's "The most similar command is" finds them: few enough edits
+/// for the word's length, or a prefix. In the library because a path missing from a snapshot is
+/// answered with the nearest names there, by the same rule as a mistyped command.
+public enum Suggestions {
     /// Longer input is not a typo of a short command word; this also bounds the work on odd argv.
-    static let longestWordCompared = 64
+    public static let longestWordCompared = 64
 
     /// The candidates nearest to `typed`, best first, ties in the candidates' order; empty when
     /// none is near enough to be what the user meant.
-    static func closest(to typed: String, among candidates: [String], limit: Int = 3) -> [String] {
+    public static func closest(to typed: String, among candidates: [String], limit: Int = 3) -> [String] {
         let word = Array(typed.lowercased())
         guard !word.isEmpty, word.count <= longestWordCompared else { return [] }
         // One edit in a short word already makes it another word (`rm` is one from `gc`'s length);
@@ -26,7 +28,7 @@ enum Suggestions {
 
     /// Optimal string alignment distance: insertions, deletions, substitutions, and a swap of two
     /// neighbours (`stauts`) counted as one edit, the commonest typing slip.
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    public static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var before = [Int](repeating: 0, count: b.count + 1)
