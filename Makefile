@@ -48,10 +48,21 @@ fuzz: deps
 bench-quick: release
 	bench/run --quick
 
+# Shell completions go where each shell's own package looks; the scripts are written by the binary
+# being installed, so they offer exactly its commands and options.
+BASH_COMPLETION := $(PREFIX)/share/bash-completion/completions/dsnap
+ZSH_COMPLETION := $(PREFIX)/share/zsh/site-functions/_dsnap
+FISH_COMPLETION := $(PREFIX)/share/fish/vendor_completions.d/dsnap.fish
+
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN_RELEASE) $(DESTDIR)$(PREFIX)/bin/dsnap
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(dir $(DESTDIR)$(BASH_COMPLETION)) $(dir $(DESTDIR)$(ZSH_COMPLETION)) $(dir $(DESTDIR)$(FISH_COMPLETION))
+	$(BIN_RELEASE) completion bash > $(DESTDIR)$(BASH_COMPLETION)
+	$(BIN_RELEASE) completion zsh > $(DESTDIR)$(ZSH_COMPLETION)
+	$(BIN_RELEASE) completion fish > $(DESTDIR)$(FISH_COMPLETION)
+	chmod 644 $(DESTDIR)$(BASH_COMPLETION) $(DESTDIR)$(ZSH_COMPLETION) $(DESTDIR)$(FISH_COMPLETION)
 
 # A Debian package, dsnap_VERSION_ARCH.deb, for machines with no Swift: the Swift runtime linked
 # in, depending only on Debian's packages (libgit2, ...). See scripts/build-deb.
@@ -62,6 +73,7 @@ deb: deps
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dsnap
 	cd man && for page in *.1; do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$page; done
+	rm -f $(DESTDIR)$(BASH_COMPLETION) $(DESTDIR)$(ZSH_COMPLETION) $(DESTDIR)$(FISH_COMPLETION)
 
 # Lints every man page: mandoc when present, else groff's warnings (groff-base is on Debian by default).
 lint-man:

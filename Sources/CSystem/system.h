@@ -80,4 +80,12 @@ static inline int dsnap_open_unnamed(const char *directory, unsigned int mode) {
     return open(directory, flags | O_WRONLY | O_CLOEXEC, mode);
 }
 
+/// posix_spawn_file_actions_addchdir_np (glibc 2.29+, GNU-only): the child starts in another folder
+/// while dsnap's own working directory, shared by all its threads, stays where it is.
+#include <spawn.h>
+extern int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *actions, const char *path);
+static inline int dsnap_spawn_add_chdir(posix_spawn_file_actions_t *actions, const char *path) {
+    return posix_spawn_file_actions_addchdir_np(actions, path);
+}
+
 #endif

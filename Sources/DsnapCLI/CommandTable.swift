@@ -13,6 +13,7 @@ enum CommandTable {
         DiffCommand.spec.paged(),
         RestoreCommand.spec,
         CloneCommand.spec,
+        RunCommand.spec,
         RemoteCommand.spec,
         PushCommand.spec,
         FetchCommand.spec,
@@ -21,15 +22,17 @@ enum CommandTable {
         VerifyCommand.spec,
         GCCommand.spec,
         HelpCommand.spec,
+        CompletionCommand.spec,
     ]
 
     /// Commands dsnap runs itself, never listed or documented for users.
     static let internalCommands: [CommandSpec] = [
         FlushWorkTreeCommand.spec,
+        CompleteCommand.spec,
     ]
 
     /// Commands that work without a dataset; every other one exits 3 outside a dataset.
-    static let datasetFree: Set<String> = ["init", "help", FlushWorkTreeCommand.name]
+    static let datasetFree: Set<String> = ["init", "help", "completion", FlushWorkTreeCommand.name, CompleteCommand.name]
 
     static func command(named name: String) -> CommandSpec? {
         all.first { $0.name == name } ?? internalCommands.first { $0.name == name }

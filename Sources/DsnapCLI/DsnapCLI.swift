@@ -39,7 +39,7 @@ public enum DsnapCLI {
             let status = try dispatch(arguments, environment: environment, console: console,
                                       workingDirectory: workingDirectory, workTreeFlush: workTreeFlush, pager: pager)
             pager?.finish()
-            return status.rawValue
+            return status
         } catch {
             // The user reads the pager first, then the error, last on the screen.
             pager?.finish()
@@ -51,7 +51,7 @@ public enum DsnapCLI {
     }
 
     private static func dispatch(_ arguments: [String], environment: [String: String], console: Console,
-                                 workingDirectory: String, workTreeFlush: WorkTreeFlush, pager: Pager?) throws -> ExitCode {
+                                 workingDirectory: String, workTreeFlush: WorkTreeFlush, pager: Pager?) throws -> Int32 {
         var directory = workingDirectory
         var quiet = false
         var noPager = false
@@ -75,10 +75,10 @@ public enum DsnapCLI {
                 noPager = true
             case "--version":
                 console.out("dsnap \(HelpText.version) (libgit2 \(LibGit2Version.string))")
-                return .success
+                return ExitCode.success.rawValue
             case "-h", "--help":
                 console.outRaw(HelpText.overview())
-                return .success
+                return ExitCode.success.rawValue
             default:
                 let typed = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
                 throw UnknownOption.globalError(typed, rest: Array(arguments[(position + 1)...]))
@@ -88,7 +88,7 @@ public enum DsnapCLI {
         guard position < arguments.count else {
             // No command: what there is to run, briefly, as git does; not an error to report.
             console.errRaw(HelpText.shortUsage())
-            return .usage
+            return ExitCode.usage.rawValue
         }
         let name = arguments[position]
         guard let command = CommandTable.command(named: name) else { throw UnknownCommand.error(name) }
@@ -96,7 +96,7 @@ public enum DsnapCLI {
                                                common: commonOptions)
         if parsed.flag("help") {
             console.outRaw(HelpText.help(for: command))
-            return .success
+            return ExitCode.success.rawValue
         }
         try parsed.checkOperands(for: command)
         if command.pages && !noPager && !parsed.flag("no-pager") {
@@ -107,7 +107,7 @@ public enum DsnapCLI {
                                     quiet: quiet || parsed.flag("quiet"),
                                     workTreeFlush: parsed.flag("sync") ? .wait : workTreeFlush, pager: pager)
         try command.run(parsed, invocation)
-        return .success
+        return invocation.exitStatus ?? ExitCode.success.rawValue
     }
 
     private static func report(_ error: Error, console: Console) {

@@ -38,7 +38,7 @@ enum HelpText {
 
     static func help(for command: CommandSpec) -> String {
         var text = "usage: \(command.usage)\n\n\(command.summary).\n"
-        let rows = command.operands.map { ($0.name, $0.help) } + (command.trailing.map { [("-- \($0.name)...", $0.help)] } ?? [])
+        let rows = command.operands.map { ($0.name, $0.help) } + (command.trailing.map { [(command.trailingSynopsis, $0.help)] } ?? [])
             + command.options.map { option in
                 let spelled = (option.short.map { "-\($0), " } ?? "") + "--" + option.long
                     + (option.value.map { " " + $0 } ?? "")

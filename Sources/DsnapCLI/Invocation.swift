@@ -12,6 +12,9 @@ final class Invocation: @unchecked Sendable {
     let context: OperationContext
     /// The process's pager, armed for commands that page; nil in-process.
     let pager: Pager?
+    /// The exit status, when a command's is not simply success or its error's: `dsnap run`
+    /// exits with its COMMAND's.
+    var exitStatus: Int32?
 
     init(console: Console, environment: [String: String], workingDirectory: String, quiet: Bool,
          workTreeFlush: WorkTreeFlush = .wait, pager: Pager? = nil) {

@@ -10,8 +10,8 @@ enum DiffCommand {
         name: "diff",
         summary: "Show what changed between snapshots (or a snapshot and the work tree), down to each JSON field",
         operands: [
-            OperandSpec("A", optional: true, help: "the old side (default: current)"),
-            OperandSpec("B", optional: true, help: "the new side (default: the work tree); PATH:SNAP names a snapshot of another dataset"),
+            OperandSpec("A", optional: true, completion: .snapshot, help: "the old side (default: current)"),
+            OperandSpec("B", optional: true, completion: .snapshot, help: "the new side (default: the work tree); PATH:SNAP names a snapshot of another dataset"),
         ],
         trailing: OperandSpec("PATH", help: "limit the diff to these folders or files"),
         options: [

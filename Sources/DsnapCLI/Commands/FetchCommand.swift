@@ -6,7 +6,7 @@ enum FetchCommand {
     static let spec = CommandSpec(
         name: "fetch",
         summary: "Bring a remote's snapshots and records into this dataset's catalog",
-        operands: [OperandSpec("NAME", optional: true, help: "the remote (default: origin, or the only one)")],
+        operands: [OperandSpec("NAME", optional: true, completion: .remote, help: "the remote (default: origin, or the only one)")],
         options: [.json],
         run: run)
 

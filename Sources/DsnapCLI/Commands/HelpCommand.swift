@@ -5,7 +5,7 @@ enum HelpCommand {
     static let spec = CommandSpec(
         name: "help",
         summary: "Show help for dsnap or for one command",
-        operands: [OperandSpec("COMMAND", optional: true, help: "the command to explain")],
+        operands: [OperandSpec("COMMAND", optional: true, completion: .command, help: "the command to explain")],
         options: [],
         run: run)
 

@@ -7,7 +7,7 @@ enum PullCommand {
         name: "pull",
         summary: "Fetch from a remote, then restore its current snapshot",
         operands: [
-            OperandSpec("NAME", optional: true, help: "the remote (default: origin, or the only one)"),
+            OperandSpec("NAME", optional: true, completion: .remote, help: "the remote (default: origin, or the only one)"),
             OperandSpec("SNAP", optional: true, help: "the snapshot to restore (default: the remote's current)"),
         ],
         options: [

@@ -7,7 +7,7 @@ enum PushCommand {
         name: "push",
         summary: "Send this dataset's snapshots, records and tombstones to a remote",
         operands: [
-            OperandSpec("NAME", optional: true, help: "the remote (default: origin, or the only one)"),
+            OperandSpec("NAME", optional: true, completion: .remote, help: "the remote (default: origin, or the only one)"),
             OperandSpec("SNAP", optional: true, repeats: true, help: "only these snapshots (default: all of them)"),
         ],
         options: [.json],

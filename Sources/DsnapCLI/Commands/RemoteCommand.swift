@@ -7,7 +7,8 @@ enum RemoteCommand {
         name: "remote",
         summary: "List, add or remove the remotes a dataset is shared through",
         operands: [
-            OperandSpec("ACTION", optional: true, help: "'add NAME URL' or 'remove NAME'; none lists the remotes"),
+            OperandSpec("ACTION", optional: true, completion: .choices(["add", "remove"]),
+                        help: "'add NAME URL' or 'remove NAME'; none lists the remotes"),
             OperandSpec("ARG", optional: true, repeats: true, help: "the action's NAME (and URL)"),
         ],
         options: [

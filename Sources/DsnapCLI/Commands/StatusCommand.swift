@@ -31,6 +31,7 @@ enum StatusCommand {
         switch status.state {
         case .ready: break
         case let .readOnly(target): state.append(("restoring_snapshot_id", .string(target.hex)))
+        case let .busy(command): state.append(("command", .string(command)))
         case let .error(problem, fix): state += [("problem", .string(problem)), ("fix", .string(fix))]
         }
         return .object([
@@ -55,13 +56,14 @@ enum StatusCommand {
         console.out("Dataset:  " + TerminalText.escape(status.datasetName))
         var stateLine = "State:    " + status.state.name
         if case let .readOnly(target) = status.state { stateLine += " (restoring \(target.short))" }
+        if case let .busy(command) = status.state { stateLine += " (running " + TerminalText.escape(command) + ")" }
         console.out(stateLine)
         if case let .error(problem, fix) = status.state {
             console.out("          " + problem)
             console.out("          " + fix)
         }
         if let running = status.running {
-            console.out("Running:  \(running.command) (pid \(running.pid), since \(running.since.iso8601))")
+            console.out("Running:  \(TerminalText.escape(running.command)) (pid \(running.pid), since \(running.since.iso8601))")
         }
         if let current = status.current {
             console.out("Current:  \(console.paint(SnapshotText.shortID(current), .yellow))  "

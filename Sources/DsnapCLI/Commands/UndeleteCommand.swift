@@ -5,7 +5,7 @@ enum UndeleteCommand {
     static let spec = CommandSpec(
         name: "undelete",
         summary: "Bring a deleted snapshot back",
-        operands: [OperandSpec("SNAP", help: "the deleted snapshot (see 'dsnap log --deleted')")],
+        operands: [OperandSpec("SNAP", completion: .deletedSnapshot, help: "the deleted snapshot (see 'dsnap log --deleted')")],
         options: [.json],
         run: run)
 

@@ -17,6 +17,9 @@ enum InterruptHandler {
             source.setEventHandler {
                 // Ctrl-C while dsnap only waits for its pager is the pager's; otherwise the pager
                 // is let finish first, so the shell gets the terminal back when dsnap exits.
+                // While `dsnap run` waits for its COMMAND, the signal is the COMMAND's: dsnap must
+                // outlive it to restore a checkpoint and release the lock.
+                if SignalForwarding.forward(number) { return }
                 if Pager.handleInterrupt(number) { return }
                 InterruptCleanup.runAll()
                 // A progress line may be half drawn: the message starts on a clean line.

@@ -6,8 +6,8 @@ import DsnapCore
 ///     TYPE              STATUS     STARTED (UTC)        DURATION  SNAPSHOT      FILES  SIZE
 ///     SNAPSHOT_RESTORE  COMPLETED  2026-03-03 10:32:00  2.3 s     65a0ecf99516  2/2    800.0 MiB
 ///
-/// A last column, NOTE, appears when a task has one: a failed task's error, or where a clone
-/// listed in its source went.
+/// A last column, NOTE, appears when a task has one: a failed task's error, where a clone
+/// listed in its source went, or the command a RUN ran.
 enum TaskTable {
     static func lines(_ tasks: [TaskRecord], datasetName: String, now: Timestamp, console: Console) -> [String] {
         guard !tasks.isEmpty else { return [] }
@@ -35,14 +35,24 @@ enum TaskTable {
         let duration = end.map {
             DurationText.human(seconds: Double($0.microseconds - task.startedAt.microseconds) / 1e6)
         } ?? "-"
-        let files = "\(task.filesDone)" + (task.filesTotal.map { "/\($0)" } ?? "")
+        var files = "\(task.filesDone)" + (task.filesTotal.map { "/\($0)" } ?? "")
+        var size = ByteCount.human(task.bytesDone)
         var note = task.error.map(TerminalText.escape) ?? ""
+        if let run = task.run {
+            // A run moves no files itself (its snapshots and restore are tasks of their own):
+            // what it ran, and how that ended, say more.
+            files = "-"
+            size = "-"
+            // Unquoted: the line is quoted for a shell already, and quotes around quotes blur it.
+            let command = TerminalText.escape(run.command)
+            note = note.isEmpty ? command + (run.exitStatus.map { " (exit status \($0))" } ?? "") : command + ": " + note
+        }
         if task.type == .clone && task.datasetName != datasetName {
             let into = "into '" + TerminalText.escape(task.datasetName) + "'"
             note = note.isEmpty ? into : into + ": " + note
         }
         return [task.type.rawValue, task.status.rawValue, started, duration,
-                task.snapshotID.map { String($0.prefix(12)) } ?? "-", files, ByteCount.human(task.bytesDone), note]
+                task.snapshotID.map { String($0.prefix(12)) } ?? "-", files, size, note]
     }
 
     private static func style(_ status: TaskRecord.Status) -> Style {

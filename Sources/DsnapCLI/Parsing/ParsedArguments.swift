@@ -108,6 +108,19 @@ struct ParsedArguments: Sendable {
             let missing = command.operands[parsed.operands.count]
             throw UsageError(message: "missing operand \(missing.name)", command: command.name)
         }
+        if command.trailingRequired, let trailing = command.trailing {
+            // `dsnap run ./tag.sh`: the command line belongs after `--`, so that its own options
+            // are never taken for dsnap's.
+            if let stray = parsed.operands.dropFirst(command.operands.count).first {
+                throw UsageError(message: "unexpected argument '\(stray)'", command: command.name,
+                                 suggestions: ["put \(trailing.name.split(separator: " ")[0]) after '--', as in "
+                                               + "'dsnap \(command.name) -- \(stray)'"])
+            }
+            if parsed.trailingOperands.isEmpty {
+                throw UsageError(message: "missing \(trailing.name.split(separator: " ")[0]) after '--'",
+                                 command: command.name)
+            }
+        }
         if parsed.operands.count > command.operands.count && command.operands.last?.repeats != true {
             throw UsageError(message: "unexpected argument '\(parsed.operands[command.operands.count])'",
                              command: command.name)

@@ -7,6 +7,11 @@ public struct LockHolder: Sendable, Equatable {
     public let pid: Int32
     public let since: Timestamp
 
+    /// The program a `dsnap run` holder runs (its command is `run -- COMMAND...`); nil for others.
+    public var runCommand: String? {
+        command.hasPrefix(RunCommandUnderLock.lockPrefix) ? String(command.dropFirst(RunCommandUnderLock.lockPrefix.count)) : nil
+    }
+
     var json: JSONValue {
         .object([("command", .string(command)), ("pid", .integer(pid)), ("since", .string(since.iso8601))])
     }

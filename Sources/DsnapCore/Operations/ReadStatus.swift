@@ -13,6 +13,8 @@ public enum DatasetState: Sendable, Equatable {
     case ready
     /// A restore is running: reads work, changes are refused.
     case readOnly(restoring: GitOID)
+    /// `dsnap run` runs `command` over the dataset: reads work, changes are refused.
+    case busy(command: String)
     /// An operation was interrupted; `fix` says what finishes or rolls it back.
     case error(problem: String, fix: String)
 
@@ -20,6 +22,7 @@ public enum DatasetState: Sendable, Equatable {
         switch self {
         case .ready: return "Ready"
         case .readOnly: return "Read Only"
+        case .busy: return "Busy"
         case .error: return "Error"
         }
     }
@@ -110,11 +113,15 @@ public enum ReadStatus {
         return try dataset.wrapGit { try repository.diffTreeToIndex(current, index) }.isEmpty
     }
 
-    /// Ready; Read Only while a restore runs; Error when a restore was interrupted, or when the
-    /// machine restarted before files a restore or clone wrote were on disk.
+    /// Ready; Read Only while a restore runs; Busy while `dsnap run` runs a program; Error when a
+    /// restore was interrupted, or when the machine restarted before files a restore or clone
+    /// wrote were on disk.
     static func state(in dataset: Dataset, running: LockHolder?) -> DatasetState {
         guard let target = RestoreMarker.target(in: dataset) else {
-            guard let lost = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).first else { return .ready }
+            guard let lost = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).first else {
+                if let command = running?.runCommand { return .busy(command: command) }
+                return .ready
+            }
             return .error(problem: "the machine restarted before the files written by '\(lost.operation)' were safely on disk",
                           fix: "run 'dsnap restore current' to check every file's content and rewrite damaged ones (changes are autosaved first)")
         }

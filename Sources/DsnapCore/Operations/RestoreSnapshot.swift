@@ -22,6 +22,15 @@ public enum RestoreSnapshot {
                                progress: ProgressSink? = nil) throws -> RestoreResult {
         let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "restore", context: context)
         defer { withExtendedLifetime(lock) {} }
+        return try recorded(target, discard: discard, in: dataset, writer: writer, checkout: checkout,
+                            context: context, progress: progress)
+    }
+
+    /// Plans the restore, then executes it as a RESTORE task of the journal (a refused plan is
+    /// no task). The caller holds the exclusive lock: `perform`, or a run restoring its checkpoint.
+    static func recorded(_ target: Target, discard: Bool, in dataset: Dataset, writer: SnapshotWriter,
+                         checkout: WorkTreeCheckout, context: OperationContext,
+                         progress: ProgressSink?) throws -> RestoreResult {
         let plan = try plan(target, discard: discard, in: dataset, checkout: checkout)
         let recorder = TaskRecorder(type: .restore, snapshotID: plan.snapshot.id.hex, datasetName: dataset.name,
                                     gitDir: dataset.gitDir, context: context, forward: progress)

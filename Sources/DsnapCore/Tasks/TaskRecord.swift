@@ -1,6 +1,11 @@
 /// A long operation as the API's task manager shows it.
 public struct TaskRecord: Sendable, Equatable {
-    public enum TaskType: String, Sendable { case create = "SNAPSHOT_CREATE", restore = "SNAPSHOT_RESTORE", clone = "SNAPSHOT_CLONE" }
+    public enum TaskType: String, Sendable {
+        case create = "SNAPSHOT_CREATE", restore = "SNAPSHOT_RESTORE", clone = "SNAPSHOT_CLONE"
+        /// `dsnap run`: a program run under the dataset's lock; its own snapshots and restore
+        /// are tasks of their own.
+        case run = "RUN"
+    }
     public enum Status: String, Sendable { case running = "RUNNING", completed = "COMPLETED", failed = "FAILED" }
 
     public let id: String
@@ -15,6 +20,44 @@ public struct TaskRecord: Sendable, Equatable {
     public var bytesDone: Int64
     public var error: String?
     public let pid: Int32
+    /// A RUN's details; nil for other tasks.
+    public var run: RunDetails?
+
+    /// What a RUN task adds, after the members every task has.
+    public struct RunDetails: Sendable, Equatable {
+        /// COMMAND and its arguments, quoted as a shell would need them.
+        public var command: String
+        /// COMMAND's exit status, 128 + N for signal N; nil while it runs.
+        public var exitStatus: Int32?
+        public var checkpointSnapshotID: String?
+        /// True once the checkpoint was restored after COMMAND failed.
+        public var restored = false
+        public var autosaveSnapshotID: String?
+        public var afterSnapshotID: String?
+
+        var members: [(key: String, value: JSONValue)] {
+            [
+                ("command", .string(command)),
+                ("exit_status", exitStatus.map { .integer($0) } ?? .null),
+                ("checkpoint_snapshot_id", checkpointSnapshotID.map(JSONValue.string) ?? .null),
+                ("restored", .bool(restored)),
+                ("autosave_snapshot_id", autosaveSnapshotID.map(JSONValue.string) ?? .null),
+                ("after_snapshot_id", afterSnapshotID.map(JSONValue.string) ?? .null),
+            ]
+        }
+
+        init(command: String) { self.command = command }
+
+        init?(json: JSONValue) {
+            guard let command = json["command"]?.stringValue else { return nil }
+            self.command = command
+            exitStatus = json["exit_status"]?.intValue.map { Int32(truncatingIfNeeded: $0) }
+            checkpointSnapshotID = json["checkpoint_snapshot_id"]?.stringValue
+            restored = json["restored"]?.boolValue ?? false
+            autosaveSnapshotID = json["autosave_snapshot_id"]?.stringValue
+            afterSnapshotID = json["after_snapshot_id"]?.stringValue
+        }
+    }
 
     public var json: JSONValue {
         .object([
@@ -30,7 +73,7 @@ public struct TaskRecord: Sendable, Equatable {
             ("bytes_done", .integer(bytesDone)),
             ("error", error.map(JSONValue.string) ?? .null),
             ("pid", .integer(pid)),
-        ])
+        ] + (run?.members ?? []))
     }
 
     init(id: String, type: TaskType, snapshotID: String?, datasetName: String, startedAt: Timestamp, pid: Int32) {
@@ -63,5 +106,6 @@ public struct TaskRecord: Sendable, Equatable {
         self.bytesDone = Int64(json["bytes_done"]?.intValue ?? 0)
         self.error = json["error"]?.stringValue
         self.pid = Int32(pid)
+        self.run = type == .run ? RunDetails(json: json) : nil
     }
 }

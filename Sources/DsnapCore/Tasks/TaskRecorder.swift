@@ -11,12 +11,13 @@ public final class TaskRecorder: ProgressSink {
 
     /// Starts a RUNNING task in the journal of the dataset whose git directory is `gitDir`.
     public init(type: TaskRecord.TaskType, snapshotID: String?, datasetName: String, gitDir: String,
-                context: OperationContext, forward: ProgressSink?) {
+                context: OperationContext, forward: ProgressSink?, run: TaskRecord.RunDetails? = nil) {
         let started = context.now()
         let id = Int(started.microseconds).zeroPadded(20) + "-\(getpid())-"
             + type.rawValue.lowercased().replacing("snapshot_", with: "")
         self.record = TaskRecord(id: id, type: type, snapshotID: snapshotID, datasetName: datasetName,
                                  startedAt: started, pid: getpid())
+        self.record.run = run
         self.gitDirs = [gitDir]
         self.forward = forward
         TaskJournal.prune(gitDir: gitDir)
@@ -43,6 +44,22 @@ public final class TaskRecorder: ProgressSink {
             record.filesDone = files
             record.filesTotal = files
         }
+    }
+
+    /// The task's id, as in its file name.
+    public var id: String { record.id }
+
+    /// A RUN's details, written to the journal at once: they change a few times a run.
+    func updateRun(_ change: (inout TaskRecord.RunDetails) -> Void) {
+        var details = record.run ?? TaskRecord.RunDetails(command: "")
+        change(&details)
+        record.run = details
+        write()
+    }
+
+    /// The snapshot the task is about now, with no file counts (a RUN's latest snapshot).
+    func setSnapshotID(_ id: GitOID) {
+        record.snapshotID = id.hex
     }
 
     private func write() {
@@ -74,9 +91,15 @@ public final class TaskRecorder: ProgressSink {
     }
 
     public func fail(_ error: Error, context: OperationContext) {
+        fail(reason: (error as? DsnapError)?.message ?? "\(error)", context: context)
+    }
+
+    /// Ends the task FAILED with `reason` as its error: a RUN whose COMMAND failed, which is no
+    /// error of dsnap's.
+    func fail(reason: String, context: OperationContext) {
         record.status = .failed
         record.finishedAt = context.now()
-        record.error = (error as? DsnapError)?.message ?? "\(error)"
+        record.error = reason
         write()
     }
 
