@@ -115,12 +115,12 @@ public struct SnapshotCatalog {
     }
 
     /// Where a snapshot's record is: looked up, or already known from a note index.
-    private enum NoteLocation {
+    enum NoteLocation {
         case lookUp
         case known(GitOID?)
     }
 
-    private func load(_ id: GitOID, current: GitOID?, restoring: GitOID?, isDeleted: Bool,
+    func load(_ id: GitOID, current: GitOID?, restoring: GitOID?, isDeleted: Bool,
                       note: NoteLocation = .lookUp) throws -> Snapshot {
         let commit = try dataset.wrapGit { try dataset.repository.commit(id) }
         let record = try self.record(for: commit, note: note)
