@@ -82,13 +82,50 @@ final class PackTests: XCTestCase {
             let content = try git(["cat-file", "blob", "HEAD:" + path], gitDir: dataset.gitDir)
             XCTAssertEqual(content.output, try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/" + path)), path)
         }
-        // Every distinct blob but the big one is in a pack, once: the twins are one object.
+        // Every distinct blob but the big one is in a pack, once per pack: the twins are one
+        // object, which each worker that meets it packs (git allows an object in several packs).
         let listing = String(decoding: try git(["ls-tree", "-r", "HEAD"], gitDir: dataset.gitDir).output, as: UTF8.self)
         let blobs = Set(listing.split(separator: "\n").map { $0.split(separator: " ")[2].prefix(40) })
         XCTAssertGreaterThan(blobs.count, 1200)
         let count = String(decoding: try git(["count-objects", "-v"], gitDir: dataset.gitDir).output, as: UTF8.self)
-        XCTAssertTrue(count.contains("in-pack: \(blobs.count - 1)\n"), "all but big.mp4: " + count)
+        XCTAssertTrue(count.contains("in-pack: \(blobs.count - 1)\n") || count.contains("in-pack: \(blobs.count)\n"),
+                      "all but big.mp4, the twin in one pack or two: " + count)
         XCTAssertEqual(try ReadStatus.changes(in: dataset), [])
+    }
+
+    func testAPackKnowsWhichObjectsItHoldsAndItsIndexListsThemSorted() throws {
+        let scratch = try ScratchDataset()
+        let objects = scratch.path + "/objects"
+        try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
+        let writer = try PackWriter(objectsDirectory: objects)
+        // Past the table's first growth (1,024 slots, half full at most).
+        let contents = (0..<3_000).map { Data("object \($0)\n".utf8) }
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { output.deallocate() }
+        let compressor = try Compressor(level: 1, output: output)
+        var ids: [GitOID] = []
+        for content in contents {
+            var hasher = ObjectHasher(size: content.count)
+            content.withUnsafeBytes { hasher.update($0) }
+            let id = hasher.finish()
+            XCTAssertFalse(writer.contains(id))
+            try writer.beginBlob(id: id, objectSize: content.count)
+            try compressor.reset()
+            try content.withUnsafeBytes { bytes in
+                try compressor.feed(bytes, finish: true) { try writer.appendEntryBytes($0) }
+            }
+            writer.endEntry()
+            XCTAssertTrue(writer.contains(id))
+            ids.append(id)
+        }
+        XCTAssertTrue(ids.allSatisfy(writer.contains))
+        let pack = try XCTUnwrap(try writer.finish())
+        let verify = try git(["verify-pack", "-v", String(pack.dropLast(5)) + ".idx"], gitDir: objects + "/..")
+        XCTAssertEqual(verify.status, 0, String(decoding: verify.output, as: UTF8.self))
+        let index = try XCTUnwrap(PackIndex.all(in: objects).first)
+        XCTAssertEqual(index.count, 3_000)
+        XCTAssertTrue(ids.allSatisfy { index.contains($0) })
+        XCTAssertEqual((0..<index.count).map { GitOID(rawBytes: index.id(at: $0)) }, ids.sorted())
     }
 
     func testRestoreAndCloneWorkFromPacks() throws {

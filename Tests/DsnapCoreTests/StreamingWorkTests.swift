@@ -89,6 +89,30 @@ final class StreamingWorkTests: XCTestCase {
         XCTAssertThrowsError(try streaming.finish()) { XCTAssertEqual($0 as? Failure, Failure(item: "item7")) }
     }
 
+    func testAProducerFarAheadOfTheWorkersWaitsInsteadOfQueueingEverything() throws {
+        let started = Box(0)
+        let lock = Lock()
+        let streaming = StreamingWork<Int, Int, Int>(
+            phase: "test", progress: nil, startAfter: 10, maxWaiting: 300, makeState: { 0 },
+            receive: { _, _ in }
+        ) { _ in
+            { item, _ in
+                lock.withLock { started.value += 1 }
+                usleep(20)  // slower than the producer, as writing a file is slower than finding it
+                return item
+            }
+        }
+        var mostWaiting = 0
+        for item in 0..<5_000 {
+            XCTAssertTrue(streaming.add(item))
+            mostWaiting = max(mostWaiting, item + 1 - lock.withLock { started.value })
+        }
+        try streaming.finish()
+        XCTAssertEqual(started.value, 5_000)
+        // Checked every 256 items added; the workers may each hold one more.
+        XCTAssertLessThanOrEqual(mostWaiting, 300 + 256 + ProcessInfo.processInfo.activeProcessorCount)
+    }
+
     func testCancelWaitsForTheWorkersAndDropsTheRest() {
         let streaming = work(startAfter: 1, many: Box(nil))
         for number in 0..<2_000 { _ = streaming.add("item\(number)") }

@@ -41,6 +41,9 @@ public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The first byte (a pack index's fan-out table counts ids by it).
     var firstByte: UInt8 { UInt8(truncatingIfNeeded: high >> 56) }
 
+    /// The first 8 bytes as a number: a ready-made hash, since ids are uniformly distributed.
+    var leadingWord: UInt64 { high }
+
     /// Calls `body` with the id's 20 raw bytes, in order (no allocation).
     func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var words = (high.bigEndian, middle.bigEndian, low.bigEndian)

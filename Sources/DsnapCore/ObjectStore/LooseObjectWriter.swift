@@ -117,16 +117,21 @@ struct LooseObjectWriter: Sendable {
         var hasher = ObjectHasher(size: bytes.count)
         hasher.update(bytes)
         let id = hasher.finish()
-        let target = objectPath(id)
-        if packing.mayHaveLooseObjects && access(target.file, F_OK) == 0 { return id }
-        guard packing.claim(id) else { return id }   // in a pack already, or being written by another worker
+        if packing.mayHaveLooseObjects && access(objectPath(id).file, F_OK) == 0 { return id }
+        if packing.inExistingPack(id) { return id }
         if packing.packNewObjects && bytes.count <= Self.packedObjectLimit {
+            // Each worker knows what its own pack holds. Two workers meeting the same content
+            // both pack it, which git allows (an object may be in several packs), rather than
+            // share a set of every id the snapshot writes (about 50 bytes per file).
             let pack = try workspace.pack(for: packing)
+            if pack.contains(id) { return id }
             try pack.beginBlob(id: id, objectSize: bytes.count)
             try workspace.compressor(level: level).feed(bytes, finish: true) { try pack.appendEntryBytes($0) }
             pack.endEntry()
             return id
         }
+        guard packing.claim(id) else { return id }   // being written by another worker
+        let target = objectPath(id)
         // The id is known: the file is made in its folder, where it is linked when complete.
         try workspace.makeFolder(target.folder)
         let temporary = try TemporaryObject(objectsDirectory: objectsDirectory, folder: target.folder)

@@ -12,16 +12,26 @@ import Glibc
 /// The pack is written as `objects/pack/tmp_pack_dsnap_*` and renamed `pack-<checksum>.pack`,
 /// then its index likewise: git and libgit2 see a pack only once its index is there.
 final class PackWriter: @unchecked Sendable {
+    /// One object of the pack. The CRC sits beside the id's 20 bytes, so an entry takes 32 bytes
+    /// instead of 40: a snapshot of a million small files keeps one per file until its packs end.
     struct Entry {
         let id: GitOID
-        let offset: Int
         let crc: UInt32
+        let offset: Int
+
+        init(id: GitOID, offset: Int, crc: UInt32) {
+            self.id = id
+            self.crc = crc
+            self.offset = offset
+        }
     }
 
     let packDirectory: String
     private let temporaryPath: String
     private let descriptor: Int32
     private(set) var entries: [Entry] = []
+    /// Where each id is among `entries`, so a writer can skip an object its pack holds already.
+    private var positions = EntryPositions()
     /// Bytes written so far (where the next entry starts).
     private(set) var size = 0
     /// CRC-32 of the entry being written.
@@ -60,6 +70,7 @@ final class PackWriter: @unchecked Sendable {
     /// Starts an entry of git object type `type` (1 commit, 2 tree, 3 blob, 4 tag).
     func beginEntry(id: GitOID, type: UInt8, objectSize: Int) throws {
         entries.append(Entry(id: id, offset: size, crc: 0))
+        positions.insert(entries.count - 1, of: entries)
         entryCRC = UInt32(crc32(0, nil, 0))
         // The type in bits 4-6 of the first byte, the size 4 bits there and 7 per byte after.
         var header: [UInt8] = [UInt8((type & 0x07) << 4) | UInt8(objectSize & 0x0F)]
@@ -83,6 +94,11 @@ final class PackWriter: @unchecked Sendable {
         try append(bytes)
     }
 
+    /// Whether this pack has an entry for `id` (begun or complete).
+    func contains(_ id: GitOID) -> Bool {
+        positions.contains(id, in: entries)
+    }
+
     /// Ends the entry begun last.
     func endEntry() {
         let last = entries.removeLast()
@@ -92,11 +108,13 @@ final class PackWriter: @unchecked Sendable {
     /// Copies an entry as another pack stores it (its header and zlib stream), with its CRC.
     func appendRawEntry(id: GitOID, bytes: UnsafeRawBufferPointer, crc: UInt32) throws {
         entries.append(Entry(id: id, offset: size, crc: crc))
+        positions.insert(entries.count - 1, of: entries)
         try append(bytes)
     }
 
     /// Patches the count, appends the checksum, writes the index and renames both into place.
-    /// Returns the pack's path, or nil (and leaves nothing) when no object was added.
+    /// Returns the pack's path, or nil (and leaves nothing) when no object was added. The
+    /// entries are let go: nothing more can be added.
     @discardableResult
     func finish() throws -> String? {
         guard !entries.isEmpty else {
@@ -108,9 +126,13 @@ final class PackWriter: @unchecked Sendable {
         let checksum = try checksumOfFile()
         try append(checksum)
         let name = "pack-" + GitOID(rawBytes: checksum).hex
-        let index = indexBytes(packChecksum: checksum)
+        // Sorted in place and the index streamed to its file: a sorted copy and the whole index
+        // in memory would add 60 bytes per object at the moment a snapshot's memory peaks.
+        positions = EntryPositions()
+        entries.sort { $0.id < $1.id }
         let temporaryIndex = temporaryPath + ".idx"
-        try Self.writeFile(temporaryIndex, index)
+        try writeIndex(to: temporaryIndex, packChecksum: checksum)
+        entries = []
         let packPath = packDirectory + "/" + name + ".pack"
         guard rename(temporaryPath, packPath) == 0 else { throw failure(packPath) }
         guard rename(temporaryIndex, packDirectory + "/" + name + ".idx") == 0 else {
@@ -158,57 +180,127 @@ final class PackWriter: @unchecked Sendable {
         return digest
     }
 
-    /// The version 2 index of this pack's entries.
-    private func indexBytes(packChecksum: [UInt8]) -> [UInt8] {
-        let sorted = entries.sorted { $0.id < $1.id }
-        var bytes: [UInt8] = [0xFF, 0x74, 0x4F, 0x63, 0, 0, 0, 2]
-        bytes.reserveCapacity(8 + 1024 + sorted.count * 28 + 40)
-        func word(_ value: UInt32) {
-            bytes += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
-        }
+    /// Writes the version 2 index of this pack's entries, which are sorted by id, to `path`.
+    private func writeIndex(to path: String, packChecksum: [UInt8]) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o444)
+        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
+        defer { close(descriptor) }
+        let output = IndexOutput(descriptor: descriptor, path: path)
+        try output.append([0xFF, 0x74, 0x4F, 0x63, 0, 0, 0, 2])
         var fanout = [UInt32](repeating: 0, count: 256)
-        for entry in sorted { fanout[Int(entry.id.firstByte)] += 1 }
+        for entry in entries { fanout[Int(entry.id.firstByte)] += 1 }
         var running: UInt32 = 0
         for first in 0..<256 {
             running += fanout[first]
-            word(running)
+            try output.word(running)
         }
-        for entry in sorted { entry.id.withRawBytes { bytes.append(contentsOf: $0) } }
-        for entry in sorted { word(entry.crc) }
+        for entry in entries { try entry.id.withRawBytes { try output.append($0) } }
+        for entry in entries { try output.word(entry.crc) }
         var large: [Int] = []
-        for entry in sorted {
+        for entry in entries {
             if entry.offset < 0x8000_0000 {
-                word(UInt32(entry.offset))
+                try output.word(UInt32(entry.offset))
             } else {
-                word(0x8000_0000 | UInt32(large.count))
+                try output.word(0x8000_0000 | UInt32(large.count))
                 large.append(entry.offset)
             }
         }
         for offset in large {
-            word(UInt32(offset >> 32))
-            word(UInt32(offset & 0xFFFF_FFFF))
+            try output.word(UInt32(offset >> 32))
+            try output.word(UInt32(offset & 0xFFFF_FFFF))
         }
-        bytes += packChecksum
-        var digest = [UInt8](repeating: 0, count: 20)
-        var context = dsnap_sha1_context()
+        try output.append(packChecksum)
+        try output.finish()
+    }
+}
+
+/// A pack index on its way to its file: buffered, and hashed as it goes (the index ends with the
+/// SHA-1 of everything before).
+private final class IndexOutput {
+    private let descriptor: Int32
+    private let path: String
+    private var buffer: [UInt8] = []
+    private var context = dsnap_sha1_context()
+    private static let bufferSize = 64 << 10
+
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+        buffer.reserveCapacity(Self.bufferSize)
         dsnap_sha1_init(&context)
-        dsnap_sha1_update(&context, bytes, bytes.count)
-        dsnap_sha1_finish(&context, &digest)
-        bytes += digest
-        return bytes
     }
 
-    private static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o444)
-        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
-        defer { close(descriptor) }
-        try FileWrite.all(descriptor, bytes, path: path)
+    func word(_ value: UInt32) throws {
+        try withUnsafeBytes(of: value.bigEndian) { try append($0) }
+    }
+
+    func append(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try append($0) }
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.bufferSize { try flush() }
+    }
+
+    /// Appends the checksum and writes what is left.
+    func finish() throws {
+        try flush()
+        var digest = [UInt8](repeating: 0, count: 20)
+        dsnap_sha1_finish(&context, &digest)
+        try FileWrite.all(descriptor, digest, path: path)
+    }
+
+    private func flush() throws {
+        dsnap_sha1_update(&context, buffer, buffer.count)
+        try FileWrite.all(descriptor, buffer, path: path)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Positions of a pack's entries by id: an open-addressing table of 4-byte positions into the
+/// entries (which hold the ids), so knowing which objects a pack holds costs 8 bytes or less per
+/// object (a `Set<GitOID>` of them takes about 48).
+struct EntryPositions {
+    /// Entry position + 1; 0 is an empty slot. The count is a power of two.
+    private var slots: [UInt32] = []
+    private var count = 0
+
+    func contains(_ id: GitOID, in entries: [PackWriter.Entry]) -> Bool {
+        guard !slots.isEmpty else { return false }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: id.leadingWord) & mask
+        while slots[slot] != 0 {
+            if entries[Int(slots[slot]) - 1].id == id { return true }
+            slot = (slot + 1) & mask
+        }
+        return false
+    }
+
+    /// Records that `entries[position]` is there; the caller checked `contains` first.
+    mutating func insert(_ position: Int, of entries: [PackWriter.Entry]) {
+        // At most half full: probes stay short.
+        if (count + 1) * 2 > slots.count {
+            slots = [UInt32](repeating: 0, count: max(1024, slots.count * 2))
+            count = 0
+            for earlier in 0..<position { place(earlier, of: entries) }
+        }
+        place(position, of: entries)
+    }
+
+    private mutating func place(_ position: Int, of entries: [PackWriter.Entry]) {
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: entries[position].id.leadingWord) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = UInt32(position + 1)
+        count += 1
     }
 }
 
 /// What the workers of one snapshot share about objects: the packs already on disk (objects
-/// there are never written again), the ids claimed during this snapshot (two files with the
-/// same content make one object), and each worker's pack, finished together at the end.
+/// there are never written again), the loose objects claimed during this snapshot (two files
+/// with the same content make one object file), and each worker's pack, finished together at
+/// the end.
 final class ObjectPacking: @unchecked Sendable {
     let objectsDirectory: String
     /// True: new small objects go into packs; false: loose files.
@@ -219,8 +311,8 @@ final class ObjectPacking: @unchecked Sendable {
     private var writers: [PackWriter] = []
 
     /// False when the repository had no loose object when the snapshot began (its first one):
-    /// then no file can already be stored loose, and the objects this snapshot writes are in
-    /// `claimed`, so looking for each object's file (a path lookup per file) is skipped.
+    /// then no file can already be stored loose, and the loose objects this snapshot writes are
+    /// in `claimed`, so looking for each object's file (a path lookup per file) is skipped.
     let mayHaveLooseObjects: Bool
 
     init(objectsDirectory: String, packNewObjects: Bool) {
@@ -237,7 +329,8 @@ final class ObjectPacking: @unchecked Sendable {
         return existing.contains { $0.contains(id) }
     }
 
-    /// True when the caller should write `id`: no pack holds it and no other worker claimed it.
+    /// True when the caller should write `id` as a loose object: no pack holds it and no other
+    /// worker claimed it.
     func claim(_ id: GitOID) -> Bool {
         if inExistingPack(id) { return false }
         lock.lock()

@@ -15,8 +15,10 @@ import Glibc
 ///
 /// The workers start once `startAfter` items are queued (or at `finish`, for fewer): `makeJob`
 /// then learns which case it is, so a writer can decide up front whether there are many objects
-/// to pack. Progress is reported from the calling thread only: files as jobs end, bytes as the
-/// jobs count them on `bytes` (per chunk, so one large file shows its progress).
+/// to pack. Once they run, `add` waits while `maxWaiting` items wait for a worker: a scan of a
+/// million files, far quicker than the writing, would otherwise hold every path it found.
+/// Progress is reported from the calling thread only: files as jobs end, bytes as the jobs count
+/// them on `bytes` (per chunk, so one large file shows its progress).
 final class StreamingWork<Item, T, State>: @unchecked Sendable {
     typealias Job = @Sendable (Item, State) throws -> T
     typealias Receive = (Item, T) throws -> Void
@@ -25,6 +27,7 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
     private let progress: ProgressSink?
     private let bytes: ByteCounter?
     private let startAfter: Int
+    private let maxWaiting: Int
     private let makeState: @Sendable () -> State
     private let makeJob: (_ many: Bool) -> Job
     private let receive: Receive
@@ -51,12 +54,13 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
     private var lastReport = DispatchTime.now()
 
     init(phase: String, progress: ProgressSink?, bytes: ByteCounter? = nil, startAfter: Int,
-         makeState: @escaping @Sendable () -> State, receive: @escaping Receive,
+         maxWaiting: Int = .max, makeState: @escaping @Sendable () -> State, receive: @escaping Receive,
          makeJob: @escaping (_ many: Bool) -> Job) {
         self.phase = phase
         self.progress = progress
         self.bytes = bytes
         self.startAfter = max(1, startAfter)
+        self.maxWaiting = max(self.startAfter, maxWaiting)
         self.makeState = makeState
         self.receive = receive
         self.makeJob = makeJob
@@ -75,8 +79,20 @@ final class StreamingWork<Item, T, State>: @unchecked Sendable {
         if count % 256 == 0 {
             handOnFinished()
             reportIfDue(total: nil)
+            waitForRoom()
         }
         return failure == nil
+    }
+
+    /// While the workers run and `maxWaiting` items wait for them (or more), hands results on
+    /// as they come instead of queueing more.
+    private func waitForRoom() {
+        guard workers > 0 else { return }
+        while lock.withLock({ added - (queueStart + taken) >= maxWaiting && firstError == nil }) {
+            _ = someEnded.wait(timeout: .now() + .milliseconds(10))
+            handOnFinished()
+            reportIfDue(total: nil)
+        }
     }
 
     /// Waits for every job, handing the results on in order; throws the first failure.
