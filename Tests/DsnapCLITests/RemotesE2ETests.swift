@@ -496,6 +496,57 @@ final class RemotesE2ETests: XCTestCase {
         }
     }
 
+    /// The server killed mid-transfer (its receive-pack, as a crash or a dropped connection
+    /// would end it): the push fails with the remote and the cause named, the dataset is untouched,
+    /// and the next push sends what is missing.
+    func testAServerKilledMidPushFailsClearlyAndTheNextPushFinishes() throws {
+        let a = try dataset("a")
+        let served = scratch.path + "/served"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        XCTAssertEqual(try E2E.tool("git", ["init", "-q", "--bare", served + "/data.git"], in: served).status, 0)
+        let port = 30_000 + Int(getpid() % 10_000)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        daemon.arguments = ["daemon", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)", "--base-path=\(served)",
+                            "--export-all", "--enable=receive-pack", served]
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { daemon.terminate(); daemon.waitUntilExit() }
+        expect(try E2E.run(["remote", "add", "origin", "git://127.0.0.1:\(port)/data.git"], in: a), exit: 0)
+        var first = try E2E.run(["push", "-q"], in: a)
+        for _ in 0..<50 where first.status == 6 {
+            usleep(100_000)   // the daemon takes a moment to listen
+            first = try E2E.run(["push", "-q"], in: a)
+        }
+        expect(first, exit: 0)
+        let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
+        var failures = 0
+        for (step, delay) in [0.05, 0.1, 0.2, 0.4, 0.8].enumerated() {
+            for part in 0..<24 {
+                try random.readData(ofLength: 1 << 20).write(to: URL(fileURLWithPath: a + "/bulk\(step)-\(part).jpg"))
+            }
+            _ = try commit(["-m", "bulk \(step)"], in: a, now: "2026-03-01T10:1\(step):00Z")
+            let before = try ids([], in: a)
+            let push = try E2E.start(["push", "-q"], in: a, now: "2026-03-01T10:2\(step):00Z")
+            usleep(useconds_t(delay * 1_000_000))
+            _ = try E2E.tool("pkill", ["-KILL", "-f", "git receive-pack"], in: served)
+            let run = push.wait()
+            if run.status != 0 {
+                failures += 1
+                expectError(run, exit: 6, hint: true, mentioning: ["origin", "127.0.0.1:\(port)"])
+            }
+            XCTAssertEqual(try ids([], in: a), before, "the dataset is untouched")
+            expect(try E2E.run(["verify"], in: a), exit: 0)
+            if failures > 0 { break }
+        }
+        XCTAssertGreaterThan(failures, 0, "no push was still sending when its server was killed")
+        expect(try E2E.run(["push", "-q"], in: a, now: "2026-03-01T10:30:00Z"), exit: 0)
+        let fsck = try E2E.tool("git", ["--git-dir=" + served + "/data.git", "fsck", "--full", "--no-dangling"], in: served)
+        XCTAssertEqual(fsck.status, 0, fsck.stdout + fsck.stderr)
+        expect(try E2E.run(["clone", "-q", "git://127.0.0.1:\(port)/data.git", "b"], in: scratch.path), exit: 0)
+        XCTAssertEqual(Set(try ids([], in: scratch.path + "/b")), Set(try ids([], in: a)))
+    }
+
     private func packBytes(_ repository: String) throws -> Int {
         let folder = repository + "/objects/pack"
         return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".pack") }
