@@ -39,16 +39,11 @@ enum PullCommand {
             console.out(JSONWriter.render(.object([("remote", .string(name)), ("url", .string(fetched.url))]
                 + RemoteReports.mergeJSON(fetched.merge) + [
                 ("snapshot", SnapshotJSON.object(result.target)),
-                ("autosave", result.autosave.map(SnapshotJSON.object) ?? .null),
-                ("files_written", .integer(result.stats.filesWritten)),
-                ("files_removed", .integer(result.stats.filesRemoved)),
-            ]), pretty: true))
+                RestoreReport.autosaveJSON(result.autosave),
+            ] + RestoreReport.filesJSON(result.stats)), pretty: true))
             return
         }
-        if let autosave = result.autosave {
-            console.err("saved uncommitted changes as autosave snapshot \(autosave.id.short)")
-            console.err("hint: 'dsnap restore \(autosave.id.short)' brings them back; 'dsnap log --all' lists autosaves")
-        }
+        RestoreReport.announce(autosave: result.autosave, console: console)
         guard !invocation.quiet else { return }
         RemoteReports.printSummary(fetched.merge, from: name, console: console, quiet: false)
         console.out("restored \(console.paint(SnapshotText.shortID(result.target), .yellow)) "

@@ -43,21 +43,13 @@ enum RestoreCommand {
                                                  context: invocation.context, progress: invocation.progressSink())
         let console = invocation.console
         if arguments.flag("json") {
-            console.out(JSONWriter.render(.object([
-                ("snapshot", SnapshotJSON.object(result.target)),
-                ("autosave", result.autosave.map(SnapshotJSON.object) ?? .null),
-                ("continued", .bool(result.continued)),
-                ("files_written", .integer(result.stats.filesWritten)),
-                ("files_removed", .integer(result.stats.filesRemoved)),
-                ("bytes_written", .integer(result.stats.bytesWritten)),
-            ]), pretty: true))
+            console.out(JSONWriter.render(.object([("snapshot", SnapshotJSON.object(result.target)),
+                                                   RestoreReport.autosaveJSON(result.autosave),
+                                                   ("continued", .bool(result.continued))]
+                + RestoreReport.filesJSON(result.stats)), pretty: true))
             return
         }
-        if let autosave = result.autosave {
-            // Said even with --quiet: it is how the user gets the discarded changes back.
-            console.err("saved uncommitted changes as autosave snapshot \(autosave.id.short)")
-            console.err("hint: 'dsnap restore \(autosave.id.short)' brings them back; 'dsnap log --all' lists autosaves")
-        }
+        RestoreReport.announce(autosave: result.autosave, console: console)
         guard !invocation.quiet else { return }
         let stats = result.stats
         console.out("restored \(console.paint(SnapshotText.shortID(result.target), .yellow)) "
@@ -80,21 +72,13 @@ enum RestoreCommand {
             progress: invocation.progressSink())
         let console = invocation.console
         if arguments.flag("json") {
-            console.out(JSONWriter.render(.object([
-                ("snapshot", SnapshotJSON.object(result.source)),
-                ("paths", .array(result.paths.map { .string($0) })),
-                ("autosave", result.autosave.map(SnapshotJSON.object) ?? .null),
-                ("files_written", .integer(result.stats.filesWritten)),
-                ("files_removed", .integer(result.stats.filesRemoved)),
-                ("bytes_written", .integer(result.stats.bytesWritten)),
-            ]), pretty: true))
+            console.out(JSONWriter.render(.object([("snapshot", SnapshotJSON.object(result.source)),
+                                                   ("paths", .array(result.paths.map { .string($0) })),
+                                                   RestoreReport.autosaveJSON(result.autosave)]
+                + RestoreReport.filesJSON(result.stats)), pretty: true))
             return
         }
-        if let autosave = result.autosave {
-            // Said even with --quiet: it is how the user gets the discarded changes back.
-            console.err("saved uncommitted changes as autosave snapshot \(autosave.id.short)")
-            console.err("hint: 'dsnap restore \(autosave.id.short)' brings them back; 'dsnap log --all' lists autosaves")
-        }
+        RestoreReport.announce(autosave: result.autosave, console: console)
         guard !invocation.quiet else { return }
         let display = DisplayPath(root: dataset.root, workingDirectory: invocation.workingDirectory)
         let what = result.paths.count == 1
