@@ -54,19 +54,6 @@ extension GitRepository {
         }
     }
 
-    /// Moves `name` to `target` only if it still points at `expected` (nil: only if it does not
-    /// exist): a compare-and-swap, so a concurrent writer's move is never overwritten.
-    func swapReference(_ name: String, to target: GitOID, expected: GitOID?, message: String) throws {
-        var oid = target.raw
-        var reference: OpaquePointer?
-        if var old = expected?.raw {
-            try check(git_reference_create_matching(&reference, pointer, name, &oid, 1, &old, message),
-                      "git_reference_create_matching")
-        } else {
-            try check(git_reference_create(&reference, pointer, name, &oid, 0, message), "git_reference_create")
-        }
-        git_reference_free(reference)
-    }
 }
 
 extension GitRepository {

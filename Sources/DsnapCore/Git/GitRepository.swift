@@ -150,6 +150,20 @@ final class GitRepository {
         git_reference_free(reference)
     }
 
+    /// Moves `name` to `target` only if it still points at `expected` (nil: only if it does not
+    /// exist): a compare-and-swap, so a concurrent writer's move is never overwritten.
+    func swapReference(_ name: String, to target: GitOID, expected: GitOID?, message: String) throws {
+        var oid = target.raw
+        var reference: OpaquePointer?
+        if var old = expected?.raw {
+            try check(git_reference_create_matching(&reference, pointer, name, &oid, 1, &old, message),
+                      "git_reference_create_matching")
+        } else {
+            try check(git_reference_create(&reference, pointer, name, &oid, 0, message), "git_reference_create")
+        }
+        git_reference_free(reference)
+    }
+
     /// Deletes a reference; a missing one is not an error.
     func deleteReference(_ name: String) throws {
         var reference: OpaquePointer?
@@ -303,15 +317,7 @@ final class GitRepository {
         let commit = GitOID(commitOID)
         let tree = try self.commit(commit).tree
         try beforeReferenceMoves([GitOID(blobOID), commit, tree] + (try fanoutTrees(in: tree, toward: target)))
-        var reference: OpaquePointer?
-        let message = "notes: dsnap record of \(target.hex)"
-        if var expected = previous?.raw {
-            try check(git_reference_create_matching(&reference, pointer, notesRef, &commitOID, 1, &expected, message),
-                      "git_reference_create_matching")
-        } else {
-            try check(git_reference_create(&reference, pointer, notesRef, &commitOID, 0, message), "git_reference_create")
-        }
-        git_reference_free(reference)
+        try swapReference(notesRef, to: commit, expected: previous, message: "notes: dsnap record of \(target.hex)")
     }
 
     /// The subtrees of a notes tree on the way to `target`'s note (`ab/`, `ab/cd/`, ...: git's
