@@ -26,7 +26,10 @@ enum DatasetSetup {
         let exclude = gitDir + "/info/exclude"
         let existing = (try? String(contentsOfFile: exclude, encoding: .utf8)) ?? ""
         do {
-            try FileManager.default.createDirectory(atPath: gitDir + "/info", withIntermediateDirectories: true)
+            // Only the last folder: the dataset's own must not be made again (see GitRepository.create).
+            guard mkdir(gitDir + "/info", 0o777) == 0 || errno == EEXIST else {
+                throw StorageError.fromErrno(errno, path: gitDir + "/info")
+            }
             try (existing + Dataset.builtInIgnoreRules).write(toFile: exclude, atomically: true, encoding: .utf8)
         } catch {
             throw StorageError.io(path: exclude, reason: "\(String(describing: error))")

@@ -23,7 +23,9 @@ final class GitRepository {
         var options = git_repository_init_options()
         try check(git_repository_init_options_init(&options, UInt32(GIT_REPOSITORY_INIT_OPTIONS_VERSION)),
                   "git_repository_init_options_init")
-        options.flags = GIT_REPOSITORY_INIT_MKPATH.rawValue | GIT_REPOSITORY_INIT_BARE.rawValue
+        // MKDIR, not MKPATH: the dataset folder exists already, and must not be made again by
+        // libgit2 once an interrupted clone has removed its hidden folder.
+        options.flags = GIT_REPOSITORY_INIT_MKDIR.rawValue | GIT_REPOSITORY_INIT_BARE.rawValue
             | GIT_REPOSITORY_INIT_NO_REINIT.rawValue
         var handle: OpaquePointer?
         try initialBranch.withCString { branch in

@@ -41,10 +41,19 @@ public enum InterruptCleanup {
         for folder in pending {
             // Moved aside first: the workers, still running, name files by their full path and
             // can no longer add any to it; then removed, again if a file slipped in meanwhile.
-            let aside = folder + ".interrupted"
-            let target = rename(folder, aside) == 0 ? aside : folder
-            for _ in 0..<5 where access(target, F_OK) == 0 {
-                try? FileManager.default.removeItem(atPath: target)
+            // The operation, still running too, may make the folder again in the instant after
+            // (creating a dataset's repository makes its folder): looked at again a few times,
+            // a millisecond apart, before the process exits.
+            for _ in 0..<5 {
+                guard access(folder, F_OK) == 0 else {
+                    usleep(1000)
+                    continue
+                }
+                let aside = folder + ".interrupted"
+                let target = rename(folder, aside) == 0 ? aside : folder
+                for _ in 0..<5 where access(target, F_OK) == 0 {
+                    try? FileManager.default.removeItem(atPath: target)
+                }
             }
         }
     }
