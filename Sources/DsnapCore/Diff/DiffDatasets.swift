@@ -44,18 +44,8 @@ public enum DiffDatasets {
         var tally = options.tallyPointer.map { TallyBuilder(pointer: $0) }
         let structural = JSONStructuralDiff(arrayKey: options.arrayKey)
         for delta in deltas {
-            let status: FileDiffStatus
-            switch delta.status {
-            case .added: status = .added
-            case .deleted: status = .removed
-            case .modified: status = .modified
-            case .renamed: status = .renamed
-            case .typeChanged: status = .typeChanged
-            }
-            let path = status == .removed ? delta.oldPath : delta.newPath
-            guard !Dataset.isInternalPath(path), !path.hasSuffix("/") else { continue }
-            var file = FileDiff(path: path, oldPath: status == .renamed ? delta.oldPath : nil, status: status,
-                                fileClass: FileClass(path: path), changes: [], comparedAsJSON: false)
+            guard var file = FileDiff(delta: delta) else { continue }
+            let status = file.status
             let isJSON = file.fileClass == .json
             let oldIsFile = delta.oldMode == GitFileMode.regular || delta.oldMode == GitFileMode.executable
             let newIsFile = delta.newMode == GitFileMode.regular || delta.newMode == GitFileMode.executable

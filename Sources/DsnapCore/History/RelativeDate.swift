@@ -147,16 +147,10 @@ public enum RelativeDate {
         }
         guard position == bytes.count, (1...12).contains(month), (1...31).contains(day), hour <= 23,
               minute <= 59, second <= 59 else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let epoch = Int64(timegm(&parts))
-        // timegm carries 31 April over to 1 May: a day the month lacks is a mistake, not a date.
-        guard parts.tm_mday == Int32(day), parts.tm_mon == Int32(month - 1) else { return nil }
+        let (epoch, dayExists) = Timestamp.utcSeconds(year: year, month: month, day: day, hour: hour,
+                                                      minute: minute, second: second)
+        // A day the month lacks (31 April) is a mistake, not a date.
+        guard dayExists else { return nil }
         let instant = Timestamp(microseconds: (epoch - Int64(offsetSeconds)) * 1_000_000 + Int64(micros))
         if !hasTime && dayEdge == .end {
             return Timestamp(microseconds: instant.microseconds + 86_400_000_000 - 1)

@@ -60,6 +60,14 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         }
         if position < scanner.count, scanner[position] == UInt8(ascii: "Z") { position += 1 }
         guard position == scanner.count else { return nil }
+        let epoch = Self.utcSeconds(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        self.microseconds = epoch.seconds * 1_000_000 + Int64(micros)
+    }
+
+    /// Seconds since the epoch of a UTC calendar time (timegm), and whether that day exists:
+    /// timegm carries 31 April over to 1 May.
+    static func utcSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int,
+                           second: Int) -> (seconds: Int64, dayExists: Bool) {
         var parts = tm()
         parts.tm_year = Int32(year - 1900)
         parts.tm_mon = Int32(month - 1)
@@ -67,8 +75,8 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         parts.tm_hour = Int32(hour)
         parts.tm_min = Int32(minute)
         parts.tm_sec = Int32(second)
-        let epoch = timegm(&parts)
-        self.microseconds = Int64(epoch) * 1_000_000 + Int64(micros)
+        let seconds = Int64(timegm(&parts))
+        return (seconds, parts.tm_mday == Int32(day) && parts.tm_mon == Int32(month - 1))
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.microseconds < rhs.microseconds }
