@@ -1,3 +1,4 @@
+import DsnapCore
 import Glibc
 import Synchronization
 
@@ -129,34 +130,12 @@ final class Pager: Sendable {
         environment["LESS"] = environment["LESS"] ?? "FRX"
         environment["LV"] = environment["LV"] ?? "-c"
 
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawnattr_init(&attributes)
-        defer {
-            posix_spawn_file_actions_destroy(&actions)
-            posix_spawnattr_destroy(&attributes)
-        }
-        posix_spawn_file_actions_adddup2(&actions, ends[0], STDIN_FILENO)
         // dsnap ignores or blocks the interrupting signals (InterruptHandler takes them on a
-        // queue); the pager must get them as a program started from the shell would.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let cArguments = argv.map { strdup($0) } + [nil]
-        let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
+        // queue); the pager gets them as a program started from the shell would.
+        let (pid, failure) = ChildProcess.start(program, arguments: argv, environment: environment,
+                                                searchingPATH: true) {
+            posix_spawn_file_actions_adddup2(&$0, ends[0], STDIN_FILENO)
         }
-        var pid: pid_t = 0
-        let failure = posix_spawnp(&pid, program, &actions, &attributes, cArguments, cEnvironment)
         close(ends[0])
         guard failure == 0 else {
             close(ends[1])

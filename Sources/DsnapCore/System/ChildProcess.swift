@@ -89,6 +89,24 @@ public struct ChildProcess: Sendable {
     /// block some: the program gets them back as it would from a shell.
     public static func spawn(path: String, arguments: [String], environment: [String: String],
                              directory: String) -> Result<ChildProcess, StartFailure> {
+        // Every descriptor dsnap opens is close-on-exec (the dataset lock's above all: a program
+        // that outlives a killed dsnap must not keep the dataset locked), so the program gets
+        // exactly stdin, stdout and stderr.
+        let (pid, failure) = start(path, arguments: arguments, environment: environment, searchingPATH: false) {
+            _ = dsnap_spawn_add_chdir(&$0, directory)
+        }
+        guard failure == 0 else {
+            return .failure(failure == ENOENT || failure == ENOTDIR ? .notFound : .notExecutable(errno: failure))
+        }
+        return .success(ChildProcess(pid: pid))
+    }
+
+    /// posix_spawn (posix_spawnp when `searchingPATH`) of `program` with the interrupting
+    /// signals back at their defaults and none blocked, after `fileActions` (a chdir, a dup2).
+    /// Returns the pid, or 0 and the errno.
+    public static func start(_ program: String, arguments: [String], environment: [String: String],
+                             searchingPATH: Bool,
+                             fileActions: (inout posix_spawn_file_actions_t) -> Void) -> (pid: pid_t, failure: Int32) {
         var actions = posix_spawn_file_actions_t()
         var attributes = posix_spawnattr_t()
         posix_spawn_file_actions_init(&actions)
@@ -97,7 +115,7 @@ public struct ChildProcess: Sendable {
             posix_spawn_file_actions_destroy(&actions)
             posix_spawnattr_destroy(&attributes)
         }
-        _ = dsnap_spawn_add_chdir(&actions, directory)
+        fileActions(&actions)
         var defaults = sigset_t()
         sigemptyset(&defaults)
         for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
@@ -113,15 +131,11 @@ public struct ChildProcess: Sendable {
             cArguments.forEach { free($0) }
             cEnvironment.forEach { free($0) }
         }
-        // Every descriptor dsnap opens is close-on-exec (the dataset lock's above all: a program
-        // that outlives a killed dsnap must not keep the dataset locked), so the program gets
-        // exactly stdin, stdout and stderr.
         var pid: pid_t = 0
-        let failure = posix_spawn(&pid, path, &actions, &attributes, cArguments, cEnvironment)
-        guard failure == 0 else {
-            return .failure(failure == ENOENT || failure == ENOTDIR ? .notFound : .notExecutable(errno: failure))
-        }
-        return .success(ChildProcess(pid: pid))
+        let failure = searchingPATH
+            ? posix_spawnp(&pid, program, &actions, &attributes, cArguments, cEnvironment)
+            : posix_spawn(&pid, program, &actions, &attributes, cArguments, cEnvironment)
+        return (failure == 0 ? pid : 0, failure)
     }
 
     /// Waits until the program ends; a program stopped (Ctrl-Z) is waited for until it ends.
