@@ -114,6 +114,9 @@ final class GoldenTranscript {
 
     private func mask(_ output: String) -> String {
         var output = output.replacingOccurrences(of: sandbox, with: "$SANDBOX")
+        // A dataset's id is a random UUID, made when it is.
+        output = output.replacingOccurrences(of: #"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"#,
+                                             with: "$DATASET_ID", options: .regularExpression)
         if masksProcessIDs {
             output = output.replacingOccurrences(of: #""pid": [0-9]+"#, with: #""pid": \$PID"#,
                                                  options: .regularExpression)

@@ -15,8 +15,11 @@ final class StatusE2ETests: XCTestCase {
         let id = try XCTUnwrap(creation["snapshot_id"] as? String)
         let human = expect(try E2E.run(["status"], in: dataset.path), exit: 0)
         XCTAssertEqual(human.stderr, "")
+        let datasetID = try XCTUnwrap(try jsonObject(try E2E.run(["status", "--json"], in: dataset.path))["dataset_id"] as? String)
+        XCTAssertNotNil(UUID(uuidString: datasetID), "a dataset's id is a UUID: \(datasetID)")
         XCTAssertEqual(human.stdout, """
             Dataset:  basic
+            ID:       \(datasetID)
             State:    Ready
             Current:  \(id.prefix(12))  basic_snapshot_\(id.prefix(8))
             No changes since the current snapshot.

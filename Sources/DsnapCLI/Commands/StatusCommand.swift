@@ -36,6 +36,7 @@ enum StatusCommand {
         }
         return .object([
             ("dataset_name", .string(status.datasetName)),
+            ("dataset_id", status.datasetID.map(JSONValue.string) ?? .null),
             ("path", .string(status.root)),
             ("state", .string(status.state.name)),
             ("state_detail", .object(state)),
@@ -54,6 +55,7 @@ enum StatusCommand {
 
     static func text(_ status: DatasetStatus, console: Console, paths: DisplayPath) {
         console.out("Dataset:  " + TerminalText.escape(status.datasetName))
+        if let id = status.datasetID { console.out("ID:       " + id) }
         var stateLine = "State:    " + status.state.name
         if case let .readOnly(target) = status.state { stateLine += " (restoring \(target.short))" }
         if case let .busy(command) = status.state { stateLine += " (running " + TerminalText.escape(command) + ")" }

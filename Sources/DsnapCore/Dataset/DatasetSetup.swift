@@ -18,6 +18,7 @@ enum DatasetSetup {
         do {
             try repository.setConfig(Dataset.nameKey, name)
             try repository.setConfig(Dataset.formatKey, String(Dataset.formatVersion))
+            try repository.setConfig(Dataset.idKey, UUID().uuidString.lowercased())
         } catch let failure as GitFailure {
             throw failure.asDsnapError(path: gitDir)
         }

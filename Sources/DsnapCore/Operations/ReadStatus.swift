@@ -31,6 +31,8 @@ public enum DatasetState: Sendable, Equatable {
 /// What `dsnap status` reports.
 public struct DatasetStatus: Sendable {
     public let datasetName: String
+    /// The dataset's `dataset_id`; nil on a dataset made before dsnap had one that cannot be written.
+    public let datasetID: String?
     public let root: String
     public let state: DatasetState
     /// The exclusive operation running now (commit, restore, ...), if any.
@@ -39,13 +41,15 @@ public struct DatasetStatus: Sendable {
     public let changes: [WorkTreeChange]
 }
 
-/// `dsnap status`: never takes a lock and never writes.
+/// `dsnap status`: never takes a lock and never writes, but for the dataset's id on its first
+/// use in a dataset made before dsnap had one.
 public enum ReadStatus {
     public static func run(in dataset: Dataset) throws -> DatasetStatus {
         let catalog = SnapshotCatalog(dataset: dataset)
         let running = DatasetLock.runningOperation(in: dataset)
         let current = try catalog.currentID().map { try catalog.snapshot($0) }
-        return DatasetStatus(datasetName: dataset.name, root: dataset.root,
+        let id = (try? dataset.datasetID()) ?? (try? dataset.storedID()) ?? nil
+        return DatasetStatus(datasetName: dataset.name, datasetID: id, root: dataset.root,
                              state: state(in: dataset, running: running), running: running, current: current,
                              changes: try changes(in: dataset, since: current?.tree))
     }
@@ -116,6 +120,11 @@ public enum ReadStatus {
     /// Ready; Read Only while a restore runs; Busy while `dsnap run` runs a program; Error when a
     /// restore was interrupted, or when the machine restarted before files a restore or clone
     /// wrote were on disk.
+    /// The dataset's state alone, without comparing its files: what a list of datasets shows.
+    public static func state(in dataset: Dataset) -> DatasetState {
+        state(in: dataset, running: DatasetLock.runningOperation(in: dataset))
+    }
+
     static func state(in dataset: Dataset, running: LockHolder?) -> DatasetState {
         guard let target = RestoreMarker.target(in: dataset) else {
             guard let lost = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).first else {

@@ -31,13 +31,8 @@ public enum RestoreSnapshot {
     static func recorded(_ target: Target, discard: Bool, in dataset: Dataset, writer: SnapshotWriter,
                          checkout: WorkTreeCheckout, context: OperationContext,
                          progress: ProgressSink?) throws -> RestoreResult {
-        let plan = try plan(target, discard: discard, in: dataset, checkout: checkout)
-        let recorder = TaskRecorder(type: .restore, snapshotID: plan.snapshot.id.hex, datasetName: dataset.name,
-                                    gitDir: dataset.gitDir, context: context, forward: progress)
-        defer { recorder.finish() }
-        return try recorder.run(context: context) {
-            try execute(plan, in: dataset, writer: writer, checkout: checkout, context: context, progress: recorder)
-        }
+        try accepted(target, discard: discard, in: dataset, writer: writer, checkout: checkout, context: context,
+                     holding: nil, progress: progress).execute()
     }
 
     /// What to restore: a snapshot reference (`current` discards changes), or the interrupted restore.
@@ -106,7 +101,8 @@ public enum RestoreSnapshot {
     /// reach the disk after it returns (`context.workTreeFlush`; see `UnsyncedWorkTree`).
     static func execute(_ plan: Plan, in dataset: Dataset, writer: SnapshotWriter,
                         checkout: WorkTreeCheckout, context: OperationContext,
-                        progress: ProgressSink? = nil) throws -> RestoreResult {
+                        progress: ProgressSink? = nil,
+                        onAutosave: (Snapshot) -> Void = { _ in }) throws -> RestoreResult {
         let snapshot = plan.snapshot
         UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir)
         // Files an earlier restore replaced and did not get to delete (it failed, or its flush
@@ -120,7 +116,9 @@ public enum RestoreSnapshot {
                     + snapshot.id.hex.prefix(12),
                 description: "\(count) uncommitted change\(count == 1 ? "" : "s") saved by dsnap restore",
                 reason: .autosave)
-            autosave = try TakeSnapshot.run(request, in: dataset, writer: writer, context: context).snapshot
+            let saved = try TakeSnapshot.run(request, in: dataset, writer: writer, context: context).snapshot
+            onAutosave(saved)
+            autosave = saved
         }
         try RestoreMarker.set(snapshot.id, in: dataset)
         let unsynced = plan.checkout.writes.isEmpty ? nil

@@ -22,6 +22,8 @@ public struct TaskRecord: Sendable, Equatable {
     public let pid: Int32
     /// A RUN's details; nil for other tasks.
     public var run: RunDetails?
+    /// The autosave a RESTORE took of the changes it discarded (a RUN keeps its own in `run`).
+    public var autosaveSnapshotID: String?
 
     /// What a RUN task adds, after the members every task has.
     public struct RunDetails: Sendable, Equatable {
@@ -73,7 +75,9 @@ public struct TaskRecord: Sendable, Equatable {
             ("bytes_done", .integer(bytesDone)),
             ("error", error.map(JSONValue.string) ?? .null),
             ("pid", .integer(pid)),
-        ] + (run?.members ?? []))
+        ] + (run?.members ?? [])
+          + (run == nil && type == .restore
+             ? [("autosave_snapshot_id", autosaveSnapshotID.map(JSONValue.string) ?? .null)] : []))
     }
 
     init(id: String, type: TaskType, snapshotID: String?, datasetName: String, startedAt: Timestamp, pid: Int32) {
@@ -107,5 +111,6 @@ public struct TaskRecord: Sendable, Equatable {
         self.error = json["error"]?.stringValue
         self.pid = Int32(pid)
         self.run = type == .run ? RunDetails(json: json) : nil
+        self.autosaveSnapshotID = type == .run ? nil : json["autosave_snapshot_id"]?.stringValue
     }
 }

@@ -46,6 +46,13 @@ public final class TaskRecorder: ProgressSink {
         }
     }
 
+    /// The autosave a restore took, written at once: if the restore fails after it, the task
+    /// still says where the discarded changes are.
+    func setAutosave(_ id: GitOID) {
+        record.autosaveSnapshotID = id.hex
+        write()
+    }
+
     /// The task's id, as in its file name.
     public var id: String { record.id }
 
