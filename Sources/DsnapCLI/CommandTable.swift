@@ -18,6 +18,7 @@ enum CommandTable {
         PushCommand.spec,
         FetchCommand.spec,
         PullCommand.spec,
+        ServeCommand.spec,
         TasksCommand.spec,
         VerifyCommand.spec,
         GCCommand.spec,
@@ -32,7 +33,7 @@ enum CommandTable {
     ]
 
     /// Commands that work without a dataset; every other one exits 3 outside a dataset.
-    static let datasetFree: Set<String> = ["init", "help", "completion", FlushWorkTreeCommand.name, CompleteCommand.name]
+    static let datasetFree: Set<String> = ["init", "serve", "help", "completion", FlushWorkTreeCommand.name, CompleteCommand.name]
 
     static func command(named name: String) -> CommandSpec? {
         all.first { $0.name == name } ?? internalCommands.first { $0.name == name }

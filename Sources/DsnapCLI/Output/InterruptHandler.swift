@@ -21,6 +21,8 @@ enum InterruptHandler {
                 // outlive it to restore a checkpoint and release the lock.
                 if SignalForwarding.forward(number) { return }
                 if Pager.handleInterrupt(number) { return }
+                // The first signal to `dsnap serve` stops it gently: running requests finish.
+                if GracefulStop.handle(number) { return }
                 InterruptCleanup.runAll()
                 // A progress line may be half drawn: the message starts on a clean line.
                 if console.stderrIsTerminal { console.errRaw("\r\u{1B}[K") }
