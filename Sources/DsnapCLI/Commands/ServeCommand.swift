@@ -36,7 +36,7 @@ enum ServeCommand {
         for (path, problem) in datasets.rescan() {
             console.warning("not serving '\(path)': \(problem)")
         }
-        guard !datasets.all().isEmpty else { throw DatasetError.notADataset(path: root) }
+        guard !datasets.all().isEmpty else { throw ServeError.noDatasets(root: root) }
 
         let log = ServeLog(console: console, quiet: invocation.quiet)
         var context = invocation.context
