@@ -1,0 +1,325 @@
+import Glibc
+import Synchronization
+
+/// The poll loop behind `HTTPServer`: accepts, reads and parses, hands complete requests to the
+/// worker pool, writes responses, and enforces every timeout. Its state belongs to the thread in
+/// `run()`; other threads reach it only through `requestStop()` and `deliver(_:)`, which touch
+/// nothing but an atomic, a mutex-guarded list and the wakeup pipe.
+final class ServerLoop: @unchecked Sendable {
+    private struct Completion {
+        let connection: UInt64
+        let response: HTTPResponse
+    }
+
+    private let configuration: HTTPServerConfiguration
+    private let limits: HTTPRequestLimits
+    private let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    private let wakeup: WakeupPipe
+    private let stopRequested = Atomic<Bool>(false)
+    private let completions = Mutex<[Completion]>([])
+
+    // The loop thread's own state.
+    private var listener: Int32
+    private var stopping = false
+    private var connections: [UInt64: Connection] = [:]
+    private var nextID: UInt64 = 1
+    private var handling = 0
+    private var pool: WorkerPool?
+    private var now: Int64 = 0
+    private var date = HTTPDate()
+    /// A descriptor held in reserve: at the process's descriptor limit, it is closed to accept
+    /// and close one waiting client, so a full listen queue cannot make poll spin.
+    private var spare: Int32 = -1
+
+    private let readTimeout: Int64
+    private let idleTimeout: Int64
+    private let writeTimeout: Int64
+    private let lingerTimeout: Int64
+
+    /// Bytes read per receive: a whole header section in one call for most requests.
+    private static let receiveSize = 64 * 1024
+
+    init(configuration: HTTPServerConfiguration, listener: Int32,
+         handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws(HTTPServerError) {
+        do {
+            wakeup = try WakeupPipe()
+        } catch {
+            close(listener)
+            throw error
+        }
+        self.configuration = configuration
+        self.limits = configuration.limits
+        self.handler = handler
+        self.listener = listener
+        readTimeout = configuration.readTimeout.milliseconds
+        idleTimeout = configuration.idleTimeout.milliseconds
+        writeTimeout = configuration.writeTimeout.milliseconds
+        lingerTimeout = configuration.lingerTimeout.milliseconds
+    }
+
+    deinit {
+        if listener >= 0 { close(listener) }
+    }
+
+    func requestStop() {
+        stopRequested.store(true, ordering: .releasing)
+        wakeup.signal()
+    }
+
+    func run() {
+        pool = WorkerPool(threads: configuration.workerThreads, name: "dsnap-http") { [self] job in
+            deliver(Completion(connection: job.connection, response: handler(job.request)))
+        }
+        let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.receiveSize, alignment: 16)
+        spare = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer {
+            receiveBuffer.deallocate()
+            if spare >= 0 { close(spare) }
+            spare = -1
+        }
+        var descriptors: [pollfd] = []
+        var owners: [Connection?] = []
+        now = SocketIO.monotonicMilliseconds()
+
+        while true {
+            if !stopping && stopRequested.load(ordering: .acquiring) { beginStop() }
+            if stopping && connections.isEmpty && handling == 0 { break }
+
+            descriptors.removeAll(keepingCapacity: true)
+            owners.removeAll(keepingCapacity: true)
+            descriptors.append(pollfd(fd: wakeup.readEnd, events: Int16(POLLIN), revents: 0))
+            owners.append(nil)
+            if listener >= 0 {
+                descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0))
+                owners.append(nil)
+            }
+            var nearest = Int64.max
+            for connection in connections.values {
+                let events: Int16
+                switch connection.phase {
+                case .handling: continue
+                case .idle, .reading, .lingering: events = Int16(POLLIN)
+                case .writing: events = Int16(POLLOUT)
+                }
+                descriptors.append(pollfd(fd: connection.descriptor, events: events, revents: 0))
+                owners.append(connection)
+                nearest = min(nearest, connection.deadline)
+            }
+            let timeout = nearest == .max ? -1 : Int32(clamping: max(0, nearest - now))
+            let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
+            now = SocketIO.monotonicMilliseconds()
+            if ready < 0 { continue }  // EINTR; poll has no other failure with valid arguments
+
+            if descriptors[0].revents != 0 { wakeup.drain() }
+            for completion in completions.withLock({ taken in defer { taken.removeAll() }; return taken }) {
+                handling -= 1
+                guard let connection = connections[completion.connection] else { continue }
+                respond(connection, with: completion.response)
+            }
+            if descriptors.count > 1, owners[1] == nil, descriptors[1].revents != 0 { acceptWaiting() }
+            for (index, owner) in owners.enumerated() where descriptors[index].revents != 0 {
+                guard let connection = owner, connections[connection.id] != nil else { continue }
+                switch connection.phase {
+                case .idle, .reading: read(connection, into: receiveBuffer)
+                case .writing: write(connection)
+                case .lingering: discard(connection, into: receiveBuffer)
+                case .handling: break
+                }
+            }
+            expireDeadlines()
+        }
+        if listener >= 0 {
+            close(listener)
+            listener = -1
+        }
+        pool?.finish()
+        pool = nil
+    }
+
+    private func deliver(_ completion: Completion) {
+        completions.withLock { $0.append(completion) }
+        wakeup.signal()
+    }
+
+    /// Stops accepting and closes every connection that is not handling a request or sending
+    /// its response; those close once their response is out.
+    private func beginStop() {
+        stopping = true
+        if listener >= 0 {
+            close(listener)
+            listener = -1
+        }
+        for connection in Array(connections.values) where connection.phase == .idle || connection.phase == .reading {
+            drop(connection)
+        }
+    }
+
+    private func acceptWaiting() {
+        // Bounded, so a flood of connections cannot starve the clients already connected.
+        for _ in 0..<64 {
+            switch SocketIO.accept(listener) {
+            case let .done(accepted):
+                let descriptor = Int32(accepted)
+                guard connections.count < configuration.maxConnections else {
+                    refuse(descriptor)
+                    continue
+                }
+                var one: Int32 = 1
+                setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                let connection = Connection(id: nextID, descriptor: descriptor, limits: limits, deadline: now + idleTimeout)
+                nextID += 1
+                connections[connection.id] = connection
+            case let .failed(code) where (code == EMFILE || code == ENFILE) && spare >= 0:
+                close(spare)
+                if case let .done(accepted) = SocketIO.accept(listener) { refuse(Int32(accepted)) }
+                spare = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            case .wouldBlock, .closed, .failed:
+                return
+            }
+        }
+    }
+
+    /// A connection beyond the limit: one attempt at a 503 (a fresh socket's buffer takes it
+    /// whole), then closed at once.
+    private func refuse(_ descriptor: Int32) {
+        let bytes = ResponseEncoder.encode(
+            HTTPResponse(status: 503, detail: "the server has too many open connections; try again later"),
+            method: nil, version: nil, closing: true, date: date.now())
+        _ = bytes.withUnsafeBytes { SocketIO.send(descriptor, $0) }
+        close(descriptor)
+    }
+
+    private func read(_ connection: Connection, into buffer: UnsafeMutableRawBufferPointer) {
+        switch SocketIO.receive(connection.descriptor, into: buffer) {
+        case let .done(count):
+            connection.parser.append(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            advance(connection)
+        case .wouldBlock:
+            return
+        case .closed, .failed:
+            drop(connection)
+        }
+    }
+
+    /// Hands the next complete request to a worker, answers a malformed one, or waits for more
+    /// bytes under the timeout that fits.
+    private func advance(_ connection: Connection) {
+        let request: HTTPRequest?
+        do {
+            request = try connection.parser.nextRequest()
+        } catch {
+            send(HTTPResponse(status: error.status, detail: error.detail), to: connection, closing: true)
+            return
+        }
+        if let request {
+            connection.phase = .handling
+            connection.method = request.method
+            connection.version = request.version
+            connection.keepsAlive = request.keepsAlive
+            handling += 1
+            pool?.submit(WorkerPool.Job(connection: connection.id, request: request))
+            return
+        }
+        if connection.parser.expectsContinue {
+            connection.parser.continueSent()
+            let interim = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+            // A fresh reply on a connection with nothing else in flight: the buffer takes it whole,
+            // and if it did not, the response stream would be corrupt, so the connection goes.
+            guard interim.withUnsafeBytes({ SocketIO.send(connection.descriptor, $0) }) == .done(interim.count) else {
+                drop(connection)
+                return
+            }
+        }
+        if connection.parser.hasPartialRequest {
+            if connection.phase != .reading {
+                connection.phase = .reading
+                connection.deadline = now + readTimeout
+            }
+        } else if connection.phase != .idle {
+            connection.phase = .idle
+            connection.deadline = now + idleTimeout
+        }
+    }
+
+    /// Frames a handler's response for the request it answers and starts sending it.
+    private func respond(_ connection: Connection, with response: HTTPResponse) {
+        let closing = !connection.keepsAlive || stopping || ResponseEncoder.asksToClose(response)
+        send(response, to: connection, closing: closing)
+    }
+
+    private func send(_ response: HTTPResponse, to connection: Connection, closing: Bool) {
+        connection.outgoing = ResponseEncoder.encode(response, method: connection.method, version: connection.version,
+                                                     closing: closing, date: date.now())
+        connection.sent = 0
+        connection.closeAfterWrite = closing
+        connection.method = nil
+        connection.version = nil
+        connection.phase = .writing
+        connection.deadline = now + writeTimeout
+        write(connection)
+    }
+
+    /// Sends what the socket takes; once the response is out, serves the next request on the
+    /// connection or begins closing it.
+    private func write(_ connection: Connection) {
+        while connection.sent < connection.outgoing.count {
+            let outcome = connection.outgoing.withUnsafeBytes {
+                SocketIO.send(connection.descriptor, UnsafeRawBufferPointer(rebasing: $0[connection.sent...]))
+            }
+            switch outcome {
+            case let .done(count):
+                connection.sent += count
+                connection.deadline = now + writeTimeout
+            case .wouldBlock:
+                return
+            case .closed, .failed:
+                drop(connection)
+                return
+            }
+        }
+        connection.outgoing = []
+        connection.sent = 0
+        if connection.closeAfterWrite {
+            shutdown(connection.descriptor, Int32(SHUT_WR))
+            connection.phase = .lingering
+            connection.deadline = now + lingerTimeout
+        } else {
+            connection.phase = .idle
+            connection.deadline = now + idleTimeout
+            advance(connection)
+        }
+    }
+
+    /// Reads and throws away what a closing client still sends, until it closes too.
+    private func discard(_ connection: Connection, into buffer: UnsafeMutableRawBufferPointer) {
+        // Bounded: a client streaming at full speed is cut off by the linger timeout, not served.
+        for _ in 0..<16 {
+            switch SocketIO.receive(connection.descriptor, into: buffer) {
+            case .done: continue
+            case .wouldBlock: return
+            case .closed, .failed:
+                drop(connection)
+                return
+            }
+        }
+    }
+
+    private func expireDeadlines() {
+        for connection in Array(connections.values) where connection.phase != .handling && connection.deadline <= now {
+            switch connection.phase {
+            case .reading:
+                let seconds = Double(readTimeout) / 1000
+                let limit = seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
+                send(HTTPResponse(status: 408, detail: "the request was not complete within \(limit)"), to: connection,
+                     closing: true)
+            case .idle, .writing, .lingering, .handling:
+                drop(connection)
+            }
+        }
+    }
+
+    private func drop(_ connection: Connection) {
+        close(connection.descriptor)
+        connections[connection.id] = nil
+    }
+}
