@@ -1,11 +1,11 @@
-/// One client socket as the poll loop tracks it. Only the loop thread touches it.
+/// One client socket as the event loop tracks it. Only the loop thread touches it.
 final class Connection {
     enum Phase {
         /// No request under way: a fresh connection, or one kept alive. Idle timeout.
         case idle
         /// Part of a request has arrived. Read timeout, from its first byte.
         case reading
-        /// A worker runs the handler; the socket is not polled (its next request waits in the
+        /// A worker runs the handler; the socket is not watched (its next request waits in the
         /// kernel: requests on one connection are served in order).
         case handling
         /// A response is going out. Write timeout, renewed by each send that makes progress.
@@ -18,9 +18,12 @@ final class Connection {
     let id: UInt64
     let descriptor: Int32
     var parser: HTTPRequestParser
+    /// Set through `EventPoller.set(_:_:deadline:)`, which keeps what epoll watches in step.
     var phase: Phase = .idle
     /// When the current phase's timeout fires (monotonic milliseconds); unused while handling.
     var deadline: Int64
+    /// What epoll watches it for: nil nothing, 0 input, 1 output.
+    var registered: Int32?
     /// The request being handled: its response is framed for it.
     var method: String?
     var version: String?

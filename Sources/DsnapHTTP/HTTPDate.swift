@@ -1,7 +1,7 @@
 import Glibc
 
 /// The IMF-fixdate of the Date field (RFC 9110 5.6.7), "Sun, 06 Nov 1994 08:49:37 GMT", made
-/// again only when the second changes: the poll loop stamps every response with it.
+/// again only when the second changes: the event loop stamps every response with it.
 struct HTTPDate {
     private var second: time_t = -1
     private var text = ""

@@ -147,6 +147,9 @@ public struct HTTPRequestParser: Sendable {
             if buffer.count - lineStart > pendingLimit { throw HTTPRequestError(status: status, detail: detail) }
             return nil
         }
+        // The same bound as before the LF came, so where reads happen to end never changes which
+        // error a client gets (the fuzzer found a 414 in pieces that was a 400 whole).
+        if newline - lineStart > pendingLimit { throw HTTPRequestError(status: status, detail: detail) }
         guard newline > lineStart, buffer[newline - 1] == 0x0D else {
             throw .malformed("a line ends in a bare LF; lines must end in CRLF")
         }

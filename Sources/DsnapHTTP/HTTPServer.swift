@@ -1,8 +1,9 @@
 import Synchronization
 
-/// An HTTP/1.1 server over POSIX sockets: one thread (the caller of `run()`) polls the listening
-/// socket and every connection, so idle connections cost no threads; complete requests go to a
-/// fixed pool of worker threads that run `handler`; responses go back through the poll loop.
+/// An HTTP/1.1 server over POSIX sockets: one thread (the caller of `run()`) waits on the
+/// listening socket and every connection through epoll, so idle connections cost no threads;
+/// complete requests go to a fixed pool of worker threads that run `handler`; responses go back
+/// through that event loop, which writes them as the client takes them.
 /// See `HTTPRequestParser` for what is accepted and `HTTPServerConfiguration` for the bounds.
 public final class HTTPServer: Sendable {
     /// The bound port: the one asked for, or the free one picked for port 0.

@@ -1,7 +1,7 @@
 import Glibc
 import Synchronization
 
-/// The poll loop behind `HTTPServer`: accepts, reads and parses, hands complete requests to the
+/// The event loop behind `HTTPServer`: accepts, reads and parses, hands complete requests to the
 /// worker pool, writes responses, and enforces every timeout. Its state belongs to the thread in
 /// `run()`; other threads reach it only through `requestStop()` and `deliver(_:)`, which touch
 /// nothing but an atomic, a mutex-guarded list and the wakeup pipe.
@@ -21,14 +21,15 @@ final class ServerLoop: @unchecked Sendable {
     // The loop thread's own state.
     private var listener: Int32
     private var stopping = false
-    private var connections: [UInt64: Connection] = [:]
-    private var nextID: UInt64 = 1
+    /// The open connections, and what epoll watches each for.
+    private let table: EventPoller
+    private var nextID = EventPoller.listenerKey + 1
     private var handling = 0
     private var pool: WorkerPool?
     private var now: Int64 = 0
     private var date = HTTPDate()
     /// A descriptor held in reserve: at the process's descriptor limit, it is closed to accept
-    /// and close one waiting client, so a full listen queue cannot make poll spin.
+    /// and close one waiting client, so a full listen queue cannot make the loop spin.
     private var spare: Int32 = -1
 
     private let readTimeout: Int64
@@ -43,6 +44,7 @@ final class ServerLoop: @unchecked Sendable {
          handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws(HTTPServerError) {
         do {
             wakeup = try WakeupPipe()
+            table = try EventPoller(wakeup: wakeup.readEnd, listener: listener)
         } catch {
             close(listener)
             throw error
@@ -77,55 +79,43 @@ final class ServerLoop: @unchecked Sendable {
             if spare >= 0 { close(spare) }
             spare = -1
         }
-        var descriptors: [pollfd] = []
-        var owners: [Connection?] = []
         now = SocketIO.monotonicMilliseconds()
 
         while true {
             if !stopping && stopRequested.load(ordering: .acquiring) { beginStop() }
-            if stopping && connections.isEmpty && handling == 0 { break }
+            if stopping && table.count == 0 && handling == 0 { break }
 
-            descriptors.removeAll(keepingCapacity: true)
-            owners.removeAll(keepingCapacity: true)
-            descriptors.append(pollfd(fd: wakeup.readEnd, events: Int16(POLLIN), revents: 0))
-            owners.append(nil)
-            if listener >= 0 {
-                descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0))
-                owners.append(nil)
-            }
-            var nearest = Int64.max
-            for connection in connections.values {
-                let events: Int16
-                switch connection.phase {
-                case .handling: continue
-                case .idle, .reading, .lingering: events = Int16(POLLIN)
-                case .writing: events = Int16(POLLOUT)
-                }
-                descriptors.append(pollfd(fd: connection.descriptor, events: events, revents: 0))
-                owners.append(connection)
-                nearest = min(nearest, connection.deadline)
-            }
-            let timeout = nearest == .max ? -1 : Int32(clamping: max(0, nearest - now))
-            let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
+            let timeout = table.nextDeadline == .max ? -1 : Int32(clamping: max(0, table.nextDeadline - now))
+            let events = table.wait(timeout: timeout)
             now = SocketIO.monotonicMilliseconds()
-            if ready < 0 { continue }  // EINTR; poll has no other failure with valid arguments
-
-            if descriptors[0].revents != 0 { wakeup.drain() }
+            var acceptable = false
+            var ready: [(connection: Connection, readable: Bool, writable: Bool)] = []
+            for event in events {
+                switch event.key {
+                case EventPoller.wakeupKey: wakeup.drain()
+                case EventPoller.listenerKey: acceptable = true
+                default:
+                    if let connection = table.connection(event.key) {
+                        ready.append((connection, event.readable != 0, event.writable != 0))
+                    }
+                }
+            }
             for completion in completions.withLock({ taken in defer { taken.removeAll() }; return taken }) {
                 handling -= 1
-                guard let connection = connections[completion.connection] else { continue }
+                guard let connection = table.connection(completion.connection) else { continue }
                 respond(connection, with: completion.response)
             }
-            if descriptors.count > 1, owners[1] == nil, descriptors[1].revents != 0 { acceptWaiting() }
-            for (index, owner) in owners.enumerated() where descriptors[index].revents != 0 {
-                guard let connection = owner, connections[connection.id] != nil else { continue }
+            // Each event is acted on only in the phase it was watched for: an earlier one in this
+            // turn may have closed the connection or moved it on.
+            for (connection, readable, writable) in ready where table.connection(connection.id) === connection {
                 switch connection.phase {
-                case .idle, .reading: read(connection, into: receiveBuffer)
-                case .writing: write(connection)
-                case .lingering: discard(connection, into: receiveBuffer)
+                case .idle, .reading: if readable { read(connection, into: receiveBuffer) }
+                case .writing: if writable { write(connection) }
+                case .lingering: if readable { discard(connection, into: receiveBuffer) }
                 case .handling: break
                 }
             }
+            if acceptable && listener >= 0 { acceptWaiting() }
             expireDeadlines()
         }
         if listener >= 0 {
@@ -146,10 +136,11 @@ final class ServerLoop: @unchecked Sendable {
     private func beginStop() {
         stopping = true
         if listener >= 0 {
+            table.unwatchListener(listener)
             close(listener)
             listener = -1
         }
-        for connection in Array(connections.values) where connection.phase == .idle || connection.phase == .reading {
+        for connection in Array(table.all) where connection.phase == .idle || connection.phase == .reading {
             drop(connection)
         }
     }
@@ -160,7 +151,7 @@ final class ServerLoop: @unchecked Sendable {
             switch SocketIO.accept(listener) {
             case let .done(accepted):
                 let descriptor = Int32(accepted)
-                guard connections.count < configuration.maxConnections else {
+                guard table.count < configuration.maxConnections else {
                     refuse(descriptor)
                     continue
                 }
@@ -168,7 +159,7 @@ final class ServerLoop: @unchecked Sendable {
                 setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 let connection = Connection(id: nextID, descriptor: descriptor, limits: limits, deadline: now + idleTimeout)
                 nextID += 1
-                connections[connection.id] = connection
+                table.add(connection)
             case let .failed(code) where (code == EMFILE || code == ENFILE) && spare >= 0:
                 close(spare)
                 if case let .done(accepted) = SocketIO.accept(listener) { refuse(Int32(accepted)) }
@@ -212,7 +203,7 @@ final class ServerLoop: @unchecked Sendable {
             return
         }
         if let request {
-            connection.phase = .handling
+            table.set(connection, .handling, deadline: .max)
             connection.method = request.method
             connection.version = request.version
             connection.keepsAlive = request.keepsAlive
@@ -231,13 +222,9 @@ final class ServerLoop: @unchecked Sendable {
             }
         }
         if connection.parser.hasPartialRequest {
-            if connection.phase != .reading {
-                connection.phase = .reading
-                connection.deadline = now + readTimeout
-            }
+            if connection.phase != .reading { table.set(connection, .reading, deadline: now + readTimeout) }
         } else if connection.phase != .idle {
-            connection.phase = .idle
-            connection.deadline = now + idleTimeout
+            table.set(connection, .idle, deadline: now + idleTimeout)
         }
     }
 
@@ -254,8 +241,7 @@ final class ServerLoop: @unchecked Sendable {
         connection.closeAfterWrite = closing
         connection.method = nil
         connection.version = nil
-        connection.phase = .writing
-        connection.deadline = now + writeTimeout
+        table.set(connection, .writing, deadline: now + writeTimeout)
         write(connection)
     }
 
@@ -269,7 +255,7 @@ final class ServerLoop: @unchecked Sendable {
             switch outcome {
             case let .done(count):
                 connection.sent += count
-                connection.deadline = now + writeTimeout
+                table.extend(connection, to: now + writeTimeout)
             case .wouldBlock:
                 return
             case .closed, .failed:
@@ -281,11 +267,9 @@ final class ServerLoop: @unchecked Sendable {
         connection.sent = 0
         if connection.closeAfterWrite {
             shutdown(connection.descriptor, Int32(SHUT_WR))
-            connection.phase = .lingering
-            connection.deadline = now + lingerTimeout
+            table.set(connection, .lingering, deadline: now + lingerTimeout)
         } else {
-            connection.phase = .idle
-            connection.deadline = now + idleTimeout
+            table.set(connection, .idle, deadline: now + idleTimeout)
             advance(connection)
         }
     }
@@ -305,7 +289,7 @@ final class ServerLoop: @unchecked Sendable {
     }
 
     private func expireDeadlines() {
-        for connection in Array(connections.values) where connection.phase != .handling && connection.deadline <= now {
+        for connection in table.expired(at: now) {
             switch connection.phase {
             case .reading:
                 let seconds = Double(readTimeout) / 1000
@@ -319,7 +303,7 @@ final class ServerLoop: @unchecked Sendable {
     }
 
     private func drop(_ connection: Connection) {
+        table.remove(connection)
         close(connection.descriptor)
-        connections[connection.id] = nil
     }
 }

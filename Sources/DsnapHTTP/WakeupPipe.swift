@@ -1,7 +1,7 @@
 import CHTTPSystem
 import Glibc
 
-/// The self-pipe that wakes the poll loop from other threads: a worker with a finished response,
+/// The self-pipe that wakes the event loop from other threads: a worker with a finished response,
 /// or `stop()`. Writing one byte is async-signal-safe, so a signal handler may call `signal()`.
 final class WakeupPipe: Sendable {
     let readEnd: Int32

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// A fixed set of threads that run the handler, one request each at a time: handlers may block
-/// for seconds (a commit waiting for a lock) without holding up the poll loop or each other.
+/// for seconds (a commit waiting for a lock) without holding up the event loop or each other.
 final class WorkerPool: Sendable {
     struct Job: Sendable {
         let connection: UInt64

@@ -239,4 +239,22 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(request.queryValue("a"), "1")
         XCTAssertThrowsError(try HTTPRequest(method: "GET", target: "/bad%zz"))
     }
+
+    /// Found by fuzz-http (fuzz/corpus/http/regression-bare-lf-past-line-limit): a line past the
+    /// limit that ends in a bare LF was 414 when read in pieces but 400 when read whole.
+    func testWhereReadsEndNeverChangesTheError() throws {
+        let tight = HTTPRequestLimits(maxRequestLineBytes: 64, maxHeaderBytes: 128, maxHeaderCount: 4, maxBodyBytes: 32)
+        let streams = [
+            Array((String(repeating: "A", count: 70) + "\n").utf8),
+            Array(("GET / HTTP/1.1\r\nHost: h\r\nX: " + String(repeating: "v", count: 130) + "\n").utf8),
+            Array(try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .appendingPathComponent("../../fuzz/corpus/http/regression-bare-lf-past-line-limit")).dropFirst()),
+        ]
+        for stream in streams {
+            let whole = parse([stream[...]], limits: tight)
+            XCTAssertEqual(whole.count, 1)
+            XCTAssertEqual(parse(stream.map { [$0][...] }, limits: tight), whole)
+            if case let .failure(error)? = whole.first { XCTAssertTrue([414, 431].contains(error.status), "\(error)") }
+        }
+    }
 }

@@ -93,12 +93,20 @@ final class TestClient {
 
     /// The next response, nil if the server closed the connection before sending one.
     func readResponse(head: Bool = false) throws -> TestResponse? {
-        let terminator: [UInt8] = [13, 10, 13, 10]
         var headEnd: Int?
+        var searched = 0
         while headEnd == nil {
-            if pending.count >= 4 {
-                headEnd = (0...(pending.count - 4)).first { Array(pending[$0..<($0 + 4)]) == terminator }
+            headEnd = pending.withUnsafeBufferPointer { bytes -> Int? in
+                var index = max(0, searched - 3)
+                while index + 3 < bytes.count {
+                    if bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+                        return index
+                    }
+                    index += 1
+                }
+                return nil
             }
+            searched = pending.count
             if headEnd == nil {
                 guard try fill() else {
                     if pending.isEmpty { return nil }
