@@ -45,9 +45,13 @@ final class EventPoller {
 
     var all: Dictionary<UInt64, Connection>.Values { connections.values }
 
-    /// Before the listening socket is closed.
+    /// Before the listening socket is closed, or while accepting is paused.
     func unwatchListener(_ listener: Int32) {
         _ = dsnap_http_epoll_unwatch(descriptor, listener)
+    }
+
+    func watchListener(_ listener: Int32) {
+        _ = dsnap_http_epoll_watch(descriptor, listener, Self.listenerKey, 0, 0)
     }
 
     func add(_ connection: Connection) {

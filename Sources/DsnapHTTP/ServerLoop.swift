@@ -31,6 +31,10 @@ final class ServerLoop: @unchecked Sendable {
     /// A descriptor held in reserve: at the process's descriptor limit, it is closed to accept
     /// and close one waiting client, so a full listen queue cannot make the loop spin.
     private var spare: Int32 = -1
+    /// Set when the process is out of descriptors and even the spare is gone: the listening
+    /// socket is not watched until then, since a waiting client would wake the loop at once on
+    /// every turn (level-triggered) with nothing it could do.
+    private var acceptPausedUntil: Int64?
 
     private let readTimeout: Int64
     private let idleTimeout: Int64
@@ -85,7 +89,12 @@ final class ServerLoop: @unchecked Sendable {
             if !stopping && stopRequested.load(ordering: .acquiring) { beginStop() }
             if stopping && table.count == 0 && handling == 0 { break }
 
-            let timeout = table.nextDeadline == .max ? -1 : Int32(clamping: max(0, table.nextDeadline - now))
+            if let until = acceptPausedUntil, until <= now, listener >= 0 {
+                acceptPausedUntil = nil
+                table.watchListener(listener)
+            }
+            let wakeAt = min(table.nextDeadline, acceptPausedUntil ?? .max)
+            let timeout = wakeAt == .max ? -1 : Int32(clamping: max(0, wakeAt - now))
             let events = table.wait(timeout: timeout)
             now = SocketIO.monotonicMilliseconds()
             var acceptable = false
@@ -115,7 +124,7 @@ final class ServerLoop: @unchecked Sendable {
                 case .handling: break
                 }
             }
-            if acceptable && listener >= 0 { acceptWaiting() }
+            if acceptable && listener >= 0 && acceptPausedUntil == nil { acceptWaiting() }
             expireDeadlines()
         }
         if listener >= 0 {
@@ -160,7 +169,12 @@ final class ServerLoop: @unchecked Sendable {
                 let connection = Connection(id: nextID, descriptor: descriptor, limits: limits, deadline: now + idleTimeout)
                 nextID += 1
                 table.add(connection)
-            case let .failed(code) where (code == EMFILE || code == ENFILE) && spare >= 0:
+            case let .failed(code) where code == EMFILE || code == ENFILE:
+                guard spare >= 0 else {
+                    table.unwatchListener(listener)
+                    acceptPausedUntil = now + 100
+                    return
+                }
                 close(spare)
                 if case let .done(accepted) = SocketIO.accept(listener) { refuse(Int32(accepted)) }
                 spare = open("/dev/null", O_RDONLY | O_CLOEXEC)
@@ -265,7 +279,7 @@ final class ServerLoop: @unchecked Sendable {
         }
         connection.outgoing = []
         connection.sent = 0
-        if connection.closeAfterWrite {
+        if connection.closeAfterWrite || stopping {
             shutdown(connection.descriptor, Int32(SHUT_WR))
             table.set(connection, .lingering, deadline: now + lingerTimeout)
         } else {

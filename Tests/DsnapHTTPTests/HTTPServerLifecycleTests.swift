@@ -229,4 +229,75 @@ final class HTTPServerLifecycleTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0, String(decoding: stderr, as: UTF8.self))
         return (String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
+
+    /// Out of descriptors, the server turns new clients away at once (the spare descriptor),
+    /// without spinning, keeps serving the connections it has, and accepts again once it can.
+    func testOutOfDescriptorsItRefusesNewClientsWithoutSpinningAndRecovers() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let existing = try TestClient(port: server.port)
+        try existing.send(TestClient.request("GET", "/before"))
+        XCTAssertEqual(try existing.readResponse()?.status, 200)
+
+        // Twenty clients in another process, which raises its own limit back.
+        let script = """
+            import resource, socket, sys, time
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            sys.stdin.readline()
+            clients = [socket.create_connection(("127.0.0.1", \(server.port))) for _ in range(20)]
+            time.sleep(1)
+            closed = 0
+            for client in clients:
+                client.setblocking(False)
+                try:
+                    closed += client.recv(4096) == b"" or 1
+                except BlockingIOError:
+                    pass
+                except ConnectionResetError:
+                    closed += 1
+            print(closed)
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script]
+        let input = Pipe()
+        let output = Pipe()
+        python.standardInput = input
+        python.standardOutput = output
+        try python.run()
+
+        var saved = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+        var free = 0
+        var limit = 0
+        while free < 4 {
+            if fcntl(Int32(limit), F_GETFD) == -1 { free += 1 }
+            limit += 1
+        }
+        var lowered = saved
+        lowered.rlim_cur = rlim_t(limit)
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lowered)
+        var before = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &before)
+        input.fileHandleForWriting.write(Data("go\n".utf8))
+        let report = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        var after = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &after)
+        python.waitUntilExit()
+        try existing.send(TestClient.request("GET", "/during"))
+        let during = try existing.readResponse()?.status
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+
+        let refused = Int(report.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        XCTAssertGreaterThanOrEqual(refused, 14, "most of the 20 clients are turned away: \(report)")
+        XCTAssertEqual(during, 200)
+        let cpu = Double(after.ru_utime.tv_sec - before.ru_utime.tv_sec + after.ru_stime.tv_sec - before.ru_stime.tv_sec)
+            + Double(after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec - before.ru_stime.tv_usec) / 1e6
+        print("refused \(refused) of 20, cpu \(cpu) s")
+        XCTAssertLessThan(cpu, 0.5, "the server spun while out of descriptors")
+        let later = try TestClient(port: server.port)
+        try later.send(TestClient.request("GET", "/after"))
+        XCTAssertEqual(try later.readResponse()?.status, 200)
+    }
 }
