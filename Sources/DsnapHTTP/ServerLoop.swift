@@ -91,6 +91,7 @@ final class ServerLoop: @unchecked Sendable {
 
             if let until = acceptPausedUntil, until <= now, listener >= 0 {
                 acceptPausedUntil = nil
+                if spare < 0 { spare = open("/dev/null", O_RDONLY | O_CLOEXEC) }
                 table.watchListener(listener)
             }
             let wakeAt = min(table.nextDeadline, acceptPausedUntil ?? .max)
