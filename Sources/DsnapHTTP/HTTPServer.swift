@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// An HTTP/1.1 server over POSIX sockets: one thread (the caller of `run()`) waits on the
@@ -16,6 +17,7 @@ public final class HTTPServer: Sendable {
     public init(configuration: HTTPServerConfiguration,
                 handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) throws(HTTPServerError) {
         if let invalid = configuration.invalidSetting() { throw invalid }
+        Self.raiseDescriptorLimit(toFit: configuration.maxConnections)
         let listener = try ListeningSocket.open(host: configuration.host, port: configuration.port,
                                                 backlog: configuration.listenBacklog)
         port = listener.port
@@ -36,5 +38,22 @@ public final class HTTPServer: Sendable {
     /// returns at once.
     public func stop() {
         loop.requestStop()
+    }
+
+    /// Descriptors the process needs beyond its connections: the listening socket, the wakeup
+    /// pipe, epoll, the spare, and whatever the handlers open (a dataset's files and packs).
+    static let descriptorHeadroom = 256
+
+    /// Raises the soft limit on open descriptors, up to the hard limit, so that `maxConnections`
+    /// connections fit beside the handlers' own files: Debian's default soft limit (1,024) is
+    /// below the default connection limit. Go's runtime raises it at start-up for the same reason.
+    /// Never lowers it; where the hard limit is too low, connections past it are turned away.
+    static func raiseDescriptorLimit(toFit connections: Int) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let wanted = rlim_t(clamping: connections + descriptorHeadroom)
+        guard limit.rlim_cur < wanted else { return }
+        limit.rlim_cur = min(wanted, limit.rlim_max)
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }

@@ -7,7 +7,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// 0 binds a free port; `HTTPServer.port` tells which.
     public var port: Int = 0
     /// Open client sockets at once; a connection beyond is answered 503 and closed at once, so
-    /// the listen queue never jams.
+    /// the listen queue never jams. The server raises the process's soft descriptor limit (up to
+    /// the hard one) to fit this many plus 256.
     public var maxConnections: Int = 1024
     /// Requests handled at once: the size of the worker pool. Further complete requests wait.
     public var workerThreads: Int = 16

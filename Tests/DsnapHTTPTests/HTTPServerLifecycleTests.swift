@@ -300,4 +300,24 @@ final class HTTPServerLifecycleTests: XCTestCase {
         try later.send(TestClient.request("GET", "/after"))
         XCTAssertEqual(try later.readResponse()?.status, 200)
     }
+
+    func testTheDescriptorLimitIsRaisedToFitTheConnections() throws {
+        var saved = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+        defer { setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved) }
+        guard saved.rlim_max >= 2000 else { throw XCTSkip("hard descriptor limit \(saved.rlim_max)") }
+        var lowered = saved
+        lowered.rlim_cur = 512
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lowered)
+        var configuration = HTTPServerConfiguration()
+        configuration.maxConnections = 1500
+        _ = try HTTPServer(configuration: configuration) { _ in HTTPResponse(status: 200) }
+        var now = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &now)
+        XCTAssertEqual(now.rlim_cur, rlim_t(1500 + HTTPServer.descriptorHeadroom))
+        configuration.maxConnections = 10
+        _ = try HTTPServer(configuration: configuration) { _ in HTTPResponse(status: 200) }
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &now)
+        XCTAssertEqual(now.rlim_cur, rlim_t(1500 + HTTPServer.descriptorHeadroom), "never lowered")
+    }
 }

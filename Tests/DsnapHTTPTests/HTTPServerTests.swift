@@ -205,4 +205,67 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertEqual(failures.withLock { $0 }, [])
         print("1,000 requests on 50 connections: \(Int(Date().timeIntervalSince(start) * 1000)) ms")
     }
+
+    /// Python's `requests`, the client the API's own example uses, against the server: JSON both
+    /// ways on one session, query decoding, a 404 from the handler, and a body past the limit,
+    /// whose 413 must reach a client still sending the body the server will not read.
+    func testPythonRequestsTalksToIt() throws {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import requests"]
+        probe.standardError = FileHandle.nullDevice
+        try probe.run()
+        probe.waitUntilExit()
+        guard probe.terminationStatus == 0 else { throw XCTSkip("python3 with requests is not installed") }
+
+        let server = try TestServer { $0.maxBodyBytes = 64 * 1024 } handler: { request in
+            guard request.path.hasPrefix("/api/") else { return HTTPResponse(status: 404, detail: "no route for \(request.path)") }
+            let echo: [String: Any] = [
+                "method": request.method, "path": request.path, "version": request.version,
+                "query": request.query.map { [$0.name, $0.value] }, "authorization": request.headers["authorization"] ?? "",
+                "body": String(decoding: request.body, as: UTF8.self),
+            ]
+            let body = (try? JSONSerialization.data(withJSONObject: echo, options: [.sortedKeys])) ?? Data()
+            return HTTPResponse(status: request.method == "POST" ? 201 : 200, headers: [("Content-Type", "application/json")],
+                                body: Array(body))
+        }
+        defer { server.stop() }
+        let script = """
+            import json, requests, sys
+            base = sys.argv[1]
+            session = requests.Session()
+            session.headers["Authorization"] = "Bearer t0k3n"
+            r = session.get(base + "/api/v1/tasks", params={"dataset_id": "a b/c", "task_type": "SNAPSHOT_CREATE"})
+            assert r.status_code == 200, r.status_code
+            assert r.json()["query"] == [["dataset_id", "a b/c"], ["task_type", "SNAPSHOT_CREATE"]], r.json()
+            assert r.json()["authorization"] == "Bearer t0k3n"
+            r = session.post(base + "/api/v1/dataset/d1/snapshot", json={"snapshot_name": "caf\\u00e9 \\u2603", "description": "x" * 60000})
+            assert r.status_code == 201, r.status_code
+            sent = json.loads(r.json()["body"])
+            assert sent["snapshot_name"] == "caf\\u00e9 \\u2603" and len(sent["description"]) == 60000
+            r = session.patch(base + "/api/v1/dataset/d1/snapshot/abc", json={"snapshot_name": "n"})
+            assert (r.status_code, r.json()["method"]) == (200, "PATCH")
+            r = session.delete(base + "/api/v1/dataset/d1/snapshot/abc")
+            assert (r.status_code, r.json()["method"]) == (200, "DELETE")
+            r = session.get(base + "/nowhere")
+            assert r.status_code == 404 and r.headers["Content-Type"] == "application/json" and "nowhere" in r.json()["detail"]
+            r = session.post(base + "/api/v1/dataset/d1/snapshot", data=b"y" * (1 << 20))
+            assert r.status_code == 413 and "larger than 65536 bytes" in r.json()["detail"], (r.status_code, r.text)
+            r = session.get(base + "/api/after")
+            assert r.status_code == 200
+            print("ok")
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script, "http://127.0.0.1:\(server.port)"]
+        let output = Pipe()
+        let errors = Pipe()
+        python.standardOutput = output
+        python.standardError = errors
+        try python.run()
+        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        XCTAssertEqual(stdout, "ok\n", stderr)
+    }
 }
