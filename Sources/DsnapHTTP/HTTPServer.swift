@@ -6,6 +6,22 @@ import Synchronization
 /// complete requests go to a fixed pool of worker threads that run `handler`; responses go back
 /// through that event loop, which writes them as the client takes them.
 /// See `HTTPRequestParser` for what is accepted and `HTTPServerConfiguration` for the bounds.
+///
+/// Stopping on SIGTERM and SIGINT, with the signals taken from their default action first:
+/// ```
+/// let server = try HTTPServer(configuration: configuration, handler: api.respond)
+/// let sources = [SIGTERM, SIGINT].map { number in
+///     signal(number, SIG_IGN)
+///     let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+///     source.setEventHandler { server.stop() }
+///     source.resume()
+///     return source
+/// }
+/// server.run()  // returns once the running requests are answered
+/// ```
+/// A dispatch source registers a moment after `resume()`; a signal in between is ignored. Where
+/// that matters, block the signals with pthread_sigmask before creating the server (its threads
+/// inherit the mask) and call `stop()` from a thread in sigwait.
 public final class HTTPServer: Sendable {
     /// The bound port: the one asked for, or the free one picked for port 0.
     public let port: Int

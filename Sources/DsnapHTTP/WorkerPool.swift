@@ -29,6 +29,9 @@ final class WorkerPool: Sendable {
                 ended.leave()
             }
             thread.name = "\(name)-\(index)"
+            // Handlers run what the CLI runs on the main thread (libgit2, recursive tree walks),
+            // so they get its stack size rather than whatever a thread gets by default.
+            thread.stackSize = 8 << 20
             thread.start()
         }
     }
