@@ -27,14 +27,19 @@ let package = Package(
         // The library: datasets, snapshots, locking. Never prints, never exits. Only its Git/
         // folder imports Clibgit2 (StorageLayersTests holds that).
         .target(name: "DsnapCore", dependencies: ["Clibgit2", "CSystem", "CObjectCodec", "CPushDeflate"]),
+        // accept4 and pipe2, which Swift's Glibc module lacks: headers only, nothing to link.
+        .systemLibrary(name: "CHTTPSystem"),
+        // The HTTP/1.1 server under `dsnap serve`: POSIX sockets and threads, nothing of dsnap's.
+        .target(name: "DsnapHTTP", dependencies: ["CHTTPSystem"]),
         // Everything the binary does, callable in-process: run(arguments:environment:) -> exit code.
-        .target(name: "DsnapCLI", dependencies: ["DsnapCore"]),
+        .target(name: "DsnapCLI", dependencies: ["DsnapCore", "DsnapHTTP"]),
         // The executable exports deflateInit_ (and nothing else) for CPushDeflate's interposition.
         .executableTarget(name: "dsnap", dependencies: ["DsnapCLI"], exclude: ["exported-symbols.list"],
                           linkerSettings: [.unsafeFlags(["-Xlinker",
                                                          "--dynamic-list=\(Context.packageDirectory)/Sources/dsnap/exported-symbols.list"])]),
         .testTarget(name: "DsnapCoreTests", dependencies: ["DsnapCore", "Clibgit2", "CObjectCodec"]),
         .testTarget(name: "DsnapCLITests", dependencies: ["DsnapCLI", "dsnap"]),
+        .testTarget(name: "DsnapHTTPTests", dependencies: ["DsnapHTTP"]),
     ],
     swiftLanguageModes: [.v6]
 )
@@ -45,7 +50,8 @@ if Context.environment["DSNAP_FUZZ"] != nil {
     package.targets.append(.target(name: "CFuzzDriver", path: "fuzz/targets/CFuzzDriver"))
     package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "fuzz/targets/FuzzSupport"))
     for (name, library) in [("fuzz-arguments", "DsnapCLI"), ("fuzz-json", "DsnapCore"),
-                            ("fuzz-loose-object", "DsnapCore"), ("fuzz-pack", "DsnapCore")] {
+                            ("fuzz-loose-object", "DsnapCore"), ("fuzz-pack", "DsnapCore"),
+                            ("fuzz-http", "DsnapHTTP")] {
         package.targets.append(.executableTarget(name: name, dependencies: [.target(name: library), "FuzzSupport"],
                                                  path: "fuzz/targets/\(name)"))
         package.products.append(.executable(name: name, targets: [name]))
