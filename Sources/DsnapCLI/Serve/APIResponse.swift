@@ -6,7 +6,7 @@ import DsnapHTTP
 enum APIResponse {
     static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
         HTTPResponse(status: status, headers: [(name: "Content-Type", value: "application/json")],
-                     body: Array((JSONWriter.render(value, pretty: true) + "\n").utf8))
+                     body: Array((JSONWriter.render(value) + "\n").utf8))
     }
 
     /// 200 or 202 with an empty body, as the API answers delete, restore and clone; `headers` say
