@@ -47,6 +47,7 @@ fuzz: deps
 # Proves the benchmark script works (tiny sizes, no timing assertions); `bench/run` is the real one.
 bench-quick: release
 	bench/run --quick
+	bench/serve --quick --dsnap $(BIN_RELEASE)
 
 # Shell completions go where each shell's own package looks; the scripts are written by the binary
 # being installed, so they offer exactly its commands and options.
