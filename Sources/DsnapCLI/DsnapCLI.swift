@@ -25,6 +25,13 @@ public enum DsnapCLI {
         return status
     }
 
+    /// The process's arguments past the program's name, every byte kept: a file name that is not
+    /// UTF-8 reaches a PATH operand as `PathBytes` holds it (`CommandLine.arguments` turns such
+    /// bytes into U+FFFD).
+    public static var processArguments: [String] {
+        (1..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { PathBytes.string(cString: $0) } }
+    }
+
     static let commonOptions = [
         OptionSpec("help", short: "h", help: "show this help"),
         OptionSpec("quiet", short: "q", help: "print only data and errors"),

@@ -134,7 +134,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
         for component in path.split(separator: "/").dropLast() {
             current += "/" + component
             var info = stat()
-            guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
+            guard lstat(PathBytes.cString(current), &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
         }
         return true
     }
@@ -144,24 +144,25 @@ public struct AtomicCheckout: WorkTreeCheckout {
         // or replaces, and nothing is ever removed through it.
         guard Self.parentsAreFolders(of: path, root: root) else { return }
         let full = root + "/" + path
-        if unlink(full) != 0 && errno != ENOENT {
+        if unlink(PathBytes.cString(full)) != 0 && errno != ENOENT {
             throw StorageError.fromErrno(errno, path: full)
         }
     }
 
     /// Removes directories left empty by removals, innermost first, up to (not including) the root.
     private func pruneEmptyDirectories(after removals: [String], root: String) throws {
-        var directories = Set<String>()
+        // Keyed by UTF-8: String == would take `é` and `e` + U+0301, two folders, for one.
+        var directories: [[UInt8]: String] = [:]
         for path in removals {
             var parent = path.parentPath
             while !parent.isEmpty {
-                directories.insert(parent)
+                directories[Array(parent.utf8)] = parent
                 parent = parent.parentPath
             }
         }
-        for directory in directories.sorted(by: { $0.count > $1.count }) {
+        for directory in directories.values.sorted(by: { $0.utf8.count > $1.utf8.count }) {
             // rmdir fails on a non-empty directory (one holding ignored or kept files): that is the point.
-            if Self.parentsAreFolders(of: directory, root: root) { _ = rmdir(root + "/" + directory) }
+            if Self.parentsAreFolders(of: directory, root: root) { _ = rmdir(PathBytes.cString(root + "/" + directory)) }
         }
     }
 

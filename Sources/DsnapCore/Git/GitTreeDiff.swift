@@ -109,7 +109,7 @@ extension GitRepository {
                     guard let status = GitFileDelta.Status(delta.status) else { return 1 }
                     let path = status == .deleted ? delta.old_file.path : delta.new_file.path
                     // 1: libgit2 drops the delta instead of keeping it in its list.
-                    return receiver.onChange(status, String(cString: path!)) ? 1 : GIT_EUSER.rawValue
+                    return receiver.onChange(status, PathBytes.string(cString: path!)) ? 1 : GIT_EUSER.rawValue
                 }
                 var diff: OpaquePointer?
                 let status = git_diff_index_to_workdir(&diff, pointer, index.pointer, &options)
@@ -160,7 +160,7 @@ extension GitRepository {
         }
         // Pathspecs are literal paths (folders or files), never globs: a file named `*.json` is itself.
         options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
-        var pointers: [UnsafeMutablePointer<CChar>?] = paths.map { strdup($0) }
+        var pointers: [UnsafeMutablePointer<CChar>?] = paths.map { PathBytes.withCString($0) { strdup($0) } }
         defer { pointers.forEach { free($0) } }
         return try pointers.withUnsafeMutableBufferPointer { buffer in
             options.pathspec = git_strarray(strings: buffer.baseAddress, count: paths.count)
@@ -198,8 +198,8 @@ extension GitRepository {
             guard let status = GitFileDelta.Status(delta.status) else { continue }
             // One String when both sides name the same path (all but renames): a first snapshot
             // of 200,000 files held every path twice.
-            let oldPath = String(cString: delta.old_file.path)
-            let newPath = strcmp(delta.old_file.path, delta.new_file.path) == 0 ? oldPath : String(cString: delta.new_file.path)
+            let oldPath = PathBytes.string(cString: delta.old_file.path)
+            let newPath = strcmp(delta.old_file.path, delta.new_file.path) == 0 ? oldPath : PathBytes.string(cString: delta.new_file.path)
             deltas.append(GitFileDelta(
                 status: status, oldPath: oldPath, newPath: newPath, oldID: GitOID(delta.old_file.id),
                 newID: GitOID(delta.new_file.id), oldMode: UInt32(delta.old_file.mode),

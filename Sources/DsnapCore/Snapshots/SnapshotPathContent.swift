@@ -45,7 +45,7 @@ extension SnapshotCatalog {
             let entries = try dataset.wrapGit { try dataset.repository.treeLevel(tree) }
             let folder = walked.joined(separator: "/")
             let prefix = folder.isEmpty ? "" : folder + "/"
-            guard let entry = entries.first(where: { $0.name == component }) else {
+            guard let entry = entries.first(where: { $0.name.utf8.elementsEqual(component.utf8) }) else {
                 throw SnapshotPathError.notFound(path: path, snapshot: reference, folder: folder,
                                                  nearest: Self.nearest(component, among: entries, prefix: prefix))
             }
@@ -75,7 +75,7 @@ extension SnapshotCatalog {
         let components = try Self.components(of: path)
         for (position, component) in components.enumerated() {
             let entries = try dataset.wrapGit { try dataset.repository.treeLevel(current) }
-            guard let entry = entries.first(where: { $0.name == component }) else { return false }
+            guard let entry = entries.first(where: { $0.name.utf8.elementsEqual(component.utf8) }) else { return false }
             if entry.isTree {
                 current = entry.id
             } else if position < components.count - 1 {
