@@ -10,7 +10,7 @@ enum DatasetPathOperand {
     /// names (`"caf\351.json"`, quotes included, or without them as a shell leaves it), unless a
     /// file of that very name is at `absolute` (the operand read literally); else the operand.
     static func unquoted(_ typed: String, unlessFileAt absolute: String) -> String {
-        guard typed.utf8.contains(UInt8(ascii: "\\")) || typed.hasPrefix("\"") else { return typed }
+        guard typed.utf8.contains(UInt8(ascii: "\\")) || typed.utf8.first == UInt8(ascii: "\"") else { return typed }
         var info = stat()
         guard lstat(PathBytes.cString(absolute), &info) != 0 else { return typed }
         return QuotedPath.parse(typed) ?? QuotedPath.unescaped(typed) ?? typed

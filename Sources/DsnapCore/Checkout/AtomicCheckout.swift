@@ -118,7 +118,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
     /// Refuses absolute paths, `.` and `..` components, and anything inside `.dsnap` or `.git`.
     static func checkSafe(_ path: String) throws {
         if path.hasPrefix("/") || path.isEmpty { throw CheckoutError.unsafePath(path) }
-        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+        for component in path.pathComponents() {
             let lowered = component.lowercased()
             if component.isEmpty || component == "." || component == ".." || lowered == Dataset.gitDirName
                 || lowered == ".git" {
@@ -131,7 +131,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
     /// link (or a file, or nothing).
     static func parentsAreFolders(of path: String, root: String) -> Bool {
         var current = root
-        for component in path.split(separator: "/").dropLast() {
+        for component in path.pathComponents(omittingEmpty: true).dropLast() {
             current += "/" + component
             var info = stat()
             guard lstat(PathBytes.cString(current), &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }

@@ -219,9 +219,9 @@ final class AtomicFileWriter {
         guard !parent.isEmpty, !checkedFolders.contains(Array(parent.utf8)) else { return }
         var current = root
         var relative = ""
-        for component in parent.split(separator: "/") {
+        for component in parent.pathComponents(omittingEmpty: true) {
             current += "/" + component
-            relative += relative.isEmpty ? String(component) : "/" + component
+            relative += relative.isEmpty ? component : "/" + component
             let key = Array(relative.utf8)
             guard !checkedFolders.contains(key) else { continue }
             var info = stat()

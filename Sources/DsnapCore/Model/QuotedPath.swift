@@ -46,7 +46,7 @@ public enum QuotedPath {
     /// or starts with `"`.
     public static func json(_ path: String) -> String {
         // Either makes `text` quote it: a byte escaped, or the leading `"`.
-        PathBytes.hasEscapes(path) || path.hasPrefix("\"") ? text(path) : path
+        PathBytes.hasEscapes(path) || path.utf8.first == UInt8(ascii: "\"") ? text(path) : path
     }
 
     /// The name a quoted form stands for (`"caf\351.json"`, quotes included), or nil when `text`

@@ -107,7 +107,7 @@ extension SnapshotCatalog {
     static func components(of path: String) throws -> [String] {
         if path.isEmpty { return [] }
         if path.hasPrefix("/") { throw SnapshotPathError.invalid(path: path, reason: "it is absolute; give it from the dataset folder") }
-        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let components = path.pathComponents()
         for component in components {
             if component.isEmpty || component == "." || component == ".." {
                 throw SnapshotPathError.invalid(path: path, reason: "it holds an empty, '.' or '..' component")
