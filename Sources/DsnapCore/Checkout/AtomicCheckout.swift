@@ -30,8 +30,13 @@ public struct AtomicCheckout: WorkTreeCheckout {
         // `.dsnap`, `.git`) is refused whole and writes nothing at all.
         // The header read for that gives each file's size too: the progress line's total, free.
         var bytesTotal: Int64 = 0
+        let rootLength = PathBytes.byteCount(dataset.root)
+        let limit = Int(PATH_MAX) - 1
         for write in writes {
             try Self.checkSafe(write.path)
+            if rootLength + 1 + PathBytes.byteCount(write.path) > limit {
+                throw CheckoutError.pathTooLong(path: write.path, limit: limit)
+            }
             // A file's object must be there, and be a blob, before the first write: found
             // missing half-way, the restore would stop with the work tree half changed.
             let header = try dataset.wrapGit { try repository.objectHeader(write.id) }

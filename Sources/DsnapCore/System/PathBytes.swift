@@ -46,6 +46,11 @@ public enum PathBytes {
         return result
     }
 
+    /// The number of bytes in the name.
+    public static func byteCount(_ path: String) -> Int {
+        hasEscapes(path) ? bytes(path).count : path.utf8.count
+    }
+
     /// Calls `body` with the name as a NUL-terminated C string of its bytes, for the file system
     /// or libgit2.
     public static func withCString<Result>(_ path: String,
