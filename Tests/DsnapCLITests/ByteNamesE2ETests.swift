@@ -114,6 +114,11 @@ elif mode == "rmtree": shutil.rmtree(root, ignore_errors=True)
         expect(try E2E.run(["clone", "-q", "current", parent + "/copy"], in: data.path), exit: 0)
         XCTAssertEqual(try python("manifest", parent + "/copy"), written)
         XCTAssertEqual(try python("tree", parent + "/copy"), try python("tree", data.path))
+        // So does one cloned by URL from a remote the dataset was pushed to.
+        expect(try E2E.run(["remote", "add", "-q", "shared", parent + "/shared.git", "--create"], in: data.path), exit: 0)
+        expect(try E2E.run(["push", "-q", "shared"], in: data.path), exit: 0)
+        expect(try E2E.run(["clone", "-q", "file://" + parent + "/shared.git", parent + "/fetched"], in: parent), exit: 0)
+        XCTAssertEqual(try python("manifest", parent + "/fetched"), written)
 
         // A restore after everything was removed brings every name back.
         try python("rmtree", data.path + "/" + "dir\u{E9}")
@@ -158,6 +163,10 @@ elif mode == "rmtree": shutil.rmtree(root, ignore_errors=True)
         let json = try jsonObject(E2E.run(["diff", "--json"], in: data.path))
         let changed = try XCTUnwrap((json["files"] as? [[String: Any]])?.first?["path"] as? String)
         XCTAssertEqual(changed, #""caf\351.json""#)
+
+        let text = expect(try E2E.run(["diff"], in: data.path), exit: 0)
+        XCTAssertTrue(text.stdout.contains(#"M  "caf\351.json"  (json)"#), text.transcript)
+        XCTAssertTrue(text.stdout.contains("+ /x"), text.transcript)
 
         // The printed form, quotes and all, is a PATH operand; so is what a shell leaves of it.
         expect(try E2E.run(["restore", "-q", "current", "--", #""caf\351.json""#], in: data.path), exit: 0)
