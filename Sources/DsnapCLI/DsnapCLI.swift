@@ -28,8 +28,11 @@ public enum DsnapCLI {
     /// The process's arguments past the program's name, every byte kept: a file name that is not
     /// UTF-8 reaches a PATH operand as `PathBytes` holds it (`CommandLine.arguments` turns such
     /// bytes into U+FFFD).
+    /// (No arguments at all when the runtime could not read them: on Linux it reads
+    /// /proc/self/cmdline, whose open may fail.)
     public static var processArguments: [String] {
-        (1..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { PathBytes.string(cString: $0) } }
+        CommandLine.argc < 2 ? []
+            : (1..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { PathBytes.string(cString: $0) } }
     }
 
     static let commonOptions = [
