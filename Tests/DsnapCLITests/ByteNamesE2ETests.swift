@@ -184,4 +184,40 @@ elif mode == "rmtree": shutil.rmtree(root, ignore_errors=True)
         expect(try E2E.run(["restore", "-q", "--discard", "current", "--", #"lit\351"#], in: data.path), exit: 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: data.path + #"/lit\351"#))
     }
+
+    /// The way to a dataset must be UTF-8 (dsnap reaches its repository by text paths): init,
+    /// clone and every command refuse a folder whose path is not, with exit 5, instead of
+    /// making or reading another folder whose name has U+FFFD for the bytes. From a subfolder
+    /// of any bytes inside a dataset, commands work.
+    func testTheDatasetFolderItselfMustHaveAUTF8Path() throws {
+        let (data, _) = try makeDataset()
+        let parent = temporaryFolder(data)
+        func dsnap(_ arguments: String, in folder: String) throws -> ProcessResult {
+            try E2E.tool("sh", ["-c", "cd \(folder) && \"$0\" \(arguments)", DsnapProcess.binary], in: parent)
+        }
+        try E2E.tool("sh", ["-c", "mkdir \"$(printf 'r\\351')\""], in: parent)
+        let refused = try dsnap("init", in: "\"$(printf 'r\\351')\"")
+        XCTAssertEqual(refused.status, 5, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains(#"cannot use '\#(parent)/r\351' as a dataset folder: its path is not valid UTF-8"#),
+                      refused.stderr)
+        XCTAssertEqual(try E2E.tool("sh", ["-c", "ls -A \"$(printf 'r\\351')\""], in: parent).stdout, "", "init wrote something")
+        let listing = try E2E.tool("ls", ["-ab", parent], in: parent).stdout   // -b: bytes as octal escapes
+        XCTAssertTrue(listing.contains(#"r\351"#), listing)
+        XCTAssertFalse(listing.contains(#"\357\277\275"#), "a folder named with U+FFFD was made: \(listing)")
+        let clone = try dsnap("clone current \"$(printf '../r\\351/copy')\"", in: "basic")
+        XCTAssertEqual(clone.status, 5, clone.stderr)
+
+        // Inside a dataset, a folder of any bytes is a working folder like any other.
+        try E2E.tool("sh", ["-c", "mkdir \"$(printf 'sub\\377')\" && echo new > \"$(printf 'sub\\377')/n.json\""], in: data.path)
+        let status = try dsnap("status", in: "\"$(printf 'basic/sub\\377')\"")
+        XCTAssertEqual(status.status, 0, status.stderr)
+        XCTAssertTrue(status.stdout.contains("added:     n.json  (json)"), status.stdout)
+
+        // A dataset moved under such a folder is refused, not taken for an empty one.
+        try E2E.tool("mv", ["basic", "r\u{E9}-placeholder"], in: parent)
+        try E2E.tool("sh", ["-c", "mv r\u{E9}-placeholder \"$(printf 'r\\351')/moved\""], in: parent)
+        let moved = try dsnap("status", in: "\"$(printf 'r\\351')/moved\"")
+        XCTAssertEqual(moved.status, 5, moved.stderr)
+        try E2E.tool("sh", ["-c", "mv \"$(printf 'r\\351')/moved\" basic"], in: parent)
+    }
 }
