@@ -17,12 +17,30 @@ public enum DsnapCLI {
                               stderrIsTerminal: isatty(STDERR_FILENO) == 1, environment: environment)
         InterruptHandler.install(console: console)
         let status = run(arguments: arguments, environment: environment, console: console,
-                         workingDirectory: FileManager.default.currentDirectoryPath,
+                         workingDirectory: currentDirectory,
                          workTreeFlush: .background(executable: "/proc/self/exe", arguments: [FlushWorkTreeCommand.name]),
                          pager: pager)
         // Interrupted: the handler says so and exits; what ended the command meanwhile is its doing.
         while InterruptCleanup.isInterrupted { pause() }
         return status
+    }
+
+    /// The process's arguments past the program's name, every byte kept: a file name that is not
+    /// UTF-8 reaches a PATH operand as `PathBytes` holds it (`CommandLine.arguments` turns such
+    /// bytes into U+FFFD).
+    /// (No arguments at all when the runtime could not read them: on Linux it reads
+    /// /proc/self/cmdline, whose open may fail.)
+    public static var processArguments: [String] {
+        CommandLine.argc < 2 ? []
+            : (1..<Int(CommandLine.argc)).compactMap { CommandLine.unsafeArgv[$0].map { PathBytes.string(cString: $0) } }
+    }
+
+    /// The process's working folder, every byte kept (`FileManager` turns bytes that are not
+    /// UTF-8 into U+FFFD, and the folder so named is another, or none).
+    static var currentDirectory: String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return FileManager.default.currentDirectoryPath }
+        return PathBytes.string(cString: buffer)
     }
 
     static let commonOptions = [
@@ -66,7 +84,7 @@ public enum DsnapCLI {
                 let path = arguments[position]
                 directory = path.hasPrefix("/") ? path : directory + "/" + path
                 var info = stat()
-                guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                guard stat(PathBytes.cString(directory), &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
                     throw UsageError(message: "cannot change to '\(path)': no such directory")
                 }
             case "-q", "--quiet":

@@ -43,8 +43,11 @@ final class Invocation: @unchecked Sendable {
 
     /// A PATH operand as a path from the dataset folder ("" for the folder itself): given relative
     /// to the working folder, as git takes pathspecs, with `.` and `..` resolved. Outside the
-    /// dataset is a usage error of `command`.
-    func datasetPath(_ path: String, in dataset: Dataset, command: String) throws -> String {
+    /// dataset is a usage error of `command`. A name as dsnap prints it quoted (`"caf\351.json"`,
+    /// quotes included, or without them as a shell leaves it) stands for the name it quotes,
+    /// unless the work tree has a file of that very name.
+    func datasetPath(_ typed: String, in dataset: Dataset, command: String) throws -> String {
+        let path = DatasetPathOperand.unquoted(typed, unlessFileAt: absolutePath(typed))
         let absolute = URL(fileURLWithPath: absolutePath(path)).standardizedFileURL.path
         let root = dataset.root.hasSuffix("/") ? dataset.root : dataset.root + "/"
         if absolute == dataset.root || absolute + "/" == root { return "" }

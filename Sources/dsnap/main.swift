@@ -2,4 +2,4 @@ import DsnapCLI
 import FoundationEssentials
 import Glibc
 
-exit(DsnapCLI.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
+exit(DsnapCLI.run(arguments: DsnapCLI.processArguments, environment: ProcessInfo.processInfo.environment))

@@ -837,7 +837,8 @@ final class DiffE2ETests: XCTestCase {
                        bomRun.transcript)
         XCTAssertEqual(bomRun.stderr, "", bomRun.transcript)
         try data.write("x", to: "tab\there.txt")
-        XCTAssertEqual(try lines(["diff", "--name-status", "--", "tab\there.txt"], in: data.path), ["A\ttab\\there.txt"])
+        XCTAssertEqual(try lines(["diff", "--name-status", "--", "tab\there.txt"], in: data.path),
+                       ["A\t\"tab\\there.txt\""], "quoted as git quotes it")
         let (tabbed, _) = try json(["diff", "--json", "--", "tab\there.txt"], in: data.path)
         XCTAssertNotNil(entry("tab\there.txt", in: tabbed), "JSON carries the name as it is")
     }

@@ -148,4 +148,40 @@ final class StatCacheCheckTests: XCTestCase {
         XCTAssertEqual(checkpoint.snapshot.record.nImages, 5)
         XCTAssertEqual(checkpoint.snapshot.record.nVideos, 1)
     }
+
+    /// Writes `bytes` under the dataset as a file named by raw bytes, dated a minute back.
+    private func writeRaw(_ name: [UInt8], in scratch: ScratchDataset) {
+        let path = Array(scratch.path.utf8) + [UInt8(ascii: "/")] + name
+        let slash = path.lastIndex(of: UInt8(ascii: "/"))!
+        (Array(path[..<slash]) + [0]).withUnsafeBufferPointer {
+            $0.withMemoryRebound(to: CChar.self) { _ = mkdir($0.baseAddress!, 0o755) }
+        }
+        (path + [0]).withUnsafeBufferPointer {
+            $0.withMemoryRebound(to: CChar.self) { pointer in
+                let descriptor = open(pointer.baseAddress!, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+                XCTAssertGreaterThanOrEqual(descriptor, 0)
+                _ = write(descriptor, name, name.count)
+                close(descriptor)
+                let past = timespec(tv_sec: time(nil) - 60, tv_nsec: 0)
+                var times = [past, past]
+                utimensat(AT_FDCWD, pointer.baseAddress!, &times, AT_SYMLINK_NOFOLLOW)
+            }
+        }
+    }
+
+    /// Names of any bytes take the fast path like any other, and a new name is seen even when
+    /// Swift's String == would take it for a known one (`é` and `e` + U+0301).
+    func testNamesOfAnyBytesAreJudgedByTheirBytes() throws {
+        let scratch = try ScratchDataset()
+        writeRaw(Array("caf".utf8) + [0xE9] + Array(".json".utf8), in: scratch)
+        writeRaw(Array("dir".utf8) + [0xFF, 0x2F, 0xF4, 0x8F, 0xBC, 0x80], in: scratch)
+        writeRaw(Array("nfc/caf\u{E9}.json".utf8), in: scratch)
+        let dataset = try makeDataset(scratch)
+        XCTAssertNotNil(StatCacheCheck.clean(dataset), "the fast path gave up on names of any bytes")
+        XCTAssertEqual(try ReadStatus.changes(in: dataset), [])
+
+        writeRaw(Array("nfc/cafe\u{301}.json".utf8), in: scratch)
+        XCTAssertNil(StatCacheCheck.clean(dataset), "a new NFD name passed for its NFC twin")
+        XCTAssertEqual(try libgit2Changes(dataset).map { Array($0.utf8) }, [Array("nfc/cafe\u{301}.json".utf8)])
+    }
 }

@@ -73,7 +73,7 @@ enum RestoreCommand {
         let console = invocation.console
         if arguments.flag("json") {
             console.out(JSONWriter.render(.object([("snapshot", SnapshotJSON.object(result.source)),
-                                                   ("paths", .array(result.paths.map { .string($0) })),
+                                                   ("paths", .array(result.paths.map { .string(QuotedPath.json($0)) })),
                                                    RestoreReport.autosaveJSON(result.autosave)]
                 + RestoreReport.filesJSON(result.stats)), pretty: true))
             return
@@ -82,7 +82,7 @@ enum RestoreCommand {
         guard !invocation.quiet else { return }
         let display = DisplayPath(root: dataset.root, workingDirectory: invocation.workingDirectory)
         let what = result.paths.count == 1
-            ? TerminalText.escape(result.paths[0].isEmpty ? "." : display(result.paths[0]))
+            ? QuotedPath.text(result.paths[0].isEmpty ? "." : display(result.paths[0]))
             : "\(result.paths.count) paths"
         let stats = result.stats
         console.out("restored \(what) from \(console.paint(SnapshotText.shortID(result.source), .yellow)) "

@@ -32,7 +32,7 @@ enum ShowCommand {
             // `files` only when asked: listing a large snapshot's files is not free.
             let members: [(key: String, value: JSONValue)] = files.map { files in
                 [("files", .array(files.map { file in
-                    .object([("path", .string(file.path)), ("class", .string(file.fileClass.rawValue)),
+                    .object([("path", .string(QuotedPath.json(file.path))), ("class", .string(file.fileClass.rawValue)),
                              ("kind", .string(file.kind))])
                 }))]
             } ?? []
@@ -45,7 +45,7 @@ enum ShowCommand {
             for file in files {
                 let suffix = file.kind == "file" ? "" : " (\(file.kind))"
                 console.out("  " + file.fileClass.rawValue.padded(toLength: 6)
-                    + " " + TerminalText.escape(file.path) + suffix)
+                    + " " + QuotedPath.text(file.path) + suffix)
             }
         }
     }
@@ -82,7 +82,7 @@ enum ShowCommand {
         case let .file(entry) where arguments.flag("json"):
             console.out(JSONWriter.render(.object([
                 ("snapshot_id", .string(snapshot.id.hex)),
-                ("path", .string(entry.path)),
+                ("path", .string(QuotedPath.json(entry.path))),
                 ("kind", .string(entry.kind)),
                 ("class", entry.fileClass.map { .string($0.rawValue) } ?? .null),
                 ("size", .integer(try catalog.size(of: entry))),
@@ -101,10 +101,10 @@ enum ShowCommand {
         case let .folder(folder, entries) where arguments.flag("json"):
             console.out(JSONWriter.render(.object([
                 ("snapshot_id", .string(snapshot.id.hex)),
-                ("path", .string(folder)),
+                ("path", .string(QuotedPath.json(folder))),
                 ("kind", .string("folder")),
                 ("entries", .array(entries.map { entry in
-                    .object([("path", .string(entry.path)),
+                    .object([("path", .string(QuotedPath.json(entry.path))),
                              ("class", entry.fileClass.map { .string($0.rawValue) } ?? .null),
                              ("kind", .string(entry.kind))])
                 })),
@@ -113,7 +113,7 @@ enum ShowCommand {
             // Names alone, one a line, folders with a trailing `/`, as git lists a tree (without
             // its `tree REV:PATH` header: the lines are the data).
             for entry in entries {
-                console.out(TerminalText.escape(entry.name) + (entry.isFolder ? "/" : ""))
+                console.out(QuotedPath.text(entry.name) + (entry.isFolder ? "/" : ""))
             }
         }
     }
@@ -125,7 +125,7 @@ enum ShowCommand {
             return try invocation.datasetPath(typed, in: dataset, command: "show")
         }
         // `images/` names the folder `images`, as in git.
-        var path = Substring(typed)
+        var path = Substring(DatasetPathOperand.unquoted(typed, unlessFileAt: dataset.root + "/" + typed))
         while path.hasSuffix("/") && path.count > 1 { path = path.dropLast() }
         return String(path)
     }

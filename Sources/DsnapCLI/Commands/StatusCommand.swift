@@ -86,7 +86,7 @@ enum StatusCommand {
             let label = (change.kind == .typeChanged ? "typechange" : change.kind.rawValue) + ":"
             let style: Style = change.kind == .added ? .green : change.kind == .removed ? .red : .yellow
             console.out("  " + console.paint(label.padded(toLength: 11), style)
-                + TerminalText.escape(paths(change.path)) + "  (" + change.fileClass.rawValue + ")")
+                + QuotedPath.text(paths(change.path)) + "  (" + change.fileClass.rawValue + ")")
         }
     }
 }

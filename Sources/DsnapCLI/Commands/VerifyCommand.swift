@@ -72,7 +72,7 @@ enum VerifyCommand {
                 .object([
                     ("kind", .string(problem.kind.rawValue)),
                     ("object", problem.object.map { .string($0.hex) } ?? .null),
-                    ("paths", .array(problem.paths.map { .string($0) })),
+                    ("paths", .array(problem.paths.map { .string(QuotedPath.json($0)) })),
                     ("snapshots", .array(problem.snapshots.map {
                         .object([("snapshot_id", .string($0.id.hex)), ("snapshot_name", .string($0.name))])
                     })),

@@ -18,15 +18,16 @@ enum ChangeJSON {
         return members
     }
 
-    /// `{"path": ..., "status": ..., "class": ...}`, and `old_path` for a rename.
+    /// `{"path": ..., "status": ..., "class": ...}`, and `old_path` for a rename; paths as
+    /// `QuotedPath.json` gives them.
     static func file(path: String, status: FileDiffStatus, fileClass: FileClass,
                      oldPath: String? = nil) -> [(key: String, value: JSONValue)] {
         var members: [(key: String, value: JSONValue)] = [
-            ("path", .string(path)),
+            ("path", .string(QuotedPath.json(path))),
             ("status", .string(status.rawValue)),
             ("class", .string(fileClass.rawValue)),
         ]
-        if let oldPath { members.append(("old_path", .string(oldPath))) }
+        if let oldPath { members.append(("old_path", .string(QuotedPath.json(oldPath)))) }
         return members
     }
 }

@@ -17,8 +17,8 @@ enum DiffRendering {
         guard !summaryOnly else { return lines }
         for file in diff.files {
             var line = file.status.letter + "  "
-            if let oldPath = file.oldPath { line += TerminalText.escape(paths(oldPath)) + " -> " }
-            line += TerminalText.escape(paths(file.path)) + "  (\(file.fileClass.rawValue))"
+            if let oldPath = file.oldPath { line += QuotedPath.text(paths(oldPath)) + " -> " }
+            line += QuotedPath.text(paths(file.path)) + "  (\(file.fileClass.rawValue))"
             lines.append(console.paint(line, style(for: file.status)))
             for change in file.changes { lines.append("     " + changeLine(change, console: console)) }
         }
@@ -86,10 +86,10 @@ enum DiffRendering {
     // MARK: --name-status
 
     static func nameStatus(_ diff: DatasetDiff) -> [String] {
-        // Paths escaped as in the text output, so a tab or newline in a name cannot forge a line.
+        // Paths quoted as in the text output, so a tab or newline in a name cannot forge a line.
         diff.files.map { file in
-            (file.oldPath.map { [file.status.letter, $0, file.path] } ?? [file.status.letter, file.path])
-                .map(TerminalText.escape).joined(separator: "\t")
+            ([file.status.letter] + (file.oldPath.map { [$0, file.path] } ?? [file.path]).map(QuotedPath.text))
+                .joined(separator: "\t")
         }
     }
 
@@ -144,7 +144,7 @@ enum DiffRendering {
     /// each file, each patch yields the B version exactly.
     static func jsonPatch(_ diff: DatasetDiff) -> JSONValue {
         .object(diff.files.filter(\.comparedAsJSON).map { file in
-            (file.path, .array(file.changes.map { change in
+            (QuotedPath.json(file.path), .array(file.changes.map { change in
                 var operation: [(key: String, value: JSONValue)] = [("op", .string(change.operation.rawValue)),
                                                                     ("path", .string(change.path))]
                 if change.operation != .remove, let new = change.new { operation.append(("value", new)) }

@@ -4,14 +4,14 @@
 struct DisplayPath {
     /// The working folder's components below the dataset root; nil when it is not inside the
     /// dataset (then paths are shown from the root).
-    private let base: [Substring]?
+    private let base: [String]?
 
     init(root: String, workingDirectory: String) {
         let root = root.hasSuffix("/") ? String(root.dropLast()) : root
         if workingDirectory == root {
             base = []
         } else if workingDirectory.hasPrefix(root + "/") {
-            base = workingDirectory.dropFirst(root.count + 1).split(separator: "/")
+            base = String(workingDirectory.dropFirst(root.count + 1)).pathComponents(omittingEmpty: true)
         } else {
             base = nil
         }
@@ -20,13 +20,13 @@ struct DisplayPath {
     /// `path` (relative to the dataset root) relative to the working folder.
     func callAsFunction(_ path: String) -> String {
         guard let base, !base.isEmpty else { return path }
-        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        let components = path.pathComponents()
         var common = 0
         // The last component is the file itself: a folder of the same name is not a common part.
-        while common < base.count, common < components.count - 1, base[common] == components[common] {
+        while common < base.count, common < components.count - 1, base[common].utf8.elementsEqual(components[common].utf8) {
             common += 1
         }
         let up = Array(repeating: "..", count: base.count - common)
-        return (up + components[common...].map(String.init)).joined(separator: "/")
+        return (up + components[common...]).joined(separator: "/")
     }
 }

@@ -11,8 +11,8 @@ enum HistoryRendering {
         [SnapshotText.line(entry.snapshot, console: console)] + entry.files.map { file in
             let word = file.status == .typeChanged ? "type changed" : file.status.rawValue
             var line = "    " + word.padded(toLength: 9) + " "
-            if let oldPath = file.oldPath { line += TerminalText.escape(paths(oldPath)) + " -> " }
-            return line + TerminalText.escape(paths(file.path))
+            if let oldPath = file.oldPath { line += QuotedPath.text(paths(oldPath)) + " -> " }
+            return line + QuotedPath.text(paths(file.path))
         }
     }
 
@@ -35,7 +35,7 @@ enum HistoryRendering {
             who += ", model " + TerminalText.escape(record.trainingModelName ?? "-")
                 + " (" + TerminalText.escape(record.trainingModelID ?? "-") + ")"
         }
-        let field = "    " + TerminalText.escape(paths(change.path)) + " "
+        let field = "    " + QuotedPath.text(paths(change.path)) + " "
             + TerminalText.escape(pointer.isEmpty ? "(whole document)" : pointer) + ": "
             + value(change.old, console: console) + " -> " + value(change.new, console: console)
         return [SnapshotText.line(change.snapshot, console: console), who, field]
@@ -46,7 +46,7 @@ enum HistoryRendering {
     /// a JSON `null` value has the flag false).
     static func json(_ change: FieldChange, pointer: String) -> JSONValue {
         .object(members(of: change.snapshot) + [("field", .object([
-            ("path", .string(change.path)),
+            ("path", .string(QuotedPath.json(change.path))),
             ("pointer", .string(pointer)),
             ("old", change.old ?? .null),
             ("new", change.new ?? .null),

@@ -30,8 +30,13 @@ public struct AtomicCheckout: WorkTreeCheckout {
         // `.dsnap`, `.git`) is refused whole and writes nothing at all.
         // The header read for that gives each file's size too: the progress line's total, free.
         var bytesTotal: Int64 = 0
+        let rootLength = PathBytes.byteCount(dataset.root)
+        let limit = Int(PATH_MAX) - 1
         for write in writes {
             try Self.checkSafe(write.path)
+            if rootLength + 1 + PathBytes.byteCount(write.path) > limit {
+                throw CheckoutError.pathTooLong(path: write.path, limit: limit)
+            }
             // A file's object must be there, and be a blob, before the first write: found
             // missing half-way, the restore would stop with the work tree half changed.
             let header = try dataset.wrapGit { try repository.objectHeader(write.id) }
@@ -118,7 +123,7 @@ public struct AtomicCheckout: WorkTreeCheckout {
     /// Refuses absolute paths, `.` and `..` components, and anything inside `.dsnap` or `.git`.
     static func checkSafe(_ path: String) throws {
         if path.hasPrefix("/") || path.isEmpty { throw CheckoutError.unsafePath(path) }
-        for component in path.split(separator: "/", omittingEmptySubsequences: false) {
+        for component in path.pathComponents() {
             let lowered = component.lowercased()
             if component.isEmpty || component == "." || component == ".." || lowered == Dataset.gitDirName
                 || lowered == ".git" {
@@ -131,10 +136,10 @@ public struct AtomicCheckout: WorkTreeCheckout {
     /// link (or a file, or nothing).
     static func parentsAreFolders(of path: String, root: String) -> Bool {
         var current = root
-        for component in path.split(separator: "/").dropLast() {
+        for component in path.pathComponents(omittingEmpty: true).dropLast() {
             current += "/" + component
             var info = stat()
-            guard lstat(current, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
+            guard lstat(PathBytes.cString(current), &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { return false }
         }
         return true
     }
@@ -144,24 +149,25 @@ public struct AtomicCheckout: WorkTreeCheckout {
         // or replaces, and nothing is ever removed through it.
         guard Self.parentsAreFolders(of: path, root: root) else { return }
         let full = root + "/" + path
-        if unlink(full) != 0 && errno != ENOENT {
+        if unlink(PathBytes.cString(full)) != 0 && errno != ENOENT {
             throw StorageError.fromErrno(errno, path: full)
         }
     }
 
     /// Removes directories left empty by removals, innermost first, up to (not including) the root.
     private func pruneEmptyDirectories(after removals: [String], root: String) throws {
-        var directories = Set<String>()
+        // Keyed by UTF-8: String == would take `é` and `e` + U+0301, two folders, for one.
+        var directories: [[UInt8]: String] = [:]
         for path in removals {
             var parent = path.parentPath
             while !parent.isEmpty {
-                directories.insert(parent)
+                directories[Array(parent.utf8)] = parent
                 parent = parent.parentPath
             }
         }
-        for directory in directories.sorted(by: { $0.count > $1.count }) {
+        for directory in directories.values.sorted(by: { $0.utf8.count > $1.utf8.count }) {
             // rmdir fails on a non-empty directory (one holding ignored or kept files): that is the point.
-            if Self.parentsAreFolders(of: directory, root: root) { _ = rmdir(root + "/" + directory) }
+            if Self.parentsAreFolders(of: directory, root: root) { _ = rmdir(PathBytes.cString(root + "/" + directory)) }
         }
     }
 

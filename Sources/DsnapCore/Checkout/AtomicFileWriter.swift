@@ -16,8 +16,9 @@ final class AtomicFileWriter {
     /// Where replaced files go (`ReplacedFiles`), to be deleted after the restore returns.
     let replacedFolder: String
     private var madeReplacedFolder = false
-    /// Folders (relative paths) this writer found or made, see `makeParents`.
-    private var checkedFolders = Set<String>()
+    /// Folders (relative paths, as UTF-8: String == would take `é` and `e` + U+0301, two
+    /// folders, for one) this writer found or made, see `makeParents`.
+    private var checkedFolders = Set<[UInt8]>()
     /// This worker's open pack files.
     private let openPacks = OpenPacks()
     /// Whether the object of the last file written was cold (not in the page cache) when opened.
@@ -88,7 +89,7 @@ final class AtomicFileWriter {
         if mode == GitFileMode.symlink {
             var target = [UInt8]()
             try produce({ target.append(contentsOf: $0) }, nil)
-            linkTarget = String(decoding: target, as: UTF8.self)
+            linkTarget = PathBytes.string(target)
         }
         // As git does: 0666 or 0777, less the umask.
         let permissions: mode_t = mode == GitFileMode.executable ? 0o777 : 0o666
@@ -98,19 +99,19 @@ final class AtomicFileWriter {
         case let .occupied(named): temporary = named
         }
         var existing = stat()
-        guard lstat(full, &existing) == 0 else {
-            unlink(temporary)
+        guard lstat(PathBytes.cString(full), &existing) == 0 else {
+            unlink(PathBytes.cString(temporary))
             throw StorageError.fromErrno(errno, path: full)
         }
         do {
             try replace(full, with: temporary, existing: existing, path: path)
         } catch {
-            unlink(temporary)
+            unlink(PathBytes.cString(temporary))
             throw error
         }
         // Taken after the rename, which changes the file's ctime, as a later status will see it.
         var info = stat()
-        guard lstat(full, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+        guard lstat(PathBytes.cString(full), &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
         return info
     }
 
@@ -129,30 +130,33 @@ final class AtomicFileWriter {
     private func create(_ full: String, linkTarget: String?, permissions: mode_t,
                         _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws -> Creation {
         var info = stat()
+        let fullBytes = PathBytes.cString(full)
         if let linkTarget {
-            if symlink(linkTarget, full) == 0 {
-                guard lstat(full, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+            let target = PathBytes.cString(linkTarget)
+            if symlink(target, fullBytes) == 0 {
+                guard lstat(fullBytes, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
                 return .placed(info)
             }
             guard errno == EEXIST else { throw StorageError.fromErrno(errno, path: full) }
             let temporary = temporaryName(beside: full)
-            guard symlink(linkTarget, temporary) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+            guard symlink(target, PathBytes.cString(temporary)) == 0 else { throw StorageError.fromErrno(errno, path: full) }
             return .occupied(temporary: temporary)
         }
-        let unnamed = dsnap_open_unnamed(full.parentPath, UInt32(permissions))
+        let unnamed = dsnap_open_unnamed(PathBytes.cString(full.parentPath), UInt32(permissions))
         let named = unnamed < 0 ? temporaryName(beside: full) : nil
-        let descriptor = named.map { open($0, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions) } ?? unnamed
+        let descriptor = named.map { open(PathBytes.cString($0), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions) } ?? unnamed
         guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: full) }
         defer { close(descriptor) }
         do {
             try fill(descriptor, reportedAs: full, produce)
             // The name comes last, and only where nothing stands.
-            let placed = named.map { dsnap_rename_noreplace($0, full) } ?? dsnap_link_unnamed(descriptor, full)
+            let placed = named.map { dsnap_rename_noreplace(PathBytes.cString($0), fullBytes) }
+                ?? dsnap_link_unnamed(descriptor, fullBytes)
             if placed != 0 {
                 guard errno == EEXIST else { throw StorageError.fromErrno(errno, path: full) }
                 if let named { return .occupied(temporary: named) }
                 let temporary = temporaryName(beside: full)
-                guard dsnap_link_unnamed(descriptor, temporary) == 0 else {
+                guard dsnap_link_unnamed(descriptor, PathBytes.cString(temporary)) == 0 else {
                     throw StorageError.fromErrno(errno, path: full)
                 }
                 return .occupied(temporary: temporary)
@@ -161,7 +165,7 @@ final class AtomicFileWriter {
             guard fstat(descriptor, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
             return .placed(info)
         } catch {
-            if let named { unlink(named) }
+            if let named { unlink(PathBytes.cString(named)) }
             throw error
         }
     }
@@ -184,20 +188,24 @@ final class AtomicFileWriter {
     /// 0.2 s. A process killed between the steps leaves the old file under a temporary name,
     /// which the next restore removes like any leftover. Where swapping is unsupported, rename(2).
     private func replace(_ full: String, with temporary: String, existing: stat, path: String) throws {
+        let fullBytes = PathBytes.cString(full)
+        let temporaryBytes = PathBytes.cString(temporary)
         if (existing.st_mode & S_IFMT) == S_IFDIR {
-            guard rmdir(full) == 0 else { throw CheckoutError.directoryInTheWay(path) }
-        } else if dsnap_rename_exchange(temporary, full) == 0 {
+            guard rmdir(fullBytes) == 0 else { throw CheckoutError.directoryInTheWay(path) }
+        } else if dsnap_rename_exchange(temporaryBytes, fullBytes) == 0 {
             if !madeReplacedFolder {
                 mkdir(replacedFolder, 0o777)
                 madeReplacedFolder = true
             }
             // Another file system (a .dsnap that is a link elsewhere): deleted now.
-            if rename(temporary, replacedFolder + "/" + temporary.lastPathComponent) != 0 { unlink(temporary) }
+            if rename(temporaryBytes, PathBytes.cString(replacedFolder + "/" + temporary.lastPathComponent)) != 0 {
+                unlink(temporaryBytes)
+            }
             return
         } else if errno != EINVAL && errno != ENOSYS && errno != ENOTSUP {
             throw StorageError.fromErrno(errno, path: full)
         }
-        guard rename(temporary, full) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+        guard rename(temporaryBytes, fullBytes) == 0 else { throw StorageError.fromErrno(errno, path: full) }
     }
 
     /// Creates the parent directories of `path`. A file or symlink standing where the tree has a
@@ -208,25 +216,27 @@ final class AtomicFileWriter {
     /// saved one path lookup per file per level.
     private func makeParents(of path: String) throws {
         let parent = path.parentPath
-        guard !parent.isEmpty, !checkedFolders.contains(parent) else { return }
+        guard !parent.isEmpty, !checkedFolders.contains(Array(parent.utf8)) else { return }
         var current = root
         var relative = ""
-        for component in parent.split(separator: "/") {
+        for component in parent.pathComponents(omittingEmpty: true) {
             current += "/" + component
-            relative += relative.isEmpty ? String(component) : "/" + component
-            guard !checkedFolders.contains(relative) else { continue }
+            relative += relative.isEmpty ? component : "/" + component
+            let key = Array(relative.utf8)
+            guard !checkedFolders.contains(key) else { continue }
             var info = stat()
-            if lstat(current, &info) == 0 {
+            let currentBytes = PathBytes.cString(current)
+            if lstat(currentBytes, &info) == 0 {
                 if (info.st_mode & S_IFMT) == S_IFDIR {
-                    checkedFolders.insert(relative)
+                    checkedFolders.insert(key)
                     continue
                 }
-                guard unlink(current) == 0 || errno == ENOENT else { throw StorageError.fromErrno(errno, path: current) }
+                guard unlink(currentBytes) == 0 || errno == ENOENT else { throw StorageError.fromErrno(errno, path: current) }
             }
-            guard mkdir(current, 0o777) == 0 || errno == EEXIST else {
+            guard mkdir(currentBytes, 0o777) == 0 || errno == EEXIST else {
                 throw StorageError.fromErrno(errno, path: current)
             }
-            checkedFolders.insert(relative)
+            checkedFolders.insert(key)
         }
     }
 }

@@ -122,6 +122,6 @@ enum SnapshotTreeCheck {
 
     /// A path for a message (printing escapes what a terminal must not see).
     static func display(_ path: [UInt8]) -> String {
-        String(decoding: path, as: UTF8.self)
+        PathBytes.string(path)
     }
 }

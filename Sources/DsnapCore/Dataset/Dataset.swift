@@ -34,6 +34,9 @@ public final class Dataset {
 
     /// Opens the dataset whose folder is `root`.
     public static func open(root: String) throws -> Dataset {
+        // Foundation and most of dsnap's own calls take the repository's paths as UTF-8 text:
+        // any other byte would name another folder (found missing, or made anew).
+        guard !PathBytes.hasEscapes(root) else { throw DatasetError.folderNotUTF8(path: root) }
         let gitDir = root + "/" + gitDirName
         guard FileManager.default.fileExists(atPath: gitDir + "/HEAD") else {
             throw DatasetError.notADataset(path: root)
@@ -54,7 +57,8 @@ public final class Dataset {
         let start = URL(fileURLWithPath: directory).standardizedFileURL.path
         var candidate = start
         while true {
-            if FileManager.default.fileExists(atPath: candidate + "/" + gitDirName + "/HEAD") {
+            // Asked with the folder's own bytes: `open` refuses a folder whose path is not UTF-8.
+            if PathBytes.withCString(candidate + "/" + gitDirName + "/HEAD", { access($0, F_OK) }) == 0 {
                 let dataset = try open(root: candidate)
                 // Any command cleans up after a clone of this dataset that was killed.
                 PendingClones.sweep(gitDir: dataset.gitDir)

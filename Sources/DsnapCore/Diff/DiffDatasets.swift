@@ -71,10 +71,10 @@ public enum DiffDatasets {
     private static func newBytes(_ delta: GitFileDelta, to: DiffEndpoint, dataset: Dataset) throws -> [UInt8] {
         guard case let .workTree(root) = to else { return try dataset.blobBytes(delta.newID) }
         let path = root + "/" + delta.newPath
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StorageError.fromErrno(access(path, R_OK) == 0 ? EIO : EACCES, path: path)
+        guard let bytes = WholeFile.read(path)?.bytes else {
+            throw StorageError.fromErrno(PathBytes.withCString(path) { access($0, R_OK) } == 0 ? EIO : EACCES, path: path)
         }
-        return [UInt8](data)
+        return bytes
     }
 
     /// Parses one side, or records a warning naming the file, line and column and returns nil

@@ -12,12 +12,15 @@ public enum DatasetError: DsnapError, Equatable {
     case ownedByAnotherUser(path: String)
     /// A dataset name that cannot be stored (empty, or contains a NUL).
     case invalidName(String)
+    /// A dataset folder whose own path is not UTF-8: dsnap and libgit2 reach the repository and
+    /// its files through paths held as UTF-8 text. (Names inside the dataset may be any bytes.)
+    case folderNotUTF8(path: String)
 
     public var kind: ErrorKind {
         switch self {
         case .notADataset: .notFound
         case .alreadyADataset: .conflict
-        case .unsupportedFormat, .ownedByAnotherUser: .forbidden
+        case .unsupportedFormat, .ownedByAnotherUser, .folderNotUTF8: .forbidden
         case .notADirectory, .invalidName: .invalidRequest
         }
     }
@@ -31,6 +34,7 @@ public enum DatasetError: DsnapError, Equatable {
         case let .notADirectory(path): return "'\(path)' is not a directory"
         case let .invalidName(reason): return "invalid dataset name: \(reason)"
         case let .ownedByAnotherUser(path): return "dataset '\(path)' is owned by another user"
+        case let .folderNotUTF8(path): return "cannot use '\(path)' as a dataset folder: its path is not valid UTF-8"
         }
     }
 
@@ -44,6 +48,8 @@ public enum DatasetError: DsnapError, Equatable {
                 : "'dsnap.formatversion' in .dsnap/config is damaged; dsnap writes version 1"
         case .notADirectory: return nil
         case .invalidName: return "pass a non-empty name with --name"
+        case .folderNotUTF8:
+            return "rename the folders on its path; the files inside a dataset may have names of any bytes, the way to it may not"
         case let .ownedByAnotherUser(path):
             return "if you trust it, mark it safe as git does: git config --global --add safe.directory '\(path)'"
         }

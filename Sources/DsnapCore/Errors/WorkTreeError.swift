@@ -1,29 +1,29 @@
-/// A work tree file a snapshot cannot hold as it stands: the snapshot is refused, naming it,
-/// rather than taken without it.
+/// A work tree file dsnap cannot reach: a snapshot (or a status, a diff, a restore's plan) is
+/// refused, naming it, rather than made without it.
 public enum WorkTreeError: DsnapError, Equatable {
-    /// A name that is not UTF-8; `path` shows its other bytes as U+FFFD.
-    case nameNotUTF8(path: String)
     /// A path longer than the file system's PATH_MAX, which libgit2's scan cannot reach.
     case pathTooLong(path: String, limit: Int)
+    /// A file or folder whose status the system would not give (other than for its length).
+    case unreadable(path: String)
 
     public var kind: ErrorKind {
         switch self {
-        case .nameNotUTF8, .pathTooLong: .forbidden
+        case .pathTooLong, .unreadable: .forbidden
         }
     }
 
     public var message: String {
         switch self {
-        case let .nameNotUTF8(path): return "cannot snapshot '\(path)': its name is not valid UTF-8"
-        case let .pathTooLong(path, limit): return "cannot snapshot '\(path)': its path is longer than \(limit) bytes"
+        case let .pathTooLong(path, limit): return "cannot read '\(path)': its path is longer than \(limit) bytes"
+        case let .unreadable(path): return "cannot read '\(path)' in the work tree"
         }
     }
 
     public var hint: String? {
         switch self {
-        case .nameNotUTF8:
-            return "bytes that are not UTF-8 are shown as \u{FFFD} ('ls -b' shows them); rename it, or add it to .dsnapignore; nothing was recorded"
-        case .pathTooLong: return "move it to a shorter path, or add it to .dsnapignore; nothing was recorded"
+        case .pathTooLong:
+            return "dsnap, like git, reaches files by whole paths, which the system limits; move it to a shorter path, or add it to .dsnapignore"
+        case .unreadable: return "check its permissions, or add it to .dsnapignore"
         }
     }
 }

@@ -37,7 +37,7 @@ final class GitIndex {
             let box = Unmanaged<FilterBox>.fromOpaque(payload!).takeUnretainedValue()
             box.visited += 1
             if box.visited % 256 == 0 { box.onVisit(box.visited) }
-            return box.filter(String(cString: path!)) ? 0 : 1
+            return box.filter(PathBytes.string(cString: path!)) ? 0 : 1
         }
         var pathspec = git_strarray(strings: nil, count: 0)
         try check(git_index_add_all(pointer, &pathspec, GIT_INDEX_ADD_DEFAULT.rawValue, callback, payload),
@@ -59,7 +59,7 @@ final class GitIndex {
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(path).assumingMemoryBound(to: UInt8.self),
                                             count: strlen(path))
             if isExcluded(bytes) {
-                excluded.append(String(cString: path))
+                excluded.append(PathBytes.string(cString: path))
                 continue
             }
             let mode = entry.pointee.mode
@@ -85,14 +85,14 @@ final class GitIndex {
         entry.gid = info.st_gid
         entry.file_size = UInt32(truncatingIfNeeded: info.st_size)
         entry.id = id.raw
-        try path.withCString { cPath in
+        try PathBytes.withCString(path) { cPath in
             entry.path = cPath
             try check(git_index_add(pointer, &entry), "git_index_add")
         }
     }
 
     func remove(path: String) throws {
-        try check(git_index_remove_bypath(pointer, path), "git_index_remove_bypath")
+        try PathBytes.withCString(path) { try check(git_index_remove_bypath(pointer, $0), "git_index_remove_bypath") }
     }
 
     /// Forgets the changes made in memory: the index is read again from its file.

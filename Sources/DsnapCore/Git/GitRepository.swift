@@ -249,8 +249,8 @@ final class GitRepository {
         let payload = Unmanaged.passUnretained(collector).toOpaque()
         try check(git_tree_walk(handle, GIT_TREEWALK_PRE, { root, entry, payload in
             let collector = Unmanaged<Collector>.fromOpaque(payload!).takeUnretainedValue()
-            let name = String(cString: git_tree_entry_name(entry))
-            let path = String(cString: root!) + name
+            let name = PathBytes.string(cString: git_tree_entry_name(entry))
+            let path = PathBytes.string(cString: root!) + name
             let kind: GitTreeEntry.Kind
             switch git_tree_entry_filemode(entry) {
             case GIT_FILEMODE_TREE: return 0
@@ -363,7 +363,9 @@ final class GitRepository {
     /// `path`, relative to the work tree. libgit2 stats the path to learn whether it is a folder.
     func isIgnored(_ path: String) throws -> Bool {
         var ignored: Int32 = 0
-        try check(git_ignore_path_is_ignored(&ignored, pointer, path), "git_ignore_path_is_ignored")
+        try PathBytes.withCString(path) {
+            try check(git_ignore_path_is_ignored(&ignored, pointer, $0), "git_ignore_path_is_ignored")
+        }
         return ignored != 0
     }
 

@@ -36,6 +36,8 @@ struct ScanStopped: Error {}
 private final class ChangeReceiver {
     private let body: (GitFileDelta.Status, String) -> Bool
     private(set) var stopped = false
+    /// A work tree entry libgit2 could not stat, which stopped the scan.
+    var unreadable: String?
     init(_ body: @escaping (GitFileDelta.Status, String) -> Bool) { self.body = body }
     func onChange(_ status: GitFileDelta.Status, _ path: String) -> Bool {
         if body(status, path) { return true }
@@ -106,14 +108,19 @@ extension GitRepository {
                 options.notify_cb = { _, delta, _, payload in
                     guard let delta = delta?.pointee, let payload else { return 0 }
                     let receiver = Unmanaged<ChangeReceiver>.fromOpaque(payload).takeUnretainedValue()
+                    if delta.status == GIT_DELTA_UNREADABLE {
+                        receiver.unreadable = PathBytes.string(cString: delta.new_file.path)
+                        return GIT_EUSER.rawValue
+                    }
                     guard let status = GitFileDelta.Status(delta.status) else { return 1 }
                     let path = status == .deleted ? delta.old_file.path : delta.new_file.path
                     // 1: libgit2 drops the delta instead of keeping it in its list.
-                    return receiver.onChange(status, String(cString: path!)) ? 1 : GIT_EUSER.rawValue
+                    return receiver.onChange(status, PathBytes.string(cString: path!)) ? 1 : GIT_EUSER.rawValue
                 }
                 var diff: OpaquePointer?
                 let status = git_diff_index_to_workdir(&diff, pointer, index.pointer, &options)
                 git_diff_free(diff)
+                if let path = receiver.unreadable { throw unreachable(path) }
                 if status == GIT_EUSER.rawValue && receiver.stopped { throw ScanStopped() }
                 try check(status, "git_diff_index_to_workdir")
             }
@@ -156,16 +163,28 @@ extension GitRepository {
         options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue | GIT_DIFF_IGNORE_SUBMODULES.rawValue
             | GIT_DIFF_SKIP_BINARY_CHECK.rawValue
         if workTree {
+            // Unreadable: an entry whose lstat failed, which libgit2 otherwise leaves out in
+            // silence (a path past PATH_MAX fails so): `unreachable` makes it an error.
             options.flags |= GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
+                | GIT_DIFF_INCLUDE_UNREADABLE.rawValue
         }
         // Pathspecs are literal paths (folders or files), never globs: a file named `*.json` is itself.
         options.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH.rawValue
-        var pointers: [UnsafeMutablePointer<CChar>?] = paths.map { strdup($0) }
+        var pointers: [UnsafeMutablePointer<CChar>?] = paths.map { PathBytes.withCString($0) { strdup($0) } }
         defer { pointers.forEach { free($0) } }
         return try pointers.withUnsafeMutableBufferPointer { buffer in
             options.pathspec = git_strarray(strings: buffer.baseAddress, count: paths.count)
             return try body(&options)
         }
+    }
+
+    /// The error for a work tree entry libgit2 could not stat: its path is too long for the
+    /// system's calls (libgit2 and git reach files by whole paths), or it cannot be read.
+    private func unreachable(_ path: String) -> WorkTreeError {
+        let root = git_repository_workdir(pointer).map { PathBytes.string(cString: $0) } ?? ""
+        let limit = Int(PATH_MAX) - 1
+        return PathBytes.byteCount(root) + PathBytes.byteCount(path) > limit
+            ? .pathTooLong(path: path, limit: limit) : .unreadable(path: path)
     }
 
     /// A rename pairs a deleted file with an added one: without both, there is nothing to find.
@@ -195,11 +214,12 @@ extension GitRepository {
         var deltas: [GitFileDelta] = []
         for position in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
+            if delta.status == GIT_DELTA_UNREADABLE { throw unreachable(PathBytes.string(cString: delta.new_file.path)) }
             guard let status = GitFileDelta.Status(delta.status) else { continue }
             // One String when both sides name the same path (all but renames): a first snapshot
             // of 200,000 files held every path twice.
-            let oldPath = String(cString: delta.old_file.path)
-            let newPath = strcmp(delta.old_file.path, delta.new_file.path) == 0 ? oldPath : String(cString: delta.new_file.path)
+            let oldPath = PathBytes.string(cString: delta.old_file.path)
+            let newPath = strcmp(delta.old_file.path, delta.new_file.path) == 0 ? oldPath : PathBytes.string(cString: delta.new_file.path)
             deltas.append(GitFileDelta(
                 status: status, oldPath: oldPath, newPath: newPath, oldID: GitOID(delta.old_file.id),
                 newID: GitOID(delta.new_file.id), oldMode: UInt32(delta.old_file.mode),

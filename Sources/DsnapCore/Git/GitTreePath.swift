@@ -8,7 +8,7 @@ extension GitRepository {
         let handle = try lookupTree(tree)
         defer { git_tree_free(handle) }
         var entry: OpaquePointer?
-        let result = git_tree_entry_bypath(&entry, handle, path)
+        let result = PathBytes.withCString(path) { git_tree_entry_bypath(&entry, handle, $0) }
         if result == GIT_ENOTFOUND.rawValue { return nil }
         try check(result, "git_tree_entry_bypath")
         defer { git_tree_entry_free(entry) }

@@ -135,7 +135,7 @@ extension GitRepository {
         defer { git_tree_free(handle) }
         return (0..<git_tree_entrycount(handle)).compactMap { index in
             guard let entry = git_tree_entry_byindex(handle, index) else { return nil }
-            return TreeLevelEntry(name: String(cString: git_tree_entry_name(entry)),
+            return TreeLevelEntry(name: PathBytes.string(cString: git_tree_entry_name(entry)),
                                   mode: git_tree_entry_filemode(entry).rawValue, id: GitOID(git_tree_entry_id(entry)))
         }
     }

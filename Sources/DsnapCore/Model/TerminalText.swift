@@ -5,6 +5,11 @@ public enum TerminalText {
     public static func escape(_ text: String) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
+            // A byte of a name that is not UTF-8 (`PathBytes`), in octal as `QuotedPath` shows it.
+            if let byte = PathBytes.escapedByte(scalar) {
+                result += "\\" + String(byte >> 6) + String(byte >> 3 & 7) + String(byte & 7)
+                continue
+            }
             switch scalar {
             case "\n": result += "\\n"
             case "\r": result += "\\r"

@@ -39,7 +39,7 @@ struct IndexFile: Sendable {
 
     func path(_ entry: Int) -> String {
         let start = entryOffsets[entry] + Self.pathOffset
-        return String(decoding: bytes[start..<start + pathLengths[entry]], as: UTF8.self)
+        return PathBytes.string(bytes[start..<start + pathLengths[entry]])
     }
 
     /// The images and videos among the regular files (links and submodules are not media).

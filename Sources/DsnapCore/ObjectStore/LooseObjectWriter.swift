@@ -50,7 +50,7 @@ struct LooseObjectWriter: Sendable {
         // Opened as it is, without a `stat` first (one path lookup less per file): a link fails
         // with ELOOP and is stored as a link; not blocking, so a fifo that took a file's place
         // since the scan cannot hang the snapshot.
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        let descriptor = PathBytes.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) }
         guard descriptor >= 0 else {
             switch errno {
             case ENOENT:  // removed since the work tree was scanned
@@ -90,7 +90,8 @@ struct LooseObjectWriter: Sendable {
     /// A symbolic link: its target is the object's content.
     private func writeLink(at path: String, workspace: Workspace) throws -> Written? {
         var info = stat()
-        guard lstat(path, &info) == 0 else {
+        let pathBytes = PathBytes.cString(path)
+        guard lstat(pathBytes, &info) == 0 else {
             if errno == ENOENT { return nil }
             throw StorageError.fromErrno(errno, path: path)
         }
@@ -98,7 +99,7 @@ struct LooseObjectWriter: Sendable {
             throw StorageError.io(path: path, reason: "the file was replaced while it was being read; run the command again")
         }
         var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &target, target.count)
+        let count = readlink(pathBytes, &target, target.count)
         guard count >= 0 else { throw StorageError.fromErrno(errno, path: path) }
         let id = try target.withUnsafeBytes {
             try store(UnsafeRawBufferPointer(rebasing: $0[0..<count]), level: Z_BEST_SPEED, workspace: workspace)

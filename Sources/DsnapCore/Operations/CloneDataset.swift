@@ -112,6 +112,7 @@ public enum CloneDataset {
     /// A destination the user named: absent, or an empty directory.
     static func checkedDestination(_ path: String) throws -> String {
         let target = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard !PathBytes.hasEscapes(target) else { throw DatasetError.folderNotUTF8(path: target) }
         var info = stat()
         guard lstat(target, &info) == 0 else { return target }
         let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? ["?"]

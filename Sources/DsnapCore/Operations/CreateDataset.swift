@@ -6,6 +6,7 @@ public enum CreateDataset {
     public static func run(at path: String, name: String?, author: Identity?, writer: SnapshotWriter,
                            context: OperationContext, progress: ProgressSink? = nil) throws -> (Dataset, SnapshotResult) {
         let root = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard !PathBytes.hasEscapes(root) else { throw DatasetError.folderNotUTF8(path: root) }
         let fileManager = FileManager.default
         // Everything that can be checked is checked before the first write.
         let datasetName = name ?? URL(fileURLWithPath: root).lastPathComponent

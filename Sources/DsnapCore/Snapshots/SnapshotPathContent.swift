@@ -45,7 +45,7 @@ extension SnapshotCatalog {
             let entries = try dataset.wrapGit { try dataset.repository.treeLevel(tree) }
             let folder = walked.joined(separator: "/")
             let prefix = folder.isEmpty ? "" : folder + "/"
-            guard let entry = entries.first(where: { $0.name == component }) else {
+            guard let entry = entries.first(where: { $0.name.utf8.elementsEqual(component.utf8) }) else {
                 throw SnapshotPathError.notFound(path: path, snapshot: reference, folder: folder,
                                                  nearest: Self.nearest(component, among: entries, prefix: prefix))
             }
@@ -75,7 +75,7 @@ extension SnapshotCatalog {
         let components = try Self.components(of: path)
         for (position, component) in components.enumerated() {
             let entries = try dataset.wrapGit { try dataset.repository.treeLevel(current) }
-            guard let entry = entries.first(where: { $0.name == component }) else { return false }
+            guard let entry = entries.first(where: { $0.name.utf8.elementsEqual(component.utf8) }) else { return false }
             if entry.isTree {
                 current = entry.id
             } else if position < components.count - 1 {
@@ -107,7 +107,7 @@ extension SnapshotCatalog {
     static func components(of path: String) throws -> [String] {
         if path.isEmpty { return [] }
         if path.hasPrefix("/") { throw SnapshotPathError.invalid(path: path, reason: "it is absolute; give it from the dataset folder") }
-        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let components = path.pathComponents()
         for component in components {
             if component.isEmpty || component == "." || component == ".." {
                 throw SnapshotPathError.invalid(path: path, reason: "it holds an empty, '.' or '..' component")

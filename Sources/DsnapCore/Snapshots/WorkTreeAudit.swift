@@ -2,8 +2,8 @@ import Glibc
 
 /// A walk of the work tree's folders, before a snapshot records anything, for what libgit2's scan
 /// would leave out in silence: a folder it cannot open (skipped as if absent), a path longer than
-/// PATH_MAX (never reached), a name that is not UTF-8 (dsnap's paths are Strings). Each refuses
-/// the snapshot, naming the file, unless ignore rules exclude it. Fifos, sockets and devices are
+/// PATH_MAX (never reached). Each refuses the snapshot, naming the file, unless ignore rules
+/// exclude it. (Names of any bytes are recorded: `PathBytes` carries them.) Fifos, sockets and devices are
 /// not content: they are listed, for a warning.
 ///
 /// Folders only are descended, files judged by their directory entry: no stat per file (the
@@ -26,13 +26,11 @@ struct WorkTreeAudit {
             for entry in entries {
                 let path = folder.isEmpty ? entry.name : folder + [UInt8(ascii: "/")] + entry.name
                 if Dataset.isInternalPath(utf8: path) { continue }
-                let text = String(validating: path, as: UTF8.self)
-                let shown = text ?? display(path)
-                // What libgit2 cannot reach or dsnap cannot name is refused unless ignored.
-                if text == nil || root.count + 1 + path.count > limit {
+                let shown = display(path)
+                // What libgit2 cannot reach is refused unless ignored.
+                if root.count + 1 + path.count > limit {
                     guard try ignored(shown, in: dataset) else {
-                        throw text == nil ? WorkTreeError.nameNotUTF8(path: shown)
-                            : WorkTreeError.pathTooLong(path: shown, limit: limit)
+                        throw WorkTreeError.pathTooLong(path: shown, limit: limit)
                     }
                     continue
                 }
@@ -118,9 +116,8 @@ struct WorkTreeAudit {
         try dataset.wrapGit { try dataset.repository.isIgnored(path) }
     }
 
-    /// A path for a message: UTF-8 as it is, any other byte as U+FFFD (the printed message
-    /// escapes backslashes, so `\xNN` would read as a literal backslash).
+    /// A path as dsnap holds it (`PathBytes`).
     static func display(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes, as: UTF8.self)
+        PathBytes.string(bytes)
     }
 }

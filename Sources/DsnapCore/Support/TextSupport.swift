@@ -6,10 +6,13 @@ extension String {
         count >= length ? String(prefix(length)) : self + String(repeating: " ", count: length - count)
     }
 
+    // Paths are cut at their `/` scalars, never as Characters: a name may begin with a combining
+    // mark (`a/\u{301}b`), which joins the `/` before it into one Character that is not "/".
+
     /// The path without its last component: `a/b/c` -> `a/b`, `/a` -> `/`, `a` -> ``.
     public var parentPath: String {
-        var path = Substring(self)
-        while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
+        var path = Substring(self).unicodeScalars
+        while path.count > 1 && path.last == "/" { path = path.dropLast() }
         guard let slash = path.lastIndex(of: "/") else { return "" }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])
@@ -17,10 +20,15 @@ extension String {
 
     /// The last component: `a/b/c` -> `c`, `a/b/` -> `b`, `/` -> `/`.
     public var lastPathComponent: String {
-        var path = Substring(self)
-        while path.count > 1 && path.hasSuffix("/") { path = path.dropLast() }
+        var path = Substring(self).unicodeScalars
+        while path.count > 1 && path.last == "/" { path = path.dropLast() }
         guard let slash = path.lastIndex(of: "/"), path.count > 1 else { return String(path) }
         return String(path[path.index(after: slash)...])
+    }
+
+    /// The components between `/`s: `a//b/` -> `a`, ``, `b`, `` (with `omittingEmpty`, `a`, `b`).
+    public func pathComponents(omittingEmpty: Bool = false) -> [String] {
+        unicodeScalars.split(separator: "/", omittingEmptySubsequences: omittingEmpty).map(String.init)
     }
 
     /// Without leading and trailing spaces and tabs (and, with `newlines`, line breaks).

@@ -3,7 +3,7 @@ import Glibc
 /// Reads a whole (small) file into memory, with the `fstat` of what was read.
 enum WholeFile {
     static func read(_ path: String) -> (bytes: [UInt8], info: stat)? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = PathBytes.withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var info = stat()

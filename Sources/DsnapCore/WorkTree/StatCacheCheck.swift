@@ -72,7 +72,7 @@ enum StatCacheCheck {
                     let sameFolder = currentStart >= 0 && length == currentLength
                         && memcmp(bytes.baseAddress! + start, bytes.baseAddress! + currentStart, length) == 0
                     if !sameFolder {
-                        current = folder(String(decoding: bytes[start..<start + length], as: UTF8.self))
+                        current = folder(PathBytes.string(bytes[start..<start + length]))
                         currentStart = start
                         currentLength = length
                     }
@@ -100,7 +100,7 @@ enum StatCacheCheck {
         // O_NOFOLLOW: a folder replaced by a link to a folder is a change. (A link higher up
         // is caught when that folder is scanned.)
         let descriptor = folder.path.isEmpty ? dup(rootDescriptor)
-            : openat(rootDescriptor, folder.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            : PathBytes.withCString(folder.path) { openat(rootDescriptor, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         guard descriptor >= 0 else { return nil }
         guard let stream = fdopendir(descriptor) else {
             close(descriptor)
@@ -108,7 +108,7 @@ enum StatCacheCheck {
         }
         defer { closedir(stream) }
 
-        let prefix = folder.path.isEmpty ? 0 : folder.path.utf8.count + 1
+        let prefix = folder.path.isEmpty ? 0 : PathBytes.bytes(folder.path).count + 1
         let allMatch = index.bytes.withUnsafeBufferPointer { bytes -> Bool in
             var info = stat()
             for entry in folder.files {
@@ -148,14 +148,21 @@ enum StatCacheCheck {
     /// reported: the built-in ignore rule leaves any dataset's own repository out.
     private static func unknownNames(in stream: OpaquePointer, folder: Folder, index: IndexFile,
                                      expected: Int) -> [String]? {
-        let prefix = folder.path.isEmpty ? 0 : folder.path.utf8.count + 1
-        var known = Set(folder.subfolders)
-        for entry in folder.files { known.insert(String(index.path(entry).utf8.dropFirst(prefix))!) }
+        let prefix = folder.path.isEmpty ? 0 : PathBytes.bytes(folder.path).count + 1
+        // Names compared as bytes: Swift's String == takes canonically equivalent names (`é` and
+        // `e` + U+0301, two files to Linux) for one.
+        var known = Set(folder.subfolders.map(PathBytes.bytes))
+        for entry in folder.files {
+            let start = index.entryOffsets[entry] + IndexFile.pathOffset
+            known.insert(Array(index.bytes[start + prefix..<start + index.pathLengths[entry]]))
+        }
         var unknown: [String] = []
         rewinddir(stream)
         while let item = readdir(stream) {
-            let name = DirectoryNames.name(of: item)
-            if name == "." || name == ".." || known.contains(name) { continue }
+            let bytes = withUnsafeBytes(of: item.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
+            if known.contains(bytes) { continue }
+            let name = PathBytes.string(bytes)
+            if name == "." || name == ".." { continue }
             if name == Dataset.gitDirName {
                 var info = stat()
                 if fstatat(dirfd(stream), name, &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & S_IFMT == S_IFDIR {
