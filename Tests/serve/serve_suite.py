@@ -471,7 +471,7 @@ def load(server, dataset_id, seconds, clients, creates=True):
     stop_at = time.time() + seconds
     # Each client edits a snapshot of its own, one edit at a time: its last edit answered 200 is
     # what the snapshot must show at the end.
-    owned = [requests.post(api + "/snapshot", json={"name": f"owned-{n}"}).json()["snapshot_id"] for n in range(clients)]
+    owned = [create_retrying(api, f"owned-{n}") for n in range(clients)]
 
     def client(number):
         session = requests.Session()
@@ -515,6 +515,17 @@ def load(server, dataset_id, seconds, clients, creates=True):
         thread.join()
     return {"requests": counts["requests"], "conflicts": counts["conflicts"], "errors": errors,
             "latencies": latencies, "updates": updates}
+
+
+def create_retrying(api, name):
+    """POSTs a snapshot until it is not refused for a running operation (409)."""
+    for _ in range(500):
+        response = requests.post(api + "/snapshot", json={"name": name})
+        if response.status_code != 409:
+            response.raise_for_status()
+            return response.json()["snapshot_id"]
+        time.sleep(0.02)
+    raise Failure(f"creating {name}: 409 for 10 s")
 
 
 def percentile(values, fraction):
