@@ -15,6 +15,9 @@ final class ServedDatasets: Sendable {
 
     let root: String
     private let entries = Mutex<[String: Entry]>([:])
+    /// When an unknown id last made the root folder be looked at again: at most once a second, so
+    /// a client sending made-up ids costs a dictionary look-up, not a scan.
+    private let lastMissScan = Mutex<ContinuousClock.Instant?>(nil)
 
     init(root: String) {
         self.root = root
@@ -49,12 +52,21 @@ final class ServedDatasets: Sendable {
     func open(id: String) throws -> Dataset? {
         let key = id.lowercased()
         var entry = entries.withLock { $0[key] }
-        if entry == nil {
+        if entry == nil, scanAllowed() {
             rescan()
             entry = entries.withLock { $0[key] }
         }
         guard let entry else { return nil }
         return try Dataset.open(root: entry.root)
+    }
+
+    private func scanAllowed() -> Bool {
+        let now = ContinuousClock.now
+        return lastMissScan.withLock { last in
+            if let last, now - last < .seconds(1) { return false }
+            last = now
+            return true
+        }
     }
 
     /// Every served dataset, in path order.
