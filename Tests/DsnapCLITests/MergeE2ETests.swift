@@ -213,7 +213,7 @@ final class MergeE2ETests: XCTestCase {
         expect(try dsnap(["merge", "../clone:current"], in: data.path), exit: 4)
         try write(try read(data.path + path).replacing(#""score": 0.5"#, with: #""score": 0.6"#), to: data.path + path)
         expectError(try dsnap(["merge", "--resolve", "theirs"], in: data.path), exit: 4, mentioning: ["edited"])
-        XCTAssertTrue(try dsnap(["status"], in: data.path).stdout.contains("0 conflicts open"))
+        XCTAssertTrue(try dsnap(["status"], in: data.path).stdout.contains("0 conflicts open (of 1)"))
         expect(try dsnap(["merge", "--continue"], in: data.path, now: "2026-03-01T13:00:00Z"), exit: 0)
         XCTAssertEqual(try json(data.path + path)["score"] as? Double, 0.6)
 

@@ -105,7 +105,7 @@ enum MergeReport {
     static func statusText(_ progress: MergeProgress, console: Console, paths: DisplayPath) -> [String] {
         let state = progress.state
         var lines = ["Merging:  \(state.theirs.short) " + TerminalText.escape(state.theirsName)
-            + " into \(state.ours.short); \(SnapshotText.plural(progress.open.count, "conflict")) open of \(state.conflicts.count)"]
+            + " into \(state.ours.short): \(SnapshotText.plural(progress.open.count, "conflict")) open (of \(state.conflicts.count))"]
         for conflict in state.conflicts {
             let edited = conflict.resolution == nil && progress.editedByHand.contains(conflict.path)
             lines.append("  " + line(conflict, console: console, paths: paths, edited: edited))
