@@ -268,6 +268,15 @@ final class MergeE2ETests: XCTestCase {
         expectError(try dsnap(["merge", "--continue"], in: data.path), exit: 3, hint: true)
         expectError(try dsnap(["merge", "nosuch"], in: data.path), exit: 3, hint: true)
         expectError(try dsnap(["merge", "../clone:nosuch"], in: data.path), exit: 3, hint: true)
+        // A journal that cannot be read keeps commits refused, as damage, until --abort removes it.
+        try write("{not json", to: data.path + "/.dsnap/MERGE_STATE")
+        try write("draft", to: data.path + "/draft.txt")
+        expectError(try dsnap(["commit", "-m", "x"], in: data.path), exit: 6, hint: true, mentioning: ["merge --abort"])
+        let abandoned = try dsnap(["merge", "--abort"], in: data.path)
+        expect(abandoned, exit: 0)
+        XCTAssertTrue(abandoned.stderr.contains("autosave"), abandoned.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: data.path + "/.dsnap/MERGE_STATE"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: data.path + "/draft.txt"))
         // Unrelated datasets share no snapshot.
         let other = try TemporaryDataset(emptyNamed: "other")
         try other.write("x", to: "x.json")

@@ -149,14 +149,14 @@ enum MergeCommand {
                                              context: invocation.context, progress: invocation.progressSink())
         let console = invocation.console
         if arguments.flag("json") {
-            console.out(JSONWriter.render(.object([("aborted_snapshot_id", .string(result.theirs.hex)),
+            console.out(JSONWriter.render(.object([("aborted_snapshot_id", result.theirs.map { .string($0.hex) } ?? .null),
                                                    RestoreReport.autosaveJSON(result.autosave)]
                 + RestoreReport.filesJSON(result.stats)), pretty: true))
             return
         }
         RestoreReport.announce(autosave: result.autosave, console: console)
         guard !invocation.quiet else { return }
-        console.out("merge of \(result.theirs.short) aborted: \(SnapshotText.plural(result.stats.filesWritten, "file")) "
+        console.out("merge" + (result.theirs.map { " of \($0.short)" } ?? "") + " aborted: \(SnapshotText.plural(result.stats.filesWritten, "file")) "
             + "written, \(result.stats.filesRemoved) removed; the work tree is as it was before the merge")
     }
 }

@@ -33,7 +33,8 @@ public struct MergeResolution: Sendable {
 
 /// What `merge --abort` did.
 public struct MergeAbort: Sendable {
-    public let theirs: GitOID
+    /// The snapshot whose merge was given up; nil when its journal could not be read.
+    public let theirs: GitOID?
     /// Edits made during the merge, saved before the work tree went back.
     public let autosave: Snapshot?
     public let stats: CheckoutStats
@@ -205,7 +206,14 @@ public enum MergeSnapshot {
                              context: OperationContext, progress: ProgressSink? = nil) throws -> MergeAbort {
         let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "merge", context: context)
         defer { withExtendedLifetime(lock) {} }
-        guard let state = try MergeState.read(in: dataset) else { throw MergeError.nothingInProgress(action: "abort") }
+        let state: MergeState
+        do {
+            guard let read = try MergeState.read(in: dataset) else { throw MergeError.nothingInProgress(action: "abort") }
+            state = read
+        } catch let error as StorageError where MergeState.exists(in: dataset) {
+            return try abandon(after: error, in: dataset, checkout: checkout, writer: writer, context: context,
+                               progress: progress)
+        }
         let recorder = TaskRecorder(type: .restore, snapshotID: state.ours.hex, datasetName: dataset.name,
                                     gitDir: dataset.gitDir, context: context, forward: progress)
         defer { recorder.finish() }
@@ -226,6 +234,29 @@ public enum MergeSnapshot {
             }
             return MergeAbort(theirs: state.theirs, autosave: autosave, stats: stats)
         }
+    }
+
+    /// `--abort` with a journal that cannot be read: what the merge started from is unknown, so
+    /// the work tree goes back to the current snapshot (which a merge never moves), everything
+    /// that differs from it autosaved first.
+    private static func abandon(after error: StorageError, in dataset: Dataset, checkout: WorkTreeCheckout,
+                                writer: SnapshotWriter, context: OperationContext,
+                                progress: ProgressSink?) throws -> MergeAbort {
+        guard let current = try SnapshotCatalog(dataset: dataset).currentID() else { throw error }
+        let snapshot = try SnapshotCatalog(dataset: dataset).snapshot(current)
+        var autosave: Snapshot?
+        if !(try ReadStatus.changes(in: dataset, since: snapshot.tree)).isEmpty {
+            let request = SnapshotRequest(name: "autosave before aborting a merge",
+                                          description: "the work tree of a merge whose journal could not be read, saved by dsnap merge --abort",
+                                          reason: .autosave)
+            autosave = try TakeSnapshot.run(request, in: dataset, writer: writer, context: context, makeCurrent: false).snapshot
+        }
+        let plan = try checkout.plan(snapshot.tree, in: dataset, workTreeMatchesIndex: false)
+        let stats = try apply(plan, in: dataset, checkout: checkout, context: context, progress: progress,
+                              operation: "merge --abort") {
+            try MergeState.clear(in: dataset)
+        }
+        return MergeAbort(theirs: nil, autosave: autosave, stats: stats)
     }
 
     /// `dsnap merge --resolve ours|theirs [-- PATH|PATH#POINTER...]`: settles the conflicts
