@@ -258,6 +258,37 @@ final class MergeE2ETests: XCTestCase {
         try fsckClean(data.path)
     }
 
+    /// Two machines sharing a remote: a snapshot fetched from it merges by its history (their
+    /// nearest common ancestor), and the merge snapshot travels back through the remote.
+    func testAFetchedSnapshotMergesFromTheCommonAncestor() throws {
+        let (data, _) = try makeDataset()
+        let parent = (data.path as NSString).deletingLastPathComponent
+        expect(try dsnap(["remote", "add", "origin", "../server.git", "--create"], in: data.path), exit: 0)
+        expect(try dsnap(["push", "-q"], in: data.path), exit: 0)
+        expect(try dsnap(["clone", "-q", "file://" + parent + "/server.git", "other"], in: parent), exit: 0)
+        let other = parent + "/other"
+        let path = "/images/dogs/b.png.json"
+        try write(try read(other + path).replacing(#""reviewed": true"#, with: #""reviewed": false"#), to: other + path)
+        let theirs = try idOf(try commit(["-m", "other machine"], in: other, now: "2026-03-01T11:00:00Z"))
+        expect(try dsnap(["push", "-q"], in: other, now: "2026-03-01T11:01:00Z"), exit: 0)
+        try write(try read(data.path + path).replacing(#""score": 0.1"#, with: #""score": 0.3"#), to: data.path + path)
+        try commit(["-m", "this machine"], in: data.path, now: "2026-03-01T11:02:00Z")
+        expect(try dsnap(["fetch", "-q"], in: data.path, now: "2026-03-01T11:03:00Z"), exit: 0)
+
+        let merged = try jsonObject(try dsnap(["merge", "--json", String(theirs.prefix(12))], in: data.path,
+                                              now: "2026-03-01T11:04:00Z"))
+        XCTAssertEqual(merged["theirs_dataset"] is NSNull, true)
+        XCTAssertEqual(merged["merged_fields"] as? [String], ["images/dogs/b.png.json"])
+        let dog = try json(data.path + path)
+        XCTAssertEqual(dog["score"] as? Double, 0.3)
+        XCTAssertEqual(dog["reviewed"] as? Bool, false)
+        expect(try dsnap(["push", "-q"], in: data.path, now: "2026-03-01T11:05:00Z"), exit: 0)
+        expect(try dsnap(["pull", "-q"], in: other, now: "2026-03-01T11:06:00Z"), exit: 0)
+        XCTAssertEqual(try json(other + path)["score"] as? Double, 0.3)
+        XCTAssertEqual(try self.log([], in: other).first?["reason"] as? String, "merge")
+        try fsckClean(data.path)
+    }
+
     func testMistakesAreExplained() throws {
         let (data, _) = try datasetAndClone()
         expectError(try dsnap(["merge"], in: data.path), exit: 2, hint: true)
