@@ -1,8 +1,3 @@
-/// The side a merge conflict is settled for.
-public enum MergeSide: String, Sendable, CaseIterable {
-    case ours, theirs
-}
-
 /// One place where both sides of a merge changed a JSON document, differently.
 public struct JSONConflict: Sendable, Equatable {
     /// Its number in the order the merge meets conflicts. The same three documents always give

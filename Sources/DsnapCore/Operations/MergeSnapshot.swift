@@ -40,16 +40,6 @@ public struct MergeAbort: Sendable {
     public let stats: CheckoutStats
 }
 
-/// An unfinished merge as `status` shows it.
-public struct MergeProgress: Sendable {
-    public let state: MergeState
-    /// Files with conflicts that were edited since the merge wrote them: counted as resolved.
-    public let editedByHand: Set<String>
-
-    /// Conflicts neither resolved nor in a file edited by hand.
-    public var open: [MergeConflict] { state.unresolved.filter { !editedByHand.contains($0.path) } }
-}
-
 /// `dsnap merge`: combines another snapshot into the work tree three-way (`TreeMerge`), with
 /// restore's safety: the whole merged tree is built and checked before the first file is
 /// written, uncommitted changes are refused or autosaved first, each file is replaced
