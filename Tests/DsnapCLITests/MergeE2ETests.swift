@@ -100,6 +100,14 @@ final class MergeE2ETests: XCTestCase {
         let history = try self.log(["--", "images/dogs/c.png"], in: data.path)
         XCTAssertEqual(history.map { $0["reason"] as? String }, ["merge", "manual"])
         XCTAssertEqual(history.last?["snapshot_name"] as? String, "bob labels")
+        // `diff M^ M` is what the merge brought (the first parent by default); `M^2` is theirs.
+        let brought = try dsnap(["diff", "--name-status", "current^", "current"], in: data.path)
+        expect(brought, exit: 0)
+        XCTAssertEqual(brought.stdout, "M\timages/dogs/b.png.json\nA\timages/dogs/c.png\n")
+        let fromTheirs = try dsnap(["diff", "--name-status", "current^2", "current"], in: data.path)
+        XCTAssertTrue(fromTheirs.stdout.contains("images/cats/a.json") && !fromTheirs.stdout.contains("c.png"),
+                      fromTheirs.stdout)
+        expectError(try dsnap(["diff", "current^2^2"], in: data.path), exit: 3)
         try fsckClean(data.path)
         XCTAssertEqual(try dsnap(["status", "--json"], in: data.path).stdout.contains("\"clean\": true"), true)
 
