@@ -36,13 +36,15 @@ enum MergeCommand {
             if let option = startOptions.first {
                 throw UsageError(message: "option '--\(option)' only goes with SNAP, not with '--\(action)'", command: "merge")
             }
-        } else if arguments.operand(0) == nil {
-            throw UsageError(message: "missing operand SNAP (or --resolve, --continue, --abort)", command: "merge")
         }
         if arguments.sawOptionsEnd && actions.first != "resolve" {
             throw UsageError(message: "PATH operands go only with '--resolve'", command: "merge")
         }
+        // Outside a dataset, that is the error, whatever else is missing.
         let dataset = try invocation.openDataset()
+        if actions.isEmpty && arguments.operand(0) == nil {
+            throw UsageError(message: "missing operand SNAP (or --resolve, --continue, --abort)", command: "merge")
+        }
         switch actions.first {
         case "resolve": try resolve(arguments, dataset, invocation)
         case "continue": try continueMerge(arguments, dataset, invocation)

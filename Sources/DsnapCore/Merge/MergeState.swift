@@ -21,6 +21,8 @@ public struct MergeState: Sendable, Equatable {
     /// Their snapshot's name, and the dataset it came from when it is another one (a clone).
     public let theirsName: String
     public let theirsDataset: String?
+    /// That dataset's name, for the merge snapshot's description (its folder may be anywhere).
+    public let theirsDatasetName: String?
     public let options: MergeOptions
     public let startTree: GitOID
     public var mergedTree: GitOID
@@ -72,7 +74,7 @@ public struct MergeState: Sendable, Equatable {
     }
 
     init(phase: Phase, ours: GitOID, theirs: GitOID, base: GitOID, theirsName: String, theirsDataset: String?,
-         options: MergeOptions, startTree: GitOID, mergedTree: GitOID, autosave: GitOID?, conflicts: [MergeConflict],
+         theirsDatasetName: String?, options: MergeOptions, startTree: GitOID, mergedTree: GitOID, autosave: GitOID?, conflicts: [MergeConflict],
          startedAt: Timestamp) {
         self.phase = phase
         self.ours = ours
@@ -80,6 +82,7 @@ public struct MergeState: Sendable, Equatable {
         self.base = base
         self.theirsName = theirsName
         self.theirsDataset = theirsDataset
+        self.theirsDatasetName = theirsDatasetName
         self.options = options
         self.startTree = startTree
         self.mergedTree = mergedTree
@@ -96,6 +99,7 @@ public struct MergeState: Sendable, Equatable {
             ("base", .string(base.hex)),
             ("theirs_name", .string(theirsName)),
             ("theirs_dataset", theirsDataset.map(JSONValue.string) ?? .null),
+            ("theirs_dataset_name", theirsDatasetName.map(JSONValue.string) ?? .null),
             ("array_key", options.arrayKey.map(JSONValue.string) ?? .null),
             ("prefer", options.prefer.map { .string($0.rawValue) } ?? .null),
             ("start_tree", .string(startTree.hex)),
@@ -120,6 +124,7 @@ public struct MergeState: Sendable, Equatable {
         }
         self.init(phase: phase, ours: ours, theirs: theirs, base: base,
                   theirsName: json["theirs_name"]?.stringValue ?? theirs.hex, theirsDataset: json["theirs_dataset"]?.stringValue,
+                  theirsDatasetName: json["theirs_dataset_name"]?.stringValue,
                   options: MergeOptions(arrayKey: json["array_key"]?.stringValue,
                                         prefer: json["prefer"]?.stringValue.flatMap(MergeSide.init(rawValue:))),
                   startTree: startTree, mergedTree: mergedTree, autosave: id("autosave"), conflicts: conflicts,

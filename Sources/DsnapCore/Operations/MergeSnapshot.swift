@@ -128,7 +128,8 @@ public enum MergeSnapshot {
                                                 context: context, makeCurrent: false).snapshot
             }
             var state = MergeState(phase: .applying, ours: ours.id, theirs: theirs.id, base: base,
-                                   theirsName: theirs.record.name, theirsDataset: other?.root, options: options,
+                                   theirsName: theirs.record.name, theirsDataset: other?.root,
+                                   theirsDatasetName: other?.name, options: options,
                                    startTree: autosave?.tree ?? ours.tree, mergedTree: mergedTree,
                                    autosave: autosave?.id, conflicts: files.flatMap(\.conflicts), startedAt: context.now())
             try state.write(in: dataset)
@@ -335,7 +336,7 @@ public enum MergeSnapshot {
         let catalog = SnapshotCatalog(dataset: dataset)
         let ours = try catalog.snapshot(state.ours)
         var description = "Merge of '\(state.theirsName)' (\(state.theirs.hex.prefix(12)))"
-        if let other = state.theirsDataset { description += " from \(other)" }
+        if let other = state.theirsDatasetName { description += " of dataset '\(other)'" }
         description += " into '\(ours.record.name)' (\(state.ours.hex.prefix(12))), from base \(state.base.hex.prefix(12))"
         return SnapshotRequest(description: description, reason: .merge)
     }
