@@ -18,6 +18,7 @@ enum CommandTable {
         PushCommand.spec,
         FetchCommand.spec,
         PullCommand.spec,
+        MergeCommand.spec,
         ServeCommand.spec,
         TasksCommand.spec,
         VerifyCommand.spec,

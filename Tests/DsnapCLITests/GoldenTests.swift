@@ -151,6 +151,25 @@ final class GoldenTests: XCTestCase {
         try Golden.check(golden, name: "clone")
     }
 
+    func testMerge() throws {
+        let golden = try twoSnapshots("dsnap merge")
+        try golden.setUp(["clone", "baseline", "../copy", "--name", "Copy"])
+        try golden.edit("copy/images/cats/a.json", replacing: #""quality": "low""#, with: #""quality": "blurry""#)
+        try golden.edit("copy/images/dogs/b.png.json", replacing: #""reviewed": true"#, with: #""reviewed": false"#)
+        try golden.setUp(["commit", "-m", "copy labels"], in: "copy")
+        try golden.run(["merge", "--dry-run", "../copy:current"])
+        try golden.run(["merge", "../copy:current"])
+        try golden.run(["status"])
+        try golden.run(["status", "--json"])
+        try golden.run(["commit", "-m", "too soon"])
+        try golden.run(["merge", "--resolve", "theirs", "--", "images/cats/a.json#/tags/quality"])
+        try golden.run(["merge", "--continue", "--json"])
+        try golden.run(["log"])
+        try golden.run(["merge", "../copy:current"])
+        try golden.run(["merge", "--abort"])
+        try Golden.check(golden, name: "merge")
+    }
+
     func testTasks() throws {
         let golden = try twoSnapshots("dsnap tasks")
         golden.masksProcessIDs = true

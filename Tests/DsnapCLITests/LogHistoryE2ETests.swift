@@ -117,7 +117,7 @@ final class LogHistoryE2ETests: XCTestCase {
                     mentioning: ["'--since'", "'last tuesday'", "2.weeks.ago"])
         expectError(try run(["log", "--until", "2026-02-30"], in: root), exit: 2, hint: true, mentioning: ["'--until'"])
         expectError(try run(["log", "--reason", "manual,typo"], in: root), exit: 2, hint: true,
-                    mentioning: ["'typo'", "creation, manual, clone or autosave"])
+                    mentioning: ["'typo'", "creation, manual, clone, merge or autosave"])
         expectError(try run(["log", "--field", "label", "--", "a.json"], in: root), exit: 2, hint: true,
                     mentioning: ["JSON Pointer", "'/'"])
         expectError(try run(["log", "--field", "/a~2b", "--", "a.json"], in: root), exit: 2, hint: true,

@@ -10,7 +10,7 @@ enum DiffCommand {
         name: "diff",
         summary: "Show what changed between snapshots (or a snapshot and the work tree), down to each JSON field",
         operands: [
-            OperandSpec("A", optional: true, completion: .snapshot, help: "the old side (default: current)"),
+            OperandSpec("A", optional: true, completion: .snapshot, help: "the old side (default: current); SNAP^ is SNAP's parent, SNAP^2 a merge's second"),
             OperandSpec("B", optional: true, completion: .snapshot, help: "the new side (default: the work tree); PATH:SNAP names a snapshot of another dataset"),
         ],
         trailing: OperandSpec("PATH", help: "limit the diff to these folders or files"),
@@ -43,7 +43,7 @@ enum DiffCommand {
 
         let dataset = try invocation.openDataset()
         let catalog = SnapshotCatalog(dataset: dataset)
-        let old = try catalog.resolve(arguments.operand(0) ?? "current")
+        let old = try snapshot(arguments.operand(0) ?? "current", catalog: catalog)
         let to: DiffEndpoint
         if let reference = arguments.operand(1) {
             to = try endpoint(reference, dataset: dataset, invocation: invocation)
@@ -78,6 +78,24 @@ enum DiffCommand {
                 return .snapshot(snapshot, gitDir: other.gitDir)
             }
         }
-        return .snapshot(try SnapshotCatalog(dataset: dataset).resolve(reference), gitDir: dataset.gitDir)
+        return .snapshot(try snapshot(reference, catalog: SnapshotCatalog(dataset: dataset)), gitDir: dataset.gitDir)
+    }
+
+    /// A snapshot of this dataset; `SNAP^` is its parent, the first of a merge snapshot's two,
+    /// and `SNAP^2` a merge snapshot's second, as git names them: `dsnap diff M^ M` is what a
+    /// merge brought in.
+    private static func snapshot(_ reference: String, catalog: SnapshotCatalog) throws -> Snapshot {
+        guard let caret = reference.lastIndex(of: "^"), reference.index(after: caret) == reference.endIndex
+                || ["1", "2"].contains(String(reference[reference.index(after: caret)...])) else {
+            return try catalog.resolve(reference)
+        }
+        // A snapshot whose name holds the caret wins: names are any text.
+        if let named = try? catalog.resolve(reference) { return named }
+        let child = try catalog.resolve(String(reference[..<caret]))
+        let second = reference.hasSuffix("^2")
+        guard let parent = second ? child.mergedParent : child.parent else {
+            throw SnapshotError.notFound(reference: reference)
+        }
+        return try catalog.snapshot(parent)
     }
 }

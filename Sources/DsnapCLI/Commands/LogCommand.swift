@@ -14,7 +14,7 @@ enum LogCommand {
             OptionSpec("deleted", help: "list deleted snapshots instead of live ones"),
             OptionSpec("all", help: "include autosave snapshots (changes a restore saved before discarding them)"),
             OptionSpec("remote", value: "NAME", help: "only the snapshots remote NAME holds (as its last fetch or push saw)"),
-            OptionSpec("reason", value: "REASON", completion: .choices(SnapshotReason.allCases.map(\.rawValue)), help: "only snapshots taken for REASON: creation, manual, clone or autosave (several: comma-separated)"),
+            OptionSpec("reason", value: "REASON", completion: .choices(SnapshotReason.allCases.map(\.rawValue)), help: "only snapshots taken for REASON: creation, manual, clone, merge or autosave (several: comma-separated)"),
             OptionSpec("since", value: "DATE", help: "only snapshots created at or after DATE (2026-03-01, 2026-03-01T10:00, 2.weeks.ago, yesterday)"),
             OptionSpec("until", value: "DATE", help: "only snapshots created at or before DATE (a date alone includes that whole day)"),
             OptionSpec("author", value: "EMAIL", help: "only snapshots whose created_by contains EMAIL, in any case"),

@@ -50,6 +50,7 @@ enum StatusCommand {
             ("files", .array(status.changes.map { change in
                 .object(ChangeJSON.file(path: change.path, status: change.kind, fileClass: change.fileClass))
             })),
+            ("merge", MergeReport.statusJSON(status.merge)),
         ])
     }
 
@@ -73,6 +74,7 @@ enum StatusCommand {
         } else {
             console.out("Current:  none (run 'dsnap commit' to take a snapshot)")
         }
+        if let merge = status.merge { MergeReport.statusText(merge, console: console, paths: paths).forEach(console.out) }
         guard !status.changes.isEmpty else {
             console.out("No changes since the current snapshot.")
             return

@@ -32,6 +32,8 @@ enum SnapshotJSON {
             ("parent_snapshot_id", snapshot.parent.map { .string($0.hex) } ?? .null),
             ("is_deleted", .bool(snapshot.isDeleted)),
         ]
+        // A merge snapshot's second parent; its first is `parent_snapshot_id`.
+        if let merged = snapshot.mergedParent { members.append(("merged_parent_snapshot_id", .string(merged.hex))) }
         if let dataset = record.clonedFromDataset {
             members.append(("cloned_from", .object([
                 ("dataset_name", .string(dataset)),

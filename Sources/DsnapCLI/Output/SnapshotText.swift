@@ -16,6 +16,9 @@ enum SnapshotText {
         if snapshot.isCurrent { text += "  " + console.paint("(current)", .green) }
         if snapshot.isRestoring { text += "  " + console.paint("(restoring)", .yellow) }
         if snapshot.isDeleted { text += "  " + console.paint("(deleted)", .red) }
+        if let merged = snapshot.mergedParent, let parent = snapshot.parent {
+            text += "  (merge of \(parent.hex.prefix(12)) and \(merged.hex.prefix(12)))"
+        }
         return text
     }
 
@@ -33,7 +36,10 @@ enum SnapshotText {
         lines.append("Created:     \(record.createdAt.iso8601) by \(TerminalText.escape(record.createdBy))")
         lines.append("Reason:      \(record.reason.rawValue)")
         lines.append("Media:       \(plural(record.nImages, "image")), \(plural(record.nVideos, "video"))")
-        if let parent = snapshot.parent { lines.append("Parent:      \(parent.hex.prefix(12))") }
+        if let parent = snapshot.parent {
+            lines.append((snapshot.mergedParent == nil ? "Parent:      " : "Parents:     ") + parent.hex.prefix(12)
+                + (snapshot.mergedParent.map { " " + $0.hex.prefix(12) } ?? ""))
+        }
         if record.trainingModelID != nil || record.trainingModelName != nil {
             lines.append("Model:       " + TerminalText.escape(record.trainingModelName ?? "-")
                 + " (" + TerminalText.escape(record.trainingModelID ?? "-") + ")")

@@ -92,6 +92,28 @@ public struct JSONStructuralDiff {
     }
 
     private func diffArrays(_ a: [JSONValue], _ b: [JSONValue], path: String, into result: inout [JSONChange]) {
+        emit(steps(a, b), a, b, path: path, into: &result)
+    }
+
+    /// How diff aligns two arrays, in order: both indices for an element kept or changed in place,
+    /// the old one alone for a removal, the new one alone for an insertion. The three-way merge
+    /// aligns each side with the base this way, so it sees the edits `dsnap diff` reports.
+    func alignment(_ a: [JSONValue], _ b: [JSONValue]) -> [(old: Int?, new: Int?)] {
+        var pairs: [(old: Int?, new: Int?)] = []
+        var old = 0
+        var new = 0
+        for step in steps(a, b) {
+            switch step {
+            case .keep: pairs.append((old, new)); old += 1; new += 1
+            case let .remove(index): pairs.append((index, nil)); old = index + 1
+            case let .insert(index): pairs.append((nil, index)); new = index + 1
+            case let .pair(oldIndex, newIndex): pairs.append((oldIndex, newIndex)); old = oldIndex + 1; new = newIndex + 1
+            }
+        }
+        return pairs
+    }
+
+    private func steps(_ a: [JSONValue], _ b: [JSONValue]) -> [Step] {
         // Common ends are cheap to strip and usual (a label appended, one changed).
         var prefix = 0
         while prefix < a.count, prefix < b.count, a[prefix].isEquivalent(to: b[prefix]) { prefix += 1 }
@@ -112,7 +134,7 @@ public struct JSONStructuralDiff {
             steps += newMiddle.dropFirst(paired).map { .insert($0) }
         }
         steps += [Step](repeating: .keep, count: suffix)
-        emit(steps, a, b, path: path, into: &result)
+        return steps
     }
 
     /// LCS of equal elements; in each gap between matches, removed and inserted elements are paired
@@ -192,7 +214,7 @@ public struct JSONStructuralDiff {
     }
 
     /// The key of each element when every element is an object holding `key` with a unique value.
-    private func keyedElements(_ items: [JSONValue], _ key: String) -> [ExactKey]? {
+    func keyedElements(_ items: [JSONValue], _ key: String) -> [ExactKey]? {
         var keys: [ExactKey] = []
         var seen = Set<ExactKey>()
         for item in items {

@@ -10,6 +10,8 @@ public struct Snapshot: Sendable, Equatable {
     public var isCurrent: Bool
     public var isRestoring: Bool
     public var isDeleted: Bool
+    /// A merge snapshot's second parent: the snapshot merged into the first.
+    public var mergedParent: GitOID? = nil
 
     /// The API's default name: `{dataset_name}_snapshot_{first 8 hex of the id}`.
     public static func defaultName(datasetName: String, id: GitOID) -> String {

@@ -6,6 +6,8 @@ public enum SnapshotReason: String, Sendable, CaseIterable {
     case manual
     /// The first snapshot of a clone.
     case clone
+    /// `dsnap merge`: a snapshot with two parents, the current one and the one merged into it.
+    case merge
     /// Changes a restore discarded, saved first so nothing is lost; hidden from `log` unless `--all`.
     case autosave
 }

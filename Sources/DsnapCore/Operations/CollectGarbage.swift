@@ -48,6 +48,8 @@ public enum CollectGarbage {
                            progress: ProgressSink?) throws -> Report {
         let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "gc", context: context)
         defer { withExtendedLifetime(lock) {} }
+        // An unfinished merge's files are objects no ref reaches yet.
+        try MergeSnapshot.refuseWhileMerging(in: dataset)
         let repository = dataset.repository
         let purges = try purgeCandidates(options, in: dataset, now: context.now())
         // Purged now, or by an earlier gc that may have been killed before its reflogs were cut.

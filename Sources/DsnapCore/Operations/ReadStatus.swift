@@ -39,6 +39,8 @@ public struct DatasetStatus: Sendable {
     public let running: LockHolder?
     public let current: Snapshot?
     public let changes: [WorkTreeChange]
+    /// The unfinished merge, with its conflicts.
+    public var merge: MergeProgress? = nil
 }
 
 /// `dsnap status`: never takes a lock and never writes, but for the dataset's id on its first
@@ -51,7 +53,8 @@ public enum ReadStatus {
         let id = (try? dataset.datasetID()) ?? (try? dataset.storedID()) ?? nil
         return DatasetStatus(datasetName: dataset.name, datasetID: id, root: dataset.root,
                              state: state(in: dataset, running: running), running: running, current: current,
-                             changes: try changes(in: dataset, since: current?.tree))
+                             changes: try changes(in: dataset, since: current?.tree),
+                             merge: try MergeSnapshot.progress(in: dataset))
     }
 
     /// Paths that differ between the current snapshot and the work tree (ignored files aside).
@@ -129,6 +132,10 @@ public enum ReadStatus {
         guard let target = RestoreMarker.target(in: dataset) else {
             guard let lost = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).first else {
                 if let command = running?.runCommand { return .busy(command: command) }
+                if running == nil, let merge = try? MergeState.read(in: dataset), merge.phase == .applying {
+                    return .error(problem: "a merge of snapshot '\(merge.theirs.short)' was interrupted while writing files",
+                                  fix: "run 'dsnap merge --continue' to finish it, or 'dsnap merge --abort' to go back")
+                }
                 return .ready
             }
             return .error(problem: "the machine restarted before the files written by '\(lost.operation)' were safely on disk",

@@ -29,6 +29,7 @@ extension RestoreSnapshot {
                                       progress: ProgressSink? = nil) throws -> PartialRestoreResult {
         let lock = try DatasetLock.acquire(.exclusive, on: dataset, command: "restore", context: context)
         defer { withExtendedLifetime(lock) {} }
+        try MergeSnapshot.refuseWhileMerging(in: dataset)
         let catalog = SnapshotCatalog(dataset: dataset)
         let snapshot = try catalog.resolve(reference)
         // The dataset folder among the paths means all of it; libgit2 reads no paths as all too.

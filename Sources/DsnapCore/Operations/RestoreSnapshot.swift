@@ -58,6 +58,7 @@ public enum RestoreSnapshot {
     /// the index without its stat data, so that every file is compared by content.
     static func plan(_ target: Target, discard: Bool, in dataset: Dataset,
                      checkout: WorkTreeCheckout) throws -> Plan {
+        try MergeSnapshot.refuseWhileMerging(in: dataset)
         let catalog = SnapshotCatalog(dataset: dataset)
         let pending = RestoreMarker.target(in: dataset)
         let snapshot: Snapshot

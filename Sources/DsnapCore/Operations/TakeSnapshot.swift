@@ -66,14 +66,14 @@ public enum TakeSnapshot {
     /// move the current snapshot even if the process dies right after it.
     static func run(_ request: SnapshotRequest, in dataset: Dataset, writer: SnapshotWriter,
                     context: OperationContext, progress: ProgressSink? = nil,
-                    makeCurrent: Bool = true) throws -> SnapshotResult {
+                    makeCurrent: Bool = true, mergedParent: GitOID? = nil) throws -> SnapshotResult {
         // Holding the exclusive lock, lock files on our refs are leftovers of a killed dsnap.
         for ref in ["HEAD", Dataset.branch] { StaleGitLock.remove(dataset.gitDir + "/" + ref + ".lock") }
         // An autosave runs inside a restore, which settled these already.
         if request.reason != .autosave { UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir) }
         let written = try writer.writeTree(of: dataset, progress: progress)
         var result = try record(tree: written.tree, counts: written.counts, request: request, in: dataset,
-                                context: context, makeCurrent: makeCurrent)
+                                context: context, makeCurrent: makeCurrent, mergedParent: mergedParent)
         result.skippedRepositories = written.skippedRepositories
         result.skippedSpecialFiles = written.skippedSpecialFiles
         result.fileCount = written.fileCount
@@ -90,6 +90,8 @@ public enum TakeSnapshot {
         if let lost = UnsyncedWorkTree.fromEarlierBoot(gitDir: dataset.gitDir).first, request.reason != .autosave {
             throw RestoreError.unsyncedBeforeRestart(operation: lost.operation)
         }
+        // The merge takes its own snapshot (`merge --continue`); another would drop its second parent.
+        if request.reason != .autosave { try MergeSnapshot.refuseWhileMerging(in: dataset) }
     }
 
     /// Records `tree` (already written, and matching the index) as a new snapshot and makes it
@@ -97,7 +99,7 @@ public enum TakeSnapshot {
     /// the index.
     static func record(tree: GitOID, counts: MediaCounts, request: SnapshotRequest, in dataset: Dataset,
                        context: OperationContext, clonedFrom: (dataset: String, snapshot: GitOID)? = nil,
-                       makeCurrent: Bool = true) throws -> SnapshotResult {
+                       makeCurrent: Bool = true, mergedParent: GitOID? = nil) throws -> SnapshotResult {
         let catalog = SnapshotCatalog(dataset: dataset)
         let repository = dataset.repository
         // The parent, loaded once: its tree says whether anything changed, its date bounds ours.
@@ -119,7 +121,7 @@ public enum TakeSnapshot {
         message += "\n\nDsnap-Reason: \(request.reason.rawValue)\n"
 
         let id = try dataset.wrapGit {
-            try repository.createCommit(tree: tree, parents: previous.map { [$0] } ?? [],
+            try repository.createCommit(tree: tree, parents: (previous.map { [$0] } ?? []) + (mergedParent.map { [$0] } ?? []),
                                         author: signature, committer: signature, message: message,
                                         updateReference: nil)
         }
@@ -133,7 +135,7 @@ public enum TakeSnapshot {
         // Order matters for crashes: objects durable first, then the record and the snapshot's own
         // ref, HEAD last, so a process killed (or a machine losing power) half-way leaves either
         // the old current snapshot or the new one, complete.
-        if let parent, parent.tree == tree {
+        if let parent, parent.tree == tree, mergedParent == nil {
             // The content is the parent's, durable since the parent was taken: only the commit is new.
             let path = id.looseObjectPath(in: dataset.gitDir + "/objects")
             try FileSystemSync.sync(paths: [path.file, path.folder])

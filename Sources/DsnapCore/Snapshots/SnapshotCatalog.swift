@@ -130,7 +130,7 @@ public struct SnapshotCatalog {
         let record = try self.record(for: commit, note: note)
         return Snapshot(id: id, record: record, parent: commit.parents.first, tree: commit.tree,
                         datasetName: dataset.name, isCurrent: id == current, isRestoring: id == restoring,
-                        isDeleted: isDeleted)
+                        isDeleted: isDeleted, mergedParent: commit.parents.dropFirst().first)
     }
 
     /// The snapshot's note, or a record rebuilt from the commit when the note is missing (a commit

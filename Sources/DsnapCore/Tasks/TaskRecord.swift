@@ -2,6 +2,8 @@
 public struct TaskRecord: Sendable, Equatable {
     public enum TaskType: String, Sendable {
         case create = "SNAPSHOT_CREATE", restore = "SNAPSHOT_RESTORE", clone = "SNAPSHOT_CLONE"
+        /// `dsnap merge`: the work tree made the merge of two snapshots, then the merge snapshot.
+        case merge = "SNAPSHOT_MERGE"
         /// `dsnap run`: a program run under the dataset's lock; its own snapshots and restore
         /// are tasks of their own.
         case run = "RUN"
