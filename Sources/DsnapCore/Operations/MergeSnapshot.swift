@@ -117,16 +117,10 @@ public enum MergeSnapshot {
         return try recorder.run(context: context) {
             UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir)
             ReplacedFiles.delete(gitDir: dataset.gitDir)
-            var autosave: Snapshot?
-            if !changes.isEmpty {
-                let count = changes.count
-                let request = SnapshotRequest(name: "autosave before merging " + theirs.id.hex.prefix(12),
-                                              description: "\(count) uncommitted change\(count == 1 ? "" : "s") saved by dsnap merge",
-                                              reason: .autosave)
-                // HEAD stays on ours: the merge snapshot's first parent.
-                autosave = try TakeSnapshot.run(request, in: dataset, writer: writer,
-                                                context: context, makeCurrent: false).snapshot
-            }
+            // HEAD stays on ours: the merge snapshot's first parent.
+            let autosave = try TakeSnapshot.autosave(changes.count, name: "autosave before merging " + theirs.id.hex.prefix(12),
+                                                     savedBy: "saved by dsnap merge", makeCurrent: false, in: dataset,
+                                                     writer: writer, context: context)
             var state = MergeState(phase: .applying, ours: ours.id, theirs: theirs.id, base: base,
                                    theirsName: theirs.record.name, theirsDataset: other?.root,
                                    theirsDatasetName: other?.name, options: options,

@@ -59,19 +59,12 @@ extension RestoreSnapshot {
         return try recorder.run(context: context) {
             UnsyncedWorkTree.settle(root: dataset.root, gitDir: dataset.gitDir)
             ReplacedFiles.delete(gitDir: dataset.gitDir)
-            var autosave: Snapshot?
-            if !changes.isEmpty {
-                let count = changes.count
-                let what = limited.count == 1 ? "'\(limited[0])'" : limited.isEmpty ? "every path" : "\(limited.count) paths"
-                let request = SnapshotRequest(
-                    name: "autosave before restoring \(what) from \(snapshot.id.hex.prefix(12))",
-                    description: "\(count) uncommitted change\(count == 1 ? "" : "s") in the restored paths, saved by dsnap restore",
-                    reason: .autosave)
-                // The whole work tree, as any restore's autosave; HEAD stays, so a kill right after
-                // leaves the same current snapshot and the same uncommitted changes.
-                autosave = try TakeSnapshot.run(request, in: dataset, writer: writer, context: context,
-                                                makeCurrent: false).snapshot
-            }
+            let what = limited.count == 1 ? "'\(limited[0])'" : limited.isEmpty ? "every path" : "\(limited.count) paths"
+            // The whole work tree, as any restore's autosave; HEAD stays.
+            let autosave = try TakeSnapshot.autosave(
+                changes.count, name: "autosave before restoring \(what) from \(snapshot.id.hex.prefix(12))",
+                savedBy: "in the restored paths, saved by dsnap restore", makeCurrent: false, in: dataset, writer: writer,
+                context: context)
             let unsynced = plan.writes.isEmpty ? nil
                 : try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "restore \(snapshot.id.short) -- paths")
             // The autosave read the work tree but changed none of it: the plan still holds.

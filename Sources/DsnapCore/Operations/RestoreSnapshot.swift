@@ -109,18 +109,12 @@ public enum RestoreSnapshot {
         // Files an earlier restore replaced and did not get to delete (it failed, or its flush
         // could not): their content is in a snapshot or an autosave, and this restore holds the lock.
         ReplacedFiles.delete(gitDir: dataset.gitDir)
-        var autosave: Snapshot?
-        if !plan.changes.isEmpty {
-            let count = plan.changes.count
-            let request = SnapshotRequest(
-                name: (plan.continuing ? "autosave while finishing restore to " : "autosave before restore to ")
-                    + snapshot.id.hex.prefix(12),
-                description: "\(count) uncommitted change\(count == 1 ? "" : "s") saved by dsnap restore",
-                reason: .autosave)
-            let saved = try TakeSnapshot.run(request, in: dataset, writer: writer, context: context).snapshot
-            onAutosave(saved)
-            autosave = saved
-        }
+        let autosave = try TakeSnapshot.autosave(
+            plan.changes.count,
+            name: (plan.continuing ? "autosave while finishing restore to " : "autosave before restore to ")
+                + snapshot.id.hex.prefix(12),
+            savedBy: "saved by dsnap restore", in: dataset, writer: writer, context: context)
+        autosave.map(onAutosave)
         try RestoreMarker.set(snapshot.id, in: dataset)
         let unsynced = plan.checkout.writes.isEmpty ? nil
             : try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "restore \(snapshot.id.short)")
