@@ -32,4 +32,17 @@ static inline int dsnap_set_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
 }
 
+/// The most objects a received pack may declare (GIT_OPT_SET_PACK_MAX_OBJECTS): the indexer
+/// refuses a pack claiming more at its header, before it reserves memory for each.
+static inline int dsnap_set_pack_max_objects(size_t count) {
+    return git_libgit2_opts(GIT_OPT_SET_PACK_MAX_OBJECTS, count);
+}
+
+/// How much of its packs libgit2 keeps mapped at once, and in windows of what size
+/// (GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, GIT_OPT_SET_MWINDOW_SIZE).
+static inline int dsnap_set_mwindow_limits(size_t mapped_limit, size_t window_size) {
+    int error = git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, mapped_limit);
+    return error ? error : git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, window_size);
+}
+
 #endif

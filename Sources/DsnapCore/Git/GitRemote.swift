@@ -31,6 +31,10 @@ final class GitRemote {
         /// The SSH server's host key as `ssh-keygen -l` shows it (`SHA256:...`), for the error
         /// that refuses an unknown host.
         var hostKeyFingerprint: String?
+        /// Caps on what a fetch may bring in, checked as the pack arrives.
+        var limits: FetchLimits?
+        /// Why the transfer was stopped from this side (a cap was reached), if it was.
+        var stopped: Error?
         let onProgress: (TransferProgress) -> Void
 
         init(onProgress: @escaping (TransferProgress) -> Void) {
@@ -45,11 +49,27 @@ final class GitRemote {
         var bytes: Int
     }
 
-    /// The server's refs as name -> target (symbolic refs such as HEAD resolved by the server).
-    func listReferences(session: Session) throws -> [String: GitOID] {
+    /// Which of the server's services a connection talks to: upload-pack (fetch) or receive-pack
+    /// (push). Each advertises the server's refs; a fetch or push on the open connection then
+    /// negotiates against exactly what was advertised, with no second round trip.
+    enum Direction {
+        case fetch, push
+    }
+
+    /// Connects and reads the server's advertisement; `fetch` or `push` (whichever matches the
+    /// direction) then goes on over this connection, and the connection ends with it or with
+    /// this remote.
+    func connect(_ direction: Direction, session: Session) throws {
         var callbacks = try Self.callbacks(session)
-        try check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), "git_remote_connect")
-        defer { git_remote_disconnect(remote) }
+        _ = try naming(session) {
+            try check(git_remote_connect(remote, direction == .fetch ? GIT_DIRECTION_FETCH : GIT_DIRECTION_PUSH,
+                                         &callbacks, nil, nil), "git_remote_connect")
+        }
+    }
+
+    /// The refs the connected server advertised, as name -> target (symbolic refs such as HEAD
+    /// resolved by the server).
+    func advertisedReferences() throws -> [String: GitOID] {
         var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
         var count = 0
         try check(git_remote_ls(&heads, &count, remote), "git_remote_ls")
@@ -61,6 +81,10 @@ final class GitRemote {
         return references
     }
 
+    func disconnect() {
+        git_remote_disconnect(remote)
+    }
+
     /// Fetches with explicit refspecs, pruning local refs under their destinations that the
     /// server no longer has.
     func fetch(_ refspecs: [String], session: Session) throws {
@@ -69,10 +93,24 @@ final class GitRemote {
         options.callbacks = try Self.callbacks(session)
         options.prune = GIT_FETCH_PRUNE
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        _ = try naming(session) {
-            try Self.withStrings(refspecs) { array in
-                try check(git_remote_fetch(remote, &array, &options, "dsnap: fetch"), "git_remote_fetch")
+        // The indexer refuses a pack declaring more objects than the cap at its header, before
+        // it reserves room for each of them.
+        if let maxObjects = session.limits?.maxObjects { dsnap_set_pack_max_objects(maxObjects) }
+        defer { dsnap_set_pack_max_objects(Int(UInt32.max)) }
+        do {
+            _ = try naming(session) {
+                try Self.withStrings(refspecs) { array in
+                    try check(git_remote_fetch(remote, &array, &options, "dsnap: fetch"), "git_remote_fetch")
+                }
             }
+        } catch let failure as GitFailure {
+            if let stopped = session.stopped { throw stopped }
+            if let limits = session.limits, let maxObjects = limits.maxObjects,
+               failure.errorClass == Int32(GIT_ERROR_INDEXER.rawValue), failure.message.contains("too many objects") {
+                throw RemoteError.overLimit(name: limits.remote, url: limits.url, amount: "a pack of more than \(maxObjects) objects",
+                                            key: FetchLimits.objectsKey, limit: "\(maxObjects)")
+            }
+            throw failure
         }
     }
 
@@ -157,6 +195,15 @@ final class GitRemote {
         callbacks.transfer_progress = { stats, payload in
             let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
             if let stats = stats?.pointee {
+                if let limits = session.limits {
+                    do {
+                        try limits.check(objects: Int(stats.total_objects))
+                        try limits.check(bytes: Int64(stats.received_bytes))
+                    } catch {
+                        session.stopped = error
+                        return -1
+                    }
+                }
                 session.onProgress(TransferProgress(objectsDone: Int(stats.received_objects),
                                                     objectsTotal: Int(stats.total_objects),
                                                     bytes: Int(stats.received_bytes)))
