@@ -38,11 +38,10 @@ static inline int dsnap_set_pack_max_objects(size_t count) {
     return git_libgit2_opts(GIT_OPT_SET_PACK_MAX_OBJECTS, count);
 }
 
-/// How much of its packs libgit2 keeps mapped at once, and in windows of what size
-/// (GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, GIT_OPT_SET_MWINDOW_SIZE).
-static inline int dsnap_set_mwindow_limits(size_t mapped_limit, size_t window_size) {
-    int error = git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, mapped_limit);
-    return error ? error : git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, window_size);
+/// Trusts the certificate authorities in the PEM file `file` instead of the built-in bundle
+/// (GIT_OPT_SET_SSL_CERT_LOCATIONS), as git's http.sslCAInfo does.
+static inline int dsnap_set_ssl_cert_file(const char *file) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL);
 }
 
 #endif

@@ -65,10 +65,14 @@ public enum RemoteError: DsnapError, Equatable {
         case let .alreadyExists(name, _): "'dsnap remote remove \(TerminalText.escape(name))' first, or pick another name"
         case .invalidName: "use letters, digits, '-', '_' and '.', not starting with '-' or '.'"
         case .unreachable: "check the URL with 'dsnap remote -v' and that the server runs; a retry sends only what is missing"
+        case let .authenticationRefused(_, _, cause) where cause.contains("SSL") || cause.contains("certificate"):
+            "if the server's certificate comes from your lab's own authority, trust it: "
+                + "git --git-dir=.dsnap config http.sslCAInfo /path/to/ca.pem (or set GIT_SSL_CAINFO)"
         case let .authenticationRefused(_, _, cause) where cause.contains("hostkey"):
             "if that key is the server's, add it: ssh-keyscan [-p PORT] HOST >> ~/.ssh/known_hosts"
         case .authenticationRefused:
-            "for ssh, an ed25519 or ecdsa key in ssh-agent or ~/.ssh (RSA keys are refused); for https, set DSNAP_TOKEN"
+            "for ssh, an ed25519 or ecdsa key in ssh-agent or ~/.ssh (RSA keys are refused); "
+                + "for https, set DSNAP_TOKEN or a git credential helper (credential.helper)"
         case .rejected: "run the command again: dsnap fetches, merges and retries; if it persists, check the server's hooks and disk"
         case .empty: "push a dataset to it first with 'dsnap push'"
         case .cannotCreate: "on a server, run 'git init --bare --shared=group PATH' there, then 'dsnap remote add NAME URL'"

@@ -43,14 +43,14 @@ struct PathTransport {
 
     /// Mirrors the remote's catalog refs into `refs`'s tracking refs, their objects first (each
     /// checked, on disk before any tracking ref names them, within `limits`); tracking refs the
-    /// remote no longer has go.
-    func fetch(into dataset: Dataset, refs: RemoteRefs, limits: FetchLimits) throws {
+    /// remote no longer has go. `durably` false leaves flushing the objects to the caller.
+    func fetch(into dataset: Dataset, refs: RemoteRefs, limits: FetchLimits, durably: Bool) throws {
         let wanted = try catalog(refs)
         let transfer = ObjectTransfer(source: remote, sourceGitDir: remoteGitDir, sourceObjects: remoteObjects,
                                       target: dataset.repository, targetObjects: dataset.repository.objectsPath,
                                       groupShared: false)
         _ = try transfer.copyMissing(from: Array(wanted.values), verifying: true, limits: limits)
-        try FileSystemSync.sync(containing: dataset.repository.objectsPath)
+        if durably { try FileSystemSync.sync(containing: dataset.repository.objectsPath) }
         for stale in try dataset.repository.referenceNames(matching: refs.root + "*") where wanted[stale] == nil {
             try dataset.repository.deleteReference(stale)
         }

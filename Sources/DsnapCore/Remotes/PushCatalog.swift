@@ -133,6 +133,9 @@ public enum PushCatalog {
                 guard let source = update.source, let id = try repository.resolve(reference: source) else { continue }
                 snapshotUpdates.append((update, id, try repository.commit(id).author.time))
             }
+            // One snapshot goes in one pack whatever its size: nothing to weigh (an incremental
+            // push, most of the time, skips this walk).
+            guard snapshotUpdates.count > 1 else { return [] }
             snapshotUpdates.sort { $0.time < $1.time }
             var complete = try repository.referenceNames(matching: session.refs.root + "*")
                 .compactMap { try repository.resolve(reference: $0) }

@@ -72,6 +72,7 @@ struct RemoteSession {
                                                filesTotal: moved.objectsTotal, bytesDone: Int64(moved.bytes)))
         }
         session.limits = limits
+        session.credentialHelper = GitCredentialHelper(gitDir: dataset.gitDir)
         let advertised = try transfer {
             try remote.connect(direction, session: session)
             return try remote.advertisedReferences()
@@ -98,16 +99,20 @@ struct RemoteSession {
     /// without syncing it: the dataset's own refs move to it only once it is on disk). Nothing
     /// is transferred when the tracking refs already hold what the server advertises. A remote
     /// holding another dataset is refused before anything is fetched, unless `allowUnrelated`.
-    func fetch(into dataset: Dataset, progress: ProgressSink?, allowUnrelated: Bool = false) throws {
+    /// `durably` false leaves the flush to the caller (a clone, built where no one looks until
+    /// it is flushed and renamed into place).
+    func fetch(into dataset: Dataset, progress: ProgressSink?, allowUnrelated: Bool = false, durably: Bool = true) throws {
         let connection = try connect(.fetch, in: dataset, progress: progress)
         if !allowUnrelated { try checkRelated(connection, to: dataset) }
         guard try connection.catalog != trackingCatalog(in: dataset) else { return }
         if let path {
-            try transfer { try PathTransport(path: path).fetch(into: dataset, refs: refs, limits: limits) }
+            try transfer {
+                try PathTransport(path: path).fetch(into: dataset, refs: refs, limits: limits, durably: durably)
+            }
             return
         }
         try transfer { try connection.remote!.fetch(refs.fetchRefspecs, session: connection.session!) }
-        try FileSystemSync.sync(containing: dataset.repository.objectsPath)
+        if durably { try FileSystemSync.sync(containing: dataset.repository.objectsPath) }
     }
 
     /// Refuses a remote whose snapshots are all unknown here while this dataset has snapshots
