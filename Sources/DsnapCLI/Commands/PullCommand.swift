@@ -11,8 +11,8 @@ enum PullCommand {
             OperandSpec("SNAP", optional: true, help: "the snapshot to restore (default: the remote's current)"),
         ],
         options: [
-            OptionSpec("discard", help: "restore even with uncommitted changes, after saving them as an autosave snapshot"),
             .allowUnrelated,
+            OptionSpec("discard", help: "restore even with uncommitted changes, after saving them as an autosave snapshot"),
             .json,
         ],
         run: run)

@@ -8,8 +8,8 @@ import Glibc
 ///
 /// Loose objects move on every core: each one is checked (when it comes from a remote) and then
 /// linked or copied by the same worker, so no object enters the target unchecked, and hashing,
-/// reading and creating files (0.4-1 ms each on a busy ext4) overlap instead of queueing on one
-/// thread.
+/// reading and creating files (slow on a busy disk, one per object) overlap instead of queueing
+/// on one thread.
 struct ObjectTransfer {
     let source: GitRepository
     let sourceGitDir: String
