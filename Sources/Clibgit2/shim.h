@@ -32,4 +32,16 @@ static inline int dsnap_set_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
 }
 
+/// The most objects a received pack may declare (GIT_OPT_SET_PACK_MAX_OBJECTS): the indexer
+/// refuses a pack claiming more at its header, before it reserves memory for each.
+static inline int dsnap_set_pack_max_objects(size_t count) {
+    return git_libgit2_opts(GIT_OPT_SET_PACK_MAX_OBJECTS, count);
+}
+
+/// Trusts the certificate authorities in the PEM file `file` instead of the built-in bundle
+/// (GIT_OPT_SET_SSL_CERT_LOCATIONS), as git's http.sslCAInfo does.
+static inline int dsnap_set_ssl_cert_file(const char *file) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL);
+}
+
 #endif

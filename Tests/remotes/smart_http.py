@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Smart HTTP for tests: `git http-backend` as CGI behind a small server on loopback.
 
-Usage: smart_http.py PROJECT_ROOT PORT_FILE [TOKEN]
+Usage: smart_http.py [--tls CERT KEY] PROJECT_ROOT PORT_FILE [TOKEN]
 
 Serves every repository under PROJECT_ROOT at http://127.0.0.1:PORT/NAME.git, on a free port
-written to PORT_FILE once listening. With TOKEN, every request must carry HTTP Basic credentials
+written to PORT_FILE once listening; with --tls, https:// with that certificate and key (PEM). With TOKEN, every request must carry HTTP Basic credentials
 whose password is TOKEN (as a forge checks a personal access token); others get 401.
 Request bodies sent chunked (git's large pushes) are de-chunked for the CGI, which needs a length.
 """
 import base64
 import http.server
 import os
+import ssl
 import subprocess
 import sys
 
@@ -86,10 +87,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    root, port_file = sys.argv[1], sys.argv[2]
+    arguments = sys.argv[1:]
+    tls = None
+    if arguments[:1] == ["--tls"]:
+        tls, arguments = arguments[1:3], arguments[3:]
+    root, port_file = arguments[0], arguments[1]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls[0], tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.root = root
-    server.token = sys.argv[3] if len(sys.argv) > 3 else None
+    server.token = arguments[2] if len(arguments) > 2 else None
     with open(port_file + ".tmp", "w") as out:
         out.write(str(server.server_address[1]))
     os.rename(port_file + ".tmp", port_file)

@@ -7,13 +7,14 @@ enum FetchCommand {
         name: "fetch",
         summary: "Bring a remote's snapshots and records into this dataset's catalog",
         operands: [OperandSpec("NAME", optional: true, completion: .remote, help: "the remote (default: origin, or the only one)")],
-        options: [.json],
+        options: [.allowUnrelated, .json],
         run: run)
 
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
         let dataset = try invocation.openDataset()
         let name = try RemoteReports.remoteName(arguments.operand(0), in: dataset)
         let result = try FetchCatalog.run(remote: name, in: dataset, context: invocation.context,
+                                          allowUnrelated: arguments.flag("allow-unrelated"),
                                           progress: invocation.progressSink())
         let console = invocation.console
         if arguments.flag("json") {

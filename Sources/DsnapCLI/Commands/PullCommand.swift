@@ -11,6 +11,7 @@ enum PullCommand {
             OperandSpec("SNAP", optional: true, help: "the snapshot to restore (default: the remote's current)"),
         ],
         options: [
+            .allowUnrelated,
             OptionSpec("discard", help: "restore even with uncommitted changes, after saving them as an autosave snapshot"),
             .json,
         ],
@@ -20,7 +21,8 @@ enum PullCommand {
         let dataset = try invocation.openDataset()
         let name = try RemoteReports.remoteName(arguments.operand(0), in: dataset)
         let fetched = try FetchCatalog.run(remote: name, in: dataset, context: invocation.context,
-                                           progress: invocation.progressSink())
+                                           allowUnrelated: arguments.flag("allow-unrelated"),
+                                          progress: invocation.progressSink())
         let console = invocation.console
         // Refusals now; the summary only once the restore went ahead (a refused pull prints no data).
         RemoteReports.warnAboutRefused(fetched.merge, from: name, console: console)

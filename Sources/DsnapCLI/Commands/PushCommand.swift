@@ -10,14 +10,15 @@ enum PushCommand {
             OperandSpec("NAME", optional: true, completion: .remote, help: "the remote (default: origin, or the only one)"),
             OperandSpec("SNAP", optional: true, repeats: true, help: "only these snapshots (default: all of them)"),
         ],
-        options: [.json],
+        options: [.allowUnrelated, .json],
         run: run)
 
     static func run(_ arguments: ParsedArguments, _ invocation: Invocation) throws {
         let dataset = try invocation.openDataset()
         let name = try RemoteReports.remoteName(arguments.operand(0), in: dataset)
         let result = try PushCatalog.run(remote: name, snapshots: arguments.operands(from: 1), in: dataset,
-                                         context: invocation.context, progress: invocation.progressSink())
+                                         context: invocation.context, allowUnrelated: arguments.flag("allow-unrelated"),
+                                         progress: invocation.progressSink())
         let console = invocation.console
         if arguments.flag("json") {
             console.out(JSONWriter.render(.object([

@@ -37,6 +37,9 @@ struct OptionSpec: Sendable {
     }
 
     static let json = OptionSpec("json", help: "print the result as JSON (see JSON OUTPUT in the man page)")
+    /// fetch, push and pull: go ahead with a remote that holds another dataset.
+    static let allowUnrelated = OptionSpec("allow-unrelated",
+                                           help: "go ahead even if the remote holds another dataset (no snapshot in common)")
 }
 
 /// A positional operand.

@@ -15,13 +15,20 @@ public enum RemoteError: DsnapError, Equatable {
     case cannotCreate(url: String)
     /// `remote add --create` where something already stands.
     case createTargetExists(path: String)
+    /// A fetch would bring in more than the dataset's cap (`FetchLimits`): `amount` as counted
+    /// when it stopped, `key` the config key that sets the cap.
+    case overLimit(name: String, url: String, amount: String, key: String, limit: String)
+    /// A fetch cap set to something that is not a size or a count.
+    case invalidLimit(key: String, value: String)
+    /// The remote holds another dataset: none of its snapshots is one of this dataset's.
+    case unrelated(name: String, url: String, dataset: String?, snapshots: Int)
 
     public var kind: ErrorKind {
         switch self {
         case .unknown, .empty: .notFound
-        case .alreadyExists, .rejected, .createTargetExists: .conflict
-        case .invalidName, .cannotCreate: .invalidRequest
-        case .authenticationRefused: .forbidden
+        case .alreadyExists, .rejected, .createTargetExists, .unrelated: .conflict
+        case .invalidName, .cannotCreate, .invalidLimit: .invalidRequest
+        case .authenticationRefused, .overLimit: .forbidden
         case .unreachable: .storage
         }
     }
@@ -40,6 +47,13 @@ public enum RemoteError: DsnapError, Equatable {
         case let .empty(name, url): "remote '\(TerminalText.escape(name))' at \(TerminalText.escape(url)) holds no dataset"
         case let .cannotCreate(url): "cannot create a repository at '\(TerminalText.escape(url))': --create makes one at a path"
         case let .createTargetExists(path): "cannot create a repository at '\(TerminalText.escape(path))': it is not an empty folder"
+        case let .overLimit(name, url, amount, key, limit):
+            "remote '\(TerminalText.escape(name))' at \(TerminalText.escape(url)) sends \(amount), over \(key) (\(limit)); nothing was applied"
+        case let .invalidLimit(key, value): "invalid \(key) '\(TerminalText.escape(value))'"
+        case let .unrelated(name, url, dataset, snapshots):
+            "remote '\(TerminalText.escape(name))' at \(TerminalText.escape(url)) holds another dataset"
+                + (dataset.map { " ('\(TerminalText.escape($0))')" } ?? "")
+                + ": none of its \(snapshots) snapshot\(snapshots == 1 ? "" : "s") is one of this dataset's"
         }
     }
 
@@ -51,14 +65,25 @@ public enum RemoteError: DsnapError, Equatable {
         case let .alreadyExists(name, _): "'dsnap remote remove \(TerminalText.escape(name))' first, or pick another name"
         case .invalidName: "use letters, digits, '-', '_' and '.', not starting with '-' or '.'"
         case .unreachable: "check the URL with 'dsnap remote -v' and that the server runs; a retry sends only what is missing"
+        case let .authenticationRefused(_, _, cause) where cause.contains("SSL") || cause.contains("certificate"):
+            "if the server's certificate comes from your lab's own authority, trust it: "
+                + "git --git-dir=.dsnap config http.sslCAInfo /path/to/ca.pem (or set GIT_SSL_CAINFO)"
         case let .authenticationRefused(_, _, cause) where cause.contains("hostkey"):
             "if that key is the server's, add it: ssh-keyscan [-p PORT] HOST >> ~/.ssh/known_hosts"
         case .authenticationRefused:
-            "for ssh, an ed25519 or ecdsa key in ssh-agent or ~/.ssh (RSA keys are refused); for https, set DSNAP_TOKEN"
+            "for ssh, an ed25519 or ecdsa key in ssh-agent or ~/.ssh (RSA keys are refused); "
+                + "for https, set DSNAP_TOKEN or a git credential helper (credential.helper)"
         case .rejected: "run the command again: dsnap fetches, merges and retries; if it persists, check the server's hooks and disk"
         case .empty: "push a dataset to it first with 'dsnap push'"
         case .cannotCreate: "on a server, run 'git init --bare --shared=group PATH' there, then 'dsnap remote add NAME URL'"
         case .createTargetExists: "name a new folder, or leave out --create to use the repository already there"
+        case let .overLimit(_, _, _, key, _):
+            "if the remote is trusted, raise the cap: git --git-dir=.dsnap config \(key) VALUE (0 lifts it)"
+        case let .invalidLimit(key, _):
+            key == FetchLimits.bytesKey ? "a number of bytes, with k, m or g (e.g. 500g), or 0 for no cap"
+                : "a whole number of objects, or 0 for no cap"
+        case .unrelated:
+            "to copy that dataset, run 'dsnap clone URL'; to merge the two catalogs anyway, add --allow-unrelated"
         }
     }
 }

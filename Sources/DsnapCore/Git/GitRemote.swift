@@ -12,6 +12,10 @@ final class GitRemote {
     let url: String
 
     init(url: String, in repository: GitRepository) throws {
+        // A server that goes away mid-transfer must fail libgit2's next write with EPIPE (an
+        // error naming the remote), not kill dsnap: libgit2 writes to its sockets without
+        // MSG_NOSIGNAL.
+        signal(SIGPIPE, SIG_IGN)
         var handle: OpaquePointer?
         try check(git_remote_create_anonymous(&handle, repository.pointer, url), "git_remote_create_anonymous")
         remote = handle!
@@ -31,6 +35,14 @@ final class GitRemote {
         /// The SSH server's host key as `ssh-keygen -l` shows it (`SHA256:...`), for the error
         /// that refuses an unknown host.
         var hostKeyFingerprint: String?
+        /// Caps on what a fetch may bring in, checked as the pack arrives.
+        var limits: FetchLimits?
+        /// Why the transfer was stopped from this side (a cap was reached), if it was.
+        var stopped: Error?
+        /// The user's git credential helpers, asked for HTTPS when `DSNAP_TOKEN` is not set.
+        var credentialHelper: GitCredentialHelper?
+        /// What a helper gave, told back to the helpers once the server accepted or refused it.
+        var helperCredential: GitCredentialHelper.Credential?
         let onProgress: (TransferProgress) -> Void
 
         init(onProgress: @escaping (TransferProgress) -> Void) {
@@ -45,11 +57,39 @@ final class GitRemote {
         var bytes: Int
     }
 
-    /// The server's refs as name -> target (symbolic refs such as HEAD resolved by the server).
-    func listReferences(session: Session) throws -> [String: GitOID] {
+    /// Which of the server's services a connection talks to: upload-pack (fetch) or receive-pack
+    /// (push). Each advertises the server's refs; a fetch or push on the open connection then
+    /// negotiates against exactly what was advertised, with no second round trip.
+    enum Direction {
+        case fetch, push
+    }
+
+    /// Connects and reads the server's advertisement; `fetch` or `push` (whichever matches the
+    /// direction) then goes on over this connection, and the connection ends with it or with
+    /// this remote.
+    func connect(_ direction: Direction, session: Session) throws {
+        if url.lowercased().hasPrefix("https://") { try trustConfiguredAuthorities() }
         var callbacks = try Self.callbacks(session)
-        try check(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), "git_remote_connect")
-        defer { git_remote_disconnect(remote) }
+        _ = try naming(session) {
+            try check(git_remote_connect(remote, direction == .fetch ? GIT_DIRECTION_FETCH : GIT_DIRECTION_PUSH,
+                                         &callbacks, nil, nil), "git_remote_connect")
+        }
+    }
+
+    /// A lab's own certificate authority, as git is told of it: `GIT_SSL_CAINFO`, else
+    /// `http.sslCAInfo` (the dataset's config, then the user's), a PEM file trusted instead of
+    /// the system's bundle. Without either, the bundle libgit2 was built with is used.
+    private func trustConfiguredAuthorities() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let configured = try repository.configString("http.sslCAInfo")
+        guard var file = environment["GIT_SSL_CAINFO"] ?? configured, !file.isEmpty else { return }
+        if file.hasPrefix("~/"), let home = environment["HOME"] { file = home + file.dropFirst(1) }
+        try check(dsnap_set_ssl_cert_file(file), "git_libgit2_opts")
+    }
+
+    /// The refs the connected server advertised, as name -> target (symbolic refs such as HEAD
+    /// resolved by the server).
+    func advertisedReferences() throws -> [String: GitOID] {
         var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
         var count = 0
         try check(git_remote_ls(&heads, &count, remote), "git_remote_ls")
@@ -61,6 +101,10 @@ final class GitRemote {
         return references
     }
 
+    func disconnect() {
+        git_remote_disconnect(remote)
+    }
+
     /// Fetches with explicit refspecs, pruning local refs under their destinations that the
     /// server no longer has.
     func fetch(_ refspecs: [String], session: Session) throws {
@@ -69,11 +113,33 @@ final class GitRemote {
         options.callbacks = try Self.callbacks(session)
         options.prune = GIT_FETCH_PRUNE
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        _ = try naming(session) {
-            try Self.withStrings(refspecs) { array in
-                try check(git_remote_fetch(remote, &array, &options, "dsnap: fetch"), "git_remote_fetch")
+        // The indexer refuses a pack declaring more objects than the cap at its header, before
+        // it reserves room for each of them.
+        if let maxObjects = session.limits?.maxObjects { dsnap_set_pack_max_objects(maxObjects) }
+        defer { dsnap_set_pack_max_objects(Int(UInt32.max)) }
+        do {
+            _ = try naming(session) {
+                try Self.withStrings(refspecs) { array in
+                    try check(git_remote_fetch(remote, &array, &options, "dsnap: fetch"), "git_remote_fetch")
+                }
             }
+        } catch let failure as GitFailure {
+            if let stopped = session.stopped { throw stopped }
+            if let limits = session.limits, let maxObjects = limits.maxObjects,
+               failure.errorClass == Int32(GIT_ERROR_INDEXER.rawValue), failure.message.contains("too many objects") {
+                throw RemoteError.overLimit(name: limits.remote, url: limits.url, amount: "a pack of more than \(maxObjects) objects",
+                                            key: FetchLimits.objectsKey, limit: "\(maxObjects)")
+            }
+            throw failure
         }
+        approveHelperCredential(session)
+    }
+
+    /// A credential from a helper that the server took is told back to the helpers, as git
+    /// does, so that a storing helper keeps it.
+    private func approveHelperCredential(_ session: Session) {
+        if let credential = session.helperCredential { session.credentialHelper?.approve(credential) }
+        session.helperCredential = nil
     }
 
     /// Pushes explicit refspecs (libgit2 refuses wildcards in a push). Returns each ref the
@@ -100,6 +166,7 @@ final class GitRemote {
                 try check(git_remote_push(remote, &array, &options), "git_remote_push")
             }
         }
+        approveHelperCredential(session)
         return session.rejected
     }
 
@@ -133,7 +200,7 @@ final class GitRemote {
             let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
             return RemoteCredentials.acquire(out, url: url.map { String(cString: $0) },
                                              username: usernameFromURL.map { String(cString: $0) },
-                                             allowed: allowed, attempt: &session.credentialAttempts)
+                                             allowed: allowed, session: session)
         }
         callbacks.certificate_check = { certificate, _, _, payload in
             let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
@@ -157,6 +224,15 @@ final class GitRemote {
         callbacks.transfer_progress = { stats, payload in
             let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
             if let stats = stats?.pointee {
+                if let limits = session.limits {
+                    do {
+                        try limits.check(objects: Int(stats.total_objects))
+                        try limits.check(bytes: Int64(stats.received_bytes))
+                    } catch {
+                        session.stopped = error
+                        return -1
+                    }
+                }
                 session.onProgress(TransferProgress(objectsDone: Int(stats.received_objects),
                                                     objectsTotal: Int(stats.total_objects),
                                                     bytes: Int(stats.received_bytes)))
@@ -173,13 +249,15 @@ final class GitRemote {
 }
 
 /// Credentials for a server that asks: the SSH agent first, then the user's own ed25519 and
-/// ecdsa keys (libssh2 signs RSA keys with SHA-1, which OpenSSH refuses), then, for HTTPS, a
-/// token from `DSNAP_TOKEN`. Each kind is tried once: a refused one is not offered again, so a
-/// wrong key ends in "authentication refused" instead of the server's attempt limit.
+/// ecdsa keys (libssh2 signs RSA keys with SHA-1, which OpenSSH refuses); for HTTPS, a token
+/// from `DSNAP_TOKEN`, else what the user's git credential helpers hold. Each is tried once: a
+/// refused one is not offered again, so a wrong key ends in "authentication refused" instead
+/// of the server's attempt limit.
 enum RemoteCredentials {
     static func acquire(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>?, url: String?,
-                        username: String?, allowed: UInt32, attempt: inout Int) -> Int32 {
-        defer { attempt += 1 }
+                        username: String?, allowed: UInt32, session: GitRemote.Session) -> Int32 {
+        let attempt = session.credentialAttempts
+        defer { session.credentialAttempts += 1 }
         let user = username ?? ProcessInfo.processInfo.environment["USER"] ?? "git"
         if allowed & GIT_CREDENTIAL_SSH_KEY.rawValue != 0 {
             let home = ProcessInfo.processInfo.environment["HOME"] ?? "/"
@@ -197,11 +275,21 @@ enum RemoteCredentials {
             return git_credential_ssh_key_from_agent(out, user)
         }
         if allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT.rawValue != 0 {
-            guard let token = ProcessInfo.processInfo.environment["DSNAP_TOKEN"] else {
-                return refuse("the server asks for credentials and DSNAP_TOKEN is not set")
+            if let token = ProcessInfo.processInfo.environment["DSNAP_TOKEN"] {
+                guard attempt == 0 else { return refuse("the server refused the token in DSNAP_TOKEN") }
+                return git_credential_userpass_plaintext_new(out, username ?? "dsnap", token)
             }
-            guard attempt == 0 else { return refuse("the server refused the token in DSNAP_TOKEN") }
-            return git_credential_userpass_plaintext_new(out, username ?? "dsnap", token)
+            if let given = session.helperCredential {
+                session.credentialHelper?.reject(given)
+                session.helperCredential = nil
+                return refuse("the server refused the credentials of the git credential helper")
+            }
+            guard attempt == 0, let url, let helper = session.credentialHelper,
+                  let credential = helper.fill(url: url, username: username), let password = credential["password"] else {
+                return refuse("the server asks for credentials; DSNAP_TOKEN is not set and no git credential helper has any")
+            }
+            session.helperCredential = credential
+            return git_credential_userpass_plaintext_new(out, credential["username"] ?? username ?? "dsnap", password)
         }
         return refuse("the server asks for a kind of credentials dsnap does not offer")
     }

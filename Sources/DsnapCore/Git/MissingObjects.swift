@@ -21,7 +21,9 @@ extension GitRepository {
                         targetHas: (GitOID) throws -> Bool) throws -> [GitOID] {
         let completeCommits = try commitHistory(of: complete.filter { try objectKind($0) == .commit }, shallow: shallow)
         var missing: [GitOID] = []
-        var newTrees: [GitOID] = []
+        // Each new tree with the tree it replaces, when that one is whole on the other side: the
+        // previous snapshot's root, and its folders of the same names.
+        var newTrees: [(tree: GitOID, counterpart: GitOID?)] = []
         var completeTreeRoots: [GitOID] = []
         var seen: Set<GitOID> = []
         var pending = roots.filter { seen.insert($0).inserted }
@@ -31,16 +33,19 @@ extension GitRepository {
             case .commit:
                 if try !targetHas(id) { missing.append(id) }
                 let commit = try self.commit(id)
-                newTrees.append(commit.tree)
-                for parent in shallow.contains(id) ? [] : commit.parents where seen.insert(parent).inserted {
+                var counterpart: GitOID?
+                for parent in shallow.contains(id) ? [] : commit.parents {
                     if completeCommits.contains(parent) {
-                        completeTreeRoots.append(try self.commit(parent).tree)
-                    } else {
+                        let parentTree = try self.commit(parent).tree
+                        counterpart = counterpart ?? parentTree
+                        if seen.insert(parent).inserted { completeTreeRoots.append(parentTree) }
+                    } else if seen.insert(parent).inserted {
                         pending.append(parent)
                     }
                 }
+                newTrees.append((commit.tree, counterpart))
             case .tree:
-                newTrees.append(id)
+                newTrees.append((id, nil))
             case nil:
                 throw GitFailure(function: "objectsMissing", code: GIT_ENOTFOUND.rawValue,
                                  errorClass: Int32(GIT_ERROR_ODB.rawValue), message: "object \(id.hex) is missing")
@@ -49,15 +54,23 @@ extension GitRepository {
             }
         }
         // The previous snapshot's folders are on the other side whole: a folder unchanged since
-        // then is the same tree, skipped without a look inside.
+        // then is the same tree, skipped without a look inside; in a changed folder, an entry
+        // the same as in the folder it replaces (most files of a folder where one changed) is
+        // there too, and is not even asked about.
         var completeTrees = try treesBeneath(completeTreeRoots)
         var treesToWalk = newTrees
-        while let tree = treesToWalk.popLast() {
+        while let (tree, counterpart) = treesToWalk.popLast() {
             guard completeTrees.insert(tree).inserted else { continue }
             if try !targetHas(tree) { missing.append(tree) }
+            var replaced: [String: TreeLevelEntry] = [:]
+            if let counterpart {
+                for entry in try treeLevel(counterpart) { replaced[entry.name] = entry }
+            }
             for entry in try treeLevel(tree) where entry.mode != GIT_FILEMODE_COMMIT.rawValue {
+                let before = replaced[entry.name]
+                if before?.id == entry.id { continue }
                 if entry.isTree {
-                    treesToWalk.append(entry.id)
+                    treesToWalk.append((entry.id, before?.isTree == true ? before?.id : nil))
                 } else if completeTrees.insert(entry.id).inserted, try !targetHas(entry.id) {
                     missing.append(entry.id)
                 }

@@ -18,14 +18,17 @@ public struct CatalogMergeReport: Sendable, Equatable {
 /// Folds a remote's fetched catalog (its tracking refs, `RemoteRefs`) into the dataset's own:
 /// snapshots are a set (each one checked before it is adopted), records merge per snapshot (the
 /// newer edit wins, `RecordMerge`), a delete or undelete follows the record that won. Runs under
-/// the metadata lock; the caller holds the dataset lock in shared mode at least.
+/// the metadata lock; the caller holds the dataset lock in shared mode at least. `durably` false
+/// leaves flushing a merge commit to the caller (a clone, flushed whole before it is renamed
+/// into place).
 enum CatalogMerge {
-    static func run(_ refs: RemoteRefs, in dataset: Dataset, context: OperationContext) throws -> CatalogMergeReport {
+    static func run(_ refs: RemoteRefs, in dataset: Dataset, context: OperationContext,
+                    durably: Bool = true) throws -> CatalogMergeReport {
         try MetadataLock.withLock(on: dataset) {
             var report = CatalogMergeReport()
             try dataset.wrapGit {
                 try adoptSnapshots(refs, in: dataset, report: &report)
-                let merged = try mergeRecords(refs, in: dataset, context: context, report: &report)
+                let merged = try mergeRecords(refs, in: dataset, context: context, durably: durably, report: &report)
                 try settleTombstones(refs, records: merged, in: dataset, report: &report)
             }
             return report
@@ -60,7 +63,7 @@ enum CatalogMerge {
     /// The merged record of every snapshot, as annotated id -> note blob; the dataset's notes ref
     /// moves to a commit holding them (a fast-forward when only one side changed).
     private static func mergeRecords(_ refs: RemoteRefs, in dataset: Dataset, context: OperationContext,
-                                     report: inout CatalogMergeReport) throws -> [GitOID: GitOID] {
+                                     durably: Bool, report: inout CatalogMergeReport) throws -> [GitOID: GitOID] {
         let repository = dataset.repository
         let ours = try repository.resolve(reference: SnapshotCatalog.notesRef)
         let oursNotes = try repository.noteIndex(notesRef: SnapshotCatalog.notesRef)
@@ -97,7 +100,7 @@ enum CatalogMerge {
         let commit = try repository.createCommit(
             tree: tree, parents: [ours, refusedRecords ? nil : theirs].compactMap { $0 }, author: signature, committer: signature,
             message: "Merge dsnap records from \(refs.remote)\n", updateReference: nil)
-        try FileSystemSync.sync(containing: repository.objectsPath)
+        if durably { try FileSystemSync.sync(containing: repository.objectsPath) }
         try repository.swapReference(SnapshotCatalog.notesRef, to: commit, expected: ours,
                                      message: "notes: dsnap records merged from \(refs.remote)")
         return merged

@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 import Glibc
 
@@ -62,7 +63,11 @@ public enum CloneRemote {
         }
         var dataset = try Dataset.open(root: temporary)
         let session = try RemoteSession(name: "origin", in: dataset)
-        try session.fetch(into: dataset, progress: progress)
+        // Nothing here is seen before the rename into place, and a crash leaves this folder for
+        // the next clone to sweep: the objects and refs need be on disk only by then. They are
+        // flushed once, in the background while the work tree is written, instead of after the
+        // fetch and again after the merge, each a wait for the disk on the way.
+        try session.fetch(into: dataset, progress: progress, durably: false)
         progress?.finish()
         // The remote's name for the dataset, unless the user gave one.
         if name == nil, let info = try dataset.wrapGit({ try dataset.repository.resolve(reference: session.refs.datasetInfo) }),
@@ -70,7 +75,7 @@ public enum CloneRemote {
             try dataset.wrapGit { try dataset.repository.setConfig(Dataset.nameKey, remoteName) }
             dataset = try Dataset.open(root: temporary)
         }
-        let merge = try CatalogMerge.run(session.refs, in: dataset, context: context)
+        let merge = try CatalogMerge.run(session.refs, in: dataset, context: context, durably: false)
         let remoteCurrent = try dataset.wrapGit { try dataset.repository.resolve(reference: session.refs.current) }
         // The remote's current snapshot becomes current here, even if a record deleted it: the
         // current snapshot is never hidden.
@@ -87,11 +92,44 @@ public enum CloneRemote {
         try dataset.wrapGit {
             try dataset.repository.setReference(Dataset.branch, to: chosen.id, message: "dsnap: clone \(url)")
         }
-        let unsynced = try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "clone \(chosen.id.hex)")
-        let stats = try checkout.apply(plan, in: dataset, progress: progress)
+        let flush = BackgroundFlush(containing: dataset.gitDir)
+        let unsynced: String
+        let stats: CheckoutStats
+        do {
+            unsynced = try UnsyncedWorkTree.begin(gitDir: dataset.gitDir, operation: "clone \(chosen.id.hex)")
+            stats = try checkout.apply(plan, in: dataset, progress: progress)
+        } catch {
+            _ = try? flush.wait()
+            throw error
+        }
+        try flush.wait()
         let current = try SnapshotCatalog(dataset: dataset).snapshot(chosen.id)
         return (Result(path: target, datasetName: dataset.name, url: url, snapshot: current, stats: stats, merge: merge,
                        liveSnapshots: snapshots.count),
                 unsynced)
+    }
+}
+
+/// A flush of the file system holding a folder, on a thread of its own: the catalog a clone
+/// received reaches the disk while its work tree is written (the work tree's own flush comes
+/// after, `UnsyncedWorkTree`). Everything written before it starts is on disk once `wait` returns.
+private final class BackgroundFlush: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var failure: Error?
+
+    init(containing path: String) {
+        DispatchQueue.global(qos: .userInitiated).async {
+            do {
+                try FileSystemSync.sync(containing: path)
+            } catch {
+                self.failure = error
+            }
+            self.done.signal()
+        }
+    }
+
+    func wait() throws {
+        done.wait()
+        if let failure { throw failure }
     }
 }

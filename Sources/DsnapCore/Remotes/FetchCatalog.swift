@@ -9,18 +9,20 @@ public enum FetchCatalog {
         public let remoteCurrent: GitOID?
     }
 
+    /// `allowUnrelated`: fetch even from a remote that holds another dataset (no snapshot in
+    /// common), merging the two catalogs.
     public static func run(remote name: String, in dataset: Dataset, context: OperationContext,
-                           progress: ProgressSink? = nil) throws -> Result {
+                           allowUnrelated: Bool = false, progress: ProgressSink? = nil) throws -> Result {
         let lock = try DatasetLock.acquire(.shared, on: dataset, command: "fetch \(name)", context: context)
         defer { withExtendedLifetime(lock) {} }
-        return try fetchAndMerge(name, in: dataset, context: context, progress: progress)
+        return try fetchAndMerge(name, in: dataset, context: context, allowUnrelated: allowUnrelated, progress: progress)
     }
 
     /// The fetch itself, for callers that hold the dataset lock already (push, pull).
-    static func fetchAndMerge(_ name: String, in dataset: Dataset, context: OperationContext,
+    static func fetchAndMerge(_ name: String, in dataset: Dataset, context: OperationContext, allowUnrelated: Bool,
                               progress: ProgressSink?) throws -> Result {
         let session = try RemoteSession(name: name, in: dataset)
-        try session.fetch(into: dataset, progress: progress)
+        try session.fetch(into: dataset, progress: progress, allowUnrelated: allowUnrelated)
         progress?.finish()
         let merge = try CatalogMerge.run(session.refs, in: dataset, context: context)
         let current = try dataset.wrapGit { try dataset.repository.resolve(reference: session.refs.current) }

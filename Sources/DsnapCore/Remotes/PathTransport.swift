@@ -22,25 +22,40 @@ struct PathTransport {
         groupShared = ["group", "true", "1", "all", "world", "everybody"].contains(shared)
     }
 
-    /// Mirrors the remote's catalog refs into `refs`'s tracking refs, their objects first (on
-    /// disk before any tracking ref names them); tracking refs the remote no longer has go.
-    func fetch(into dataset: Dataset, refs: RemoteRefs) throws {
-        var wanted: [(tracking: String, target: GitOID)] = []
+    /// The remote's catalog refs, by the tracking ref each one mirrors to.
+    func catalog(_ refs: RemoteRefs) throws -> [String: GitOID] {
+        var catalog: [String: GitOID] = [:]
         for (server, tracking) in refs.mirrored {
             for name in try remote.referenceNames(matching: server + "*") {
                 guard let target = try remote.resolve(reference: name) else { continue }
-                wanted.append((tracking + name.dropFirst(server.count), target))
+                catalog[tracking + name.dropFirst(server.count)] = target
             }
         }
-        let transfer = ObjectTransfer(source: remote, sourceObjects: remoteObjects, target: dataset.repository,
-                                      targetObjects: dataset.repository.objectsPath, groupShared: false)
-        _ = try transfer.copyMissing(from: wanted.map(\.target), verifying: true)
-        try FileSystemSync.sync(containing: dataset.repository.objectsPath)
-        let kept = Set(wanted.map(\.tracking))
-        for stale in try dataset.repository.referenceNames(matching: refs.root + "*") where !kept.contains(stale) {
+        return catalog
+    }
+
+    /// The dataset's name as the remote's dataset-info commit says (nil when there is none).
+    func datasetName() -> String? {
+        guard let info = try? remote.resolve(reference: RemoteRefs.datasetInfo),
+              let message = try? remote.commit(info).message else { return nil }
+        return PushCatalog.datasetName(inInfoMessage: message)
+    }
+
+    /// Mirrors the remote's catalog refs into `refs`'s tracking refs, their objects first (each
+    /// checked, on disk before any tracking ref names them, within `limits`); tracking refs the
+    /// remote no longer has go. `durably` false leaves flushing the objects to the caller.
+    func fetch(into dataset: Dataset, refs: RemoteRefs, limits: FetchLimits, durably: Bool) throws {
+        let wanted = try catalog(refs)
+        let transfer = ObjectTransfer(source: remote, sourceGitDir: remoteGitDir, sourceObjects: remoteObjects,
+                                      target: dataset.repository, targetObjects: dataset.repository.objectsPath,
+                                      groupShared: false)
+        _ = try transfer.copyMissing(from: Array(wanted.values), verifying: true, limits: limits)
+        if durably { try FileSystemSync.sync(containing: dataset.repository.objectsPath) }
+        for stale in try dataset.repository.referenceNames(matching: refs.root + "*") where wanted[stale] == nil {
             try dataset.repository.deleteReference(stale)
         }
-        for (tracking, target) in wanted where try dataset.repository.resolve(reference: tracking) != target {
+        for (tracking, target) in wanted.sorted(by: { $0.key < $1.key })
+        where try dataset.repository.resolve(reference: tracking) != target {
             try dataset.repository.setReference(tracking, to: target, message: "dsnap: fetch")
         }
     }
@@ -51,7 +66,8 @@ struct PathTransport {
     func push(_ updates: [PushCatalog.Update], from dataset: Dataset, expected: (String) throws -> GitOID?) throws {
         let repository = dataset.repository
         let roots = try updates.compactMap { try $0.source.flatMap { try repository.resolve(reference: $0) } }
-        let transfer = ObjectTransfer(source: repository, sourceObjects: repository.objectsPath, target: remote,
+        let transfer = ObjectTransfer(source: repository, sourceGitDir: dataset.gitDir, sourceObjects: repository.objectsPath,
+                                      target: remote,
                                       targetObjects: remoteObjects, groupShared: groupShared)
         _ = try transfer.copyMissing(from: roots, shallow: ShallowFile.read(gitDir: dataset.gitDir), verifying: false)
         try FileSystemSync.sync(containing: remoteObjects)

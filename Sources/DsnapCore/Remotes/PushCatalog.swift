@@ -1,10 +1,17 @@
 import FoundationEssentials
 
-/// `dsnap push`: the dataset's live catalog (or chosen snapshots) to a remote. It first fetches
-/// and merges the remote's catalog, so the records ref it sends always fast-forwards the
+/// `dsnap push`: the dataset's live catalog (or chosen snapshots) to a remote. It first brings
+/// in and merges the remote's catalog, so the records ref it sends always fast-forwards the
 /// server's; a push that loses a race with another push (the server refuses the records ref as
-/// not a fast-forward) fetches, merges and tries again. Snapshot refs are named by their commit,
-/// so two machines never fight over one: divergent snapshots are both kept.
+/// not a fast-forward, or finds a ref moved since its advertisement) fetches, merges and tries
+/// again. Snapshot refs are named by their commit, so two machines never fight over one:
+/// divergent snapshots are both kept.
+///
+/// The push opens its connection first: when the server advertises exactly what the tracking
+/// refs say it holds, and the records here already include the ones the tracking refs name,
+/// there is nothing to fetch, and the push goes on over that one connection, its ref updates
+/// compared against that very advertisement. Otherwise (and on every retry) it fetches and
+/// merges as above, then connects again.
 public enum PushCatalog {
     public struct Result: Sendable {
         public let remote: String
@@ -27,8 +34,10 @@ public enum PushCatalog {
 
     static let maximumAttempts = 5
 
+    /// `allowUnrelated`: push even to a remote that holds another dataset (see `FetchCatalog`).
     public static func run(remote name: String, snapshots references: [String], in dataset: Dataset,
-                           context: OperationContext, progress: ProgressSink? = nil) throws -> Result {
+                           context: OperationContext, allowUnrelated: Bool = false,
+                           progress: ProgressSink? = nil) throws -> Result {
         let lock = try DatasetLock.acquire(.shared, on: dataset, command: "push \(name)", context: context)
         defer { withExtendedLifetime(lock) {} }
         let catalog = SnapshotCatalog(dataset: dataset)
@@ -36,18 +45,25 @@ public enum PushCatalog {
         try publishDatasetInfo(in: dataset, context: context)
         var attempt = 0
         while true {
-            let fetched = try FetchCatalog.fetchAndMerge(name, in: dataset, context: context, progress: progress)
-            var result = Result(remote: name, url: fetched.url)
-            result.received = fetched.merge
-            result.retries = attempt
             let session = try RemoteSession(name: name, in: dataset)
+            var result = Result(remote: name, url: session.url)
+            result.retries = attempt
+            var connection: RemoteSession.Connection? = try session.connect(.push, in: dataset, progress: progress)
+            if try attempt > 0 || !upToDate(connection!, session: session, in: dataset) {
+                connection = nil
+                let fetched = try FetchCatalog.fetchAndMerge(name, in: dataset, context: context,
+                                                             allowUnrelated: allowUnrelated, progress: progress)
+                result.received = fetched.merge
+            }
             let plan = try plan(session.refs, chosen: chosen.isEmpty ? nil : Set(chosen), in: dataset, result: &result)
             guard !plan.isEmpty else { return result }
             let rejected: [String: String]
             do {
                 let ahead = try batchesAhead(plan, session: session, in: dataset)
                 for batch in ahead {
-                    let refused = try session.push(batch, from: dataset, progress: progress)
+                    // libgit2 ends the connection with the push: later batches connect again.
+                    defer { connection = nil }
+                    let refused = try session.push(batch, from: dataset, over: connection, progress: progress)
                     if let (reference, reason) = refused.first(where: { _ in true }) {
                         throw RemoteError.rejected(name: name, reference: reference, reason: reason)
                     }
@@ -56,7 +72,7 @@ public enum PushCatalog {
                 let sentAhead = Set(ahead.joined().map(\.destination))
                 result.batches = ahead.count + 1
                 rejected = try session.push(plan.filter { !sentAhead.contains($0.destination) }, from: dataset,
-                                            progress: progress)
+                                            over: connection, progress: progress)
             } catch is RemoteSession.LostRace where attempt + 1 < maximumAttempts {
                 progress?.finish()
                 attempt += 1
@@ -84,6 +100,19 @@ public enum PushCatalog {
         }
     }
 
+    /// True when the server holds exactly what the tracking refs say (nothing landed there since
+    /// this dataset last fetched or pushed) and this dataset's records descend from the
+    /// tracking records (a fetch that stopped before its merge leaves them apart).
+    private static func upToDate(_ connection: RemoteSession.Connection, session: RemoteSession,
+                                 in dataset: Dataset) throws -> Bool {
+        guard try connection.catalog == session.trackingCatalog(in: dataset) else { return false }
+        return try dataset.wrapGit {
+            guard let theirs = try dataset.repository.resolve(reference: session.refs.notes) else { return true }
+            guard let ours = try dataset.repository.resolve(reference: SnapshotCatalog.notesRef) else { return false }
+            return try dataset.repository.isDescendant(ours, of: theirs)
+        }
+    }
+
     /// The default most new bytes one pack of a push to a server carries: under the 2 GiB a
     /// forge often accepts, and what is lost when a transfer breaks off.
     static let defaultBatchBytes: Int64 = 1 << 30
@@ -104,6 +133,9 @@ public enum PushCatalog {
                 guard let source = update.source, let id = try repository.resolve(reference: source) else { continue }
                 snapshotUpdates.append((update, id, try repository.commit(id).author.time))
             }
+            // One snapshot goes in one pack whatever its size: nothing to weigh (an incremental
+            // push, most of the time, skips this walk).
+            guard snapshotUpdates.count > 1 else { return [] }
             snapshotUpdates.sort { $0.time < $1.time }
             var complete = try repository.referenceNames(matching: session.refs.root + "*")
                 .compactMap { try repository.resolve(reference: $0) }
@@ -228,8 +260,12 @@ public enum PushCatalog {
 
     /// The name in a dataset-info commit (nil when it is not one).
     static func datasetName(inInfo commit: GitOID, of dataset: Dataset) -> String? {
-        guard let message = try? dataset.wrapGit({ try dataset.repository.commit(commit).message }),
-              case let .object(members)? = try? JSONParser.parse(message),
+        (try? dataset.wrapGit({ try dataset.repository.commit(commit).message })).flatMap(datasetName(inInfoMessage:))
+    }
+
+    /// The name in a dataset-info commit's message (nil when it holds none).
+    static func datasetName(inInfoMessage message: String) -> String? {
+        guard case let .object(members)? = try? JSONParser.parse(message),
               case let .string(name)? = members.first(where: { $0.key == "name" })?.value, !name.isEmpty else { return nil }
         return name
     }

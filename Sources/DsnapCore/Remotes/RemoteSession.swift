@@ -1,16 +1,19 @@
 import FoundationEssentials
 
-/// One remote as an operation uses it: its name, URL and tracking refs, and the conversion of
-/// libgit2's transport failures into errors that name the remote and the cause.
+/// One remote as an operation uses it: its name, URL and tracking refs, the caps on what it may
+/// send, and the conversion of libgit2's transport failures into errors that name the remote
+/// and the cause.
 struct RemoteSession {
     let name: String
     let url: String
     let refs: RemoteRefs
+    let limits: FetchLimits
 
     init(name: String, in dataset: Dataset) throws {
         self.name = name
         url = try RemoteRegistry.url(of: name, in: dataset)
         refs = RemoteRefs(remote: name)
+        limits = try FetchLimits(for: dataset, remote: name, url: url)
     }
 
     /// A push another push overtook: the caller fetches, merges and tries again.
@@ -34,25 +37,113 @@ struct RemoteSession {
     /// A remote on this machine's file systems, moved by dsnap itself (`PathTransport`).
     private var path: String? { RemoteURL.localPath(url) }
 
-    /// Brings the server's catalog into the tracking refs, durably (libgit2 writes the pack
-    /// without syncing it: the dataset's own refs move to it only once it is on disk).
-    func fetch(into dataset: Dataset, progress: ProgressSink?) throws {
-        if let path {
-            try transfer { try PathTransport(path: path).fetch(into: dataset, refs: refs) }
-            return
+    /// The server as one transfer sees it: its catalog refs as it advertised them and, for a
+    /// server reached through libgit2, the open connection the transfer goes on over.
+    final class Connection {
+        let remote: GitRemote?
+        let session: GitRemote.Session?
+        /// The server's catalog refs, by the tracking ref each one mirrors to.
+        let catalog: [String: GitOID]
+        /// The dataset's name as the remote's dataset-info ref says, when it can be read before
+        /// anything is fetched (a path remote).
+        let datasetName: String?
+
+        init(remote: GitRemote?, session: GitRemote.Session?, catalog: [String: GitOID], datasetName: String?) {
+            self.remote = remote
+            self.session = session
+            self.catalog = catalog
+            self.datasetName = datasetName
         }
-        let remote = try dataset.wrapGit { try GitRemote(url: url, in: dataset.repository) }
-        let session = GitRemote.Session { transfer in
-            progress?.report(OperationProgress(phase: "receiving", filesDone: transfer.objectsDone,
-                                               filesTotal: transfer.objectsTotal, bytesDone: Int64(transfer.bytes)))
-        }
-        try transfer { try remote.fetch(refs.fetchRefspecs, session: session) }
-        try FileSystemSync.sync(containing: dataset.repository.objectsPath)
     }
 
-    /// Sends `updates`; returns the refs the server refused, with why. A ref that must
-    /// fast-forward and no longer can is `LostRace`.
-    func push(_ updates: [PushCatalog.Update], from dataset: Dataset, progress: ProgressSink?) throws -> [String: String] {
+    /// Opens a connection for a fetch or a push and reads the server's catalog from its
+    /// advertisement (a path remote's refs are read directly).
+    func connect(_ direction: GitRemote.Direction, in dataset: Dataset, progress: ProgressSink?) throws -> Connection {
+        if let path {
+            let transport = try transfer { try PathTransport(path: path) }
+            return try transfer {
+                Connection(remote: nil, session: nil, catalog: try transport.catalog(refs), datasetName: transport.datasetName())
+            }
+        }
+        let remote = try dataset.wrapGit { try GitRemote(url: url, in: dataset.repository) }
+        let phase = direction == .fetch ? "receiving" : "sending"
+        let session = GitRemote.Session { moved in
+            progress?.report(OperationProgress(phase: phase, filesDone: moved.objectsDone,
+                                               filesTotal: moved.objectsTotal, bytesDone: Int64(moved.bytes)))
+        }
+        session.limits = limits
+        session.credentialHelper = GitCredentialHelper(gitDir: dataset.gitDir)
+        let advertised = try transfer {
+            try remote.connect(direction, session: session)
+            return try remote.advertisedReferences()
+        }
+        var catalog: [String: GitOID] = [:]
+        for (reference, target) in advertised {
+            if let tracking = refs.tracking(reference) { catalog[tracking] = target }
+        }
+        return Connection(remote: remote, session: session, catalog: catalog, datasetName: nil)
+    }
+
+    /// The tracking refs as they are: what the last fetch or push saw of the server.
+    func trackingCatalog(in dataset: Dataset) throws -> [String: GitOID] {
+        try dataset.wrapGit {
+            var catalog: [String: GitOID] = [:]
+            for reference in try dataset.repository.referenceNames(matching: refs.root + "*") {
+                if let target = try dataset.repository.resolve(reference: reference) { catalog[reference] = target }
+            }
+            return catalog
+        }
+    }
+
+    /// Brings the server's catalog into the tracking refs, durably (libgit2 writes the pack
+    /// without syncing it: the dataset's own refs move to it only once it is on disk). Nothing
+    /// is transferred when the tracking refs already hold what the server advertises. A remote
+    /// holding another dataset is refused before anything is fetched, unless `allowUnrelated`.
+    /// `durably` false leaves the flush to the caller (a clone, built where no one looks until
+    /// it is flushed and renamed into place).
+    func fetch(into dataset: Dataset, progress: ProgressSink?, allowUnrelated: Bool = false, durably: Bool = true) throws {
+        let connection = try connect(.fetch, in: dataset, progress: progress)
+        if !allowUnrelated { try checkRelated(connection, to: dataset) }
+        guard try connection.catalog != trackingCatalog(in: dataset) else { return }
+        if let path {
+            try transfer {
+                try PathTransport(path: path).fetch(into: dataset, refs: refs, limits: limits, durably: durably)
+            }
+            return
+        }
+        try transfer { try connection.remote!.fetch(refs.fetchRefspecs, session: connection.session!) }
+        if durably { try FileSystemSync.sync(containing: dataset.repository.objectsPath) }
+    }
+
+    /// Refuses a remote whose snapshots are all unknown here while this dataset has snapshots
+    /// of its own: two datasets' catalogs would merge into one. A dataset and every clone of it
+    /// share snapshots (the same commits, the same ids), and both sides keep every snapshot they
+    /// ever had (deleted ones as tombstones), so datasets that ever exchanged a catalog share
+    /// at least one. An empty remote, and a dataset with no snapshot yet (a clone being
+    /// made), relate to anything.
+    func checkRelated(_ connection: Connection, to dataset: Dataset) throws {
+        let theirs = Set(connection.catalog.keys.compactMap { reference -> GitOID? in
+            for prefix in [refs.snapshotsPrefix, refs.deletedPrefix] where reference.hasPrefix(prefix) {
+                return GitOID(hex: String(reference.dropFirst(prefix.count)))
+            }
+            return nil
+        })
+        guard !theirs.isEmpty else { return }
+        let repository = dataset.repository
+        try dataset.wrapGit {
+            let ours = try repository.referenceNames(matching: SnapshotCatalog.snapshotRefPrefix + "*")
+                + repository.referenceNames(matching: SnapshotCatalog.deletedRefPrefix + "*")
+            guard !ours.isEmpty else { return }
+            for id in theirs where try repository.objectKind(id) == .commit { return }
+            throw RemoteError.unrelated(name: name, url: url, dataset: connection.datasetName, snapshots: theirs.count)
+        }
+    }
+
+    /// Sends `updates`, over `connection` when it is still open (its advertisement is what the
+    /// compare-and-swap of each ref compares against); returns the refs the server refused,
+    /// with why. A ref that must fast-forward and no longer can is `LostRace`.
+    func push(_ updates: [PushCatalog.Update], from dataset: Dataset, over connection: Connection? = nil,
+              progress: ProgressSink?) throws -> [String: String] {
         if let path {
             try transfer {
                 try PathTransport(path: path).push(updates, from: dataset) { destination in
@@ -61,11 +152,10 @@ struct RemoteSession {
             }
             return [:]
         }
-        let remote = try dataset.wrapGit { try GitRemote(url: url, in: dataset.repository) }
-        let session = GitRemote.Session { sent in
-            progress?.report(OperationProgress(phase: "sending", filesDone: sent.objectsDone,
-                                               filesTotal: sent.objectsTotal, bytesDone: Int64(sent.bytes)))
+        if let remote = connection?.remote, let session = connection?.session {
+            return try transfer { try remote.push(updates.map(\.refspec), session: session) }
         }
-        return try transfer { try remote.push(updates.map(\.refspec), session: session) }
+        return try push(updates, from: dataset, over: try connect(.push, in: dataset, progress: progress),
+                        progress: progress)
     }
 }

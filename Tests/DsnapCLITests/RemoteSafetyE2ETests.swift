@@ -1,0 +1,256 @@
+import Foundation
+import XCTest
+
+/// What a remote may not do to a dataset that fetches from it: bring in more than the dataset's
+/// caps (`dsnap.maxFetchObjects`, `dsnap.maxFetchBytes`), or merge another dataset's catalog into
+/// it; and a push with nothing new on the server talks to it once, over one connection.
+final class RemoteSafetyE2ETests: XCTestCase {
+    private var scratch: TemporaryDataset!
+
+    override func setUpWithError() throws {
+        scratch = try TemporaryDataset(emptyNamed: "lab")
+    }
+
+    /// A dataset copied from the fixture into the scratch folder, initialised at `now`.
+    private func dataset(_ name: String, named datasetName: String = "shared",
+                         now: String = "2026-03-01T10:00:00Z") throws -> String {
+        let fixture = try TemporaryDataset(fixture: "basic")
+        let path = scratch.path + "/" + name
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
+        expect(try E2E.run(["init", "-q", "--name", datasetName], in: path, now: now), exit: 0)
+        return path
+    }
+
+    private func ids(_ root: String) throws -> [String] {
+        try log(in: root).map { try idOf($0) }
+    }
+
+    /// The dataset's refs for remote `name` (what its last fetch or push saw), one line each.
+    private func trackingRefs(_ root: String, remote: String = "origin") throws -> String {
+        try E2E.git(["for-each-ref", "refs/dsnap/remotes/\(remote)/"], dataset: root).stdout
+    }
+
+    /// `git daemon` on loopback serving the bare repositories in `served`, pushes allowed, its
+    /// requests logged to `served/daemon.log`.
+    private final class GitDaemon {
+        let process = Process()
+        let port: Int
+        let log: String
+
+        init(serving served: String, port: Int) throws {
+            self.port = port
+            log = served + "/daemon.log"
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            process.arguments = ["daemon", "--reuseaddr", "--listen=127.0.0.1", "--port=\(port)", "--base-path=\(served)",
+                                 "--export-all", "--enable=receive-pack", "--verbose", served]
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            try process.run()
+        }
+
+        func url(_ repository: String) -> String { "git://127.0.0.1:\(port)/\(repository)" }
+
+        /// How many times a service (`upload-pack`, `receive-pack`) was asked for so far.
+        func requests(_ service: String) -> Int {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "Request \(service)").count - 1
+        }
+
+        deinit {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Starts a daemon and waits until `root` can push to it as `origin`.
+    private func daemonWithFirstPush(from root: String, port: Int) throws -> GitDaemon {
+        let served = scratch.path + "/served"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        XCTAssertEqual(try E2E.tool("git", ["init", "-q", "--bare", served + "/data.git"], in: served).status, 0)
+        let daemon = try GitDaemon(serving: served, port: port)
+        expect(try E2E.run(["remote", "add", "origin", daemon.url("data.git")], in: root), exit: 0)
+        var first = try E2E.run(["push", "-q"], in: root)
+        for _ in 0..<50 where first.status == 6 {
+            usleep(100_000)   // the daemon takes a moment to listen
+            first = try E2E.run(["push", "-q"], in: root)
+        }
+        expect(first, exit: 0)
+        return daemon
+    }
+
+    /// Two datasets made apart (no snapshot in common) do not merge through a remote by
+    /// mistake: fetch, push and pull refuse before anything moves; --allow-unrelated merges.
+    func testARemoteHoldingAnotherDatasetIsRefused() throws {
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "origin", "../server.git", "--create"], in: a), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: a), exit: 0)
+        let other = try dataset("other", named: "birds", now: "2026-03-02T09:00:00Z")
+        XCTAssertNotEqual(try ids(other), try ids(a))
+        expect(try E2E.run(["remote", "add", "origin", "../server.git"], in: other), exit: 0)
+        let mine = try ids(other)
+        let serverRefs = try E2E.tool("git", ["--git-dir=" + scratch.path + "/server.git", "for-each-ref"], in: scratch.path).stdout
+        for command in [["fetch"], ["push"], ["pull"]] {
+            expectError(try E2E.run(command, in: other), exit: 4, hint: true,
+                        mentioning: ["origin", "another dataset", "'shared'", "--allow-unrelated"])
+        }
+        XCTAssertEqual(try ids(other), mine)
+        XCTAssertEqual(try trackingRefs(other), "", "nothing fetched is named")
+        XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + scratch.path + "/server.git", "for-each-ref"], in: scratch.path).stdout,
+                       serverRefs, "nothing pushed")
+        // A clone of a clone shares the snapshots: no refusal there.
+        expect(try E2E.run(["clone", "-q", "./server.git", "b"], in: scratch.path), exit: 0)
+        expect(try E2E.run(["clone", "-q", "./b", "c"], in: scratch.path), exit: 0)
+        expect(try E2E.run(["remote", "add", "server", "../server.git"], in: scratch.path + "/c"), exit: 0)
+        expect(try E2E.run(["fetch", "-q", "server"], in: scratch.path + "/c"), exit: 0)
+        // Asked to, the catalogs merge: snapshots are a set.
+        expect(try E2E.run(["fetch", "-q", "--allow-unrelated"], in: other), exit: 0)
+        XCTAssertEqual(Set(try ids(other)), Set(mine + (try ids(a))))
+        expect(try E2E.run(["push", "-q"], in: other), exit: 0)
+    }
+
+    /// A fetch over the network past a cap stops with exit 5 naming the remote and the cap, and
+    /// moves no ref; lifted, the same fetch completes. A path remote obeys the same caps.
+    func testFetchCapsStopARemoteThatSendsTooMuch() throws {
+        let a = try dataset("a")
+        let daemon = try daemonWithFirstPush(from: a, port: 40_000 + Int(getpid() % 10_000))
+        expect(try E2E.run(["clone", "-q", daemon.url("data.git"), "b"], in: scratch.path), exit: 0)
+        let b = scratch.path + "/b"
+        let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
+        for part in 0..<4 {
+            try random.readData(ofLength: 64 << 10).write(to: URL(fileURLWithPath: a + "/new\(part).jpg"))
+        }
+        let added = try idOf(try commit(["-m", "new media"], in: a, now: "2026-03-01T10:10:00Z"))
+        expect(try E2E.run(["push", "-q"], in: a, now: "2026-03-01T10:11:00Z"), exit: 0)
+        let before = (try ids(b), try trackingRefs(b))
+
+        XCTAssertEqual(try E2E.git(["config", "dsnap.maxFetchBytes", "100k"], dataset: b).status, 0)
+        expectError(try E2E.run(["fetch"], in: b), exit: 5, hint: true,
+                    mentioning: ["origin", daemon.url("data.git"), "dsnap.maxFetchBytes (102400)", "nothing was applied"])
+        XCTAssertEqual(try E2E.git(["config", "dsnap.maxFetchBytes", "0"], dataset: b).status, 0)
+        XCTAssertEqual(try E2E.git(["config", "dsnap.maxFetchObjects", "3"], dataset: b).status, 0)
+        expectError(try E2E.run(["pull"], in: b), exit: 5, hint: true, mentioning: ["origin", "dsnap.maxFetchObjects (3)"])
+        XCTAssertEqual(try ids(b), before.0)
+        XCTAssertEqual(try trackingRefs(b), before.1, "no ref moved")
+        expect(try E2E.run(["verify"], in: b), exit: 0)
+
+        XCTAssertEqual(try E2E.git(["config", "dsnap.maxFetchObjects", "many"], dataset: b).status, 0)
+        expectError(try E2E.run(["fetch"], in: b), exit: 2, hint: true, mentioning: ["dsnap.maxFetchObjects", "many"])
+        XCTAssertEqual(try E2E.git(["config", "dsnap.maxFetchObjects", "0"], dataset: b).status, 0)
+        expect(try E2E.run(["fetch", "-q"], in: b), exit: 0)
+        XCTAssertTrue(try ids(b).contains(added))
+
+        // The same caps for a path remote, counted before the first object is copied.
+        expect(try E2E.run(["remote", "add", "share", "../share.git", "--create"], in: a), exit: 0)
+        expect(try E2E.run(["push", "-q", "share"], in: a), exit: 0)
+        let c = try dataset("c")
+        expect(try E2E.run(["remote", "add", "share", "../share.git"], in: c), exit: 0)
+        XCTAssertEqual(try E2E.git(["config", "dsnap.maxFetchObjects", "3"], dataset: c).status, 0)
+        expectError(try E2E.run(["fetch", "share"], in: c), exit: 5, mentioning: ["share", "dsnap.maxFetchObjects (3)"])
+        XCTAssertEqual(try trackingRefs(c, remote: "share"), "")
+        XCTAssertEqual(try E2E.git(["config", "dsnap.maxFetchObjects", "0"], dataset: c).status, 0)
+        XCTAssertEqual(try E2E.git(["config", "dsnap.maxFetchBytes", "1k"], dataset: c).status, 0)
+        expectError(try E2E.run(["fetch", "share"], in: c), exit: 5, mentioning: ["share", "dsnap.maxFetchBytes (1024)"])
+        XCTAssertEqual(try trackingRefs(c, remote: "share"), "")
+    }
+
+    /// A push to a server that holds what the tracking refs say asks only for receive-pack, once:
+    /// no fetch before it. A server that moved meanwhile is fetched from and merged first.
+    func testAPushWithNothingNewOnTheServerUsesOneConnection() throws {
+        let a = try dataset("a")
+        let daemon = try daemonWithFirstPush(from: a, port: 50_000 + Int(getpid() % 10_000))
+        try "{\"more\": 1}\n".write(toFile: a + "/more.json", atomically: false, encoding: .utf8)
+        _ = try commit(["-m", "more"], in: a, now: "2026-03-01T10:10:00Z")
+        let (uploads, receives) = (daemon.requests("upload-pack"), daemon.requests("receive-pack"))
+        let pushed = try jsonObject(try E2E.run(["push", "--json"], in: a, now: "2026-03-01T10:11:00Z"))
+        XCTAssertEqual((pushed["snapshots_sent"] as? [String])?.count, 1, "\(pushed)")
+        XCTAssertEqual(daemon.requests("upload-pack"), uploads, "no fetch")
+        XCTAssertEqual(daemon.requests("receive-pack"), receives + 1, "one connection")
+
+        // Another machine pushes: the next push from here fetches and merges it first.
+        expect(try E2E.run(["clone", "-q", daemon.url("data.git"), "b"], in: scratch.path), exit: 0)
+        let b = scratch.path + "/b"
+        try "{\"by\": \"b\"}\n".write(toFile: b + "/b.json", atomically: false, encoding: .utf8)
+        let fromB = try idOf(try commit(["-m", "from b"], in: b, now: "2026-03-01T10:12:00Z"))
+        expect(try E2E.run(["update", "current", "-d", "edited by b"], in: b, now: "2026-03-01T10:12:30Z"), exit: 0)
+        expect(try E2E.run(["push", "-q"], in: b, now: "2026-03-01T10:13:00Z"), exit: 0)
+        try "{\"by\": \"a\"}\n".write(toFile: a + "/a.json", atomically: false, encoding: .utf8)
+        _ = try commit(["-m", "from a"], in: a, now: "2026-03-01T10:14:00Z")
+        let uploadsBefore = daemon.requests("upload-pack")
+        let second = try jsonObject(try E2E.run(["push", "--json"], in: a, now: "2026-03-01T10:15:00Z"))
+        XCTAssertEqual((second["received"] as? [String: Any])?["snapshots_received"] as? [String], [fromB], "\(second)")
+        XCTAssertEqual(daemon.requests("upload-pack"), uploadsBefore + 1)
+        XCTAssertEqual(try show(fromB, in: a)["description"] as? String, "edited by b")
+        expect(try E2E.run(["fetch", "-q"], in: b, now: "2026-03-01T10:16:00Z"), exit: 0)
+        XCTAssertEqual(Set(try ids(a)), Set(try ids(b)))
+    }
+
+    /// https:// with a certificate from the lab's own authority: refused (exit 5, the hint naming
+    /// http.sslCAInfo) until the dataset trusts it, by http.sslCAInfo or GIT_SSL_CAINFO as git.
+    func testHTTPSWithTheLabsOwnCertificate() throws {
+        let served = scratch.path + "/served"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        let (certificate, key) = (scratch.path + "/lab-ca.pem", scratch.path + "/lab-key.pem")
+        let made = try E2E.tool("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                            "-nodes", "-keyout", key, "-out", certificate, "-days", "2",
+                                            "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                                in: scratch.path)
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let (server, port) = try smartHTTP(serving: served, tls: (certificate, key))
+        defer { server.terminate(); server.waitUntilExit() }
+        let url = "https://localhost:\(port)/data.git"
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "origin", url], in: a), exit: 0)
+        let token = DsnapProcess.environment(extra: ["DSNAP_TOKEN": "s3cret"])
+        expectError(try RunningDsnap(["push"], in: a, environment: token).wait(), exit: 5, hint: true,
+                    mentioning: ["origin", "http.sslCAInfo"])
+        XCTAssertEqual(try E2E.git(["config", "http.sslCAInfo", certificate], dataset: a).status, 0)
+        expect(try RunningDsnap(["push", "-q"], in: a, environment: token).wait(), exit: 0)
+        let trusting = DsnapProcess.environment(extra: ["DSNAP_TOKEN": "s3cret", "GIT_SSL_CAINFO": certificate])
+        expect(try RunningDsnap(["clone", "-q", url, "b"], in: scratch.path, environment: trusting).wait(), exit: 0)
+        XCTAssertEqual(try ids(scratch.path + "/b"), try ids(a))
+    }
+
+    /// `Tests/remotes/smart_http.py` serving a new bare `data.git` in `served` (token `s3cret`),
+    /// over TLS with `tls` (certificate, key); returns the server and its port once it listens.
+    private func smartHTTP(serving served: String, tls: (String, String)? = nil) throws -> (Process, String) {
+        XCTAssertEqual(try E2E.tool("git", ["init", "-q", "--bare", served + "/data.git"], in: served).status, 0)
+        XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + served + "/data.git", "config", "http.receivepack", "true"],
+                                    in: served).status, 0)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("remotes/smart_http.py").path
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", script] + (tls.map { ["--tls", $0.0, $0.1] } ?? [])
+            + [served, served + "/port", "s3cret"]
+        try server.run()
+        var port: String?
+        for _ in 0..<100 where port == nil {
+            port = try? String(contentsOfFile: served + "/port", encoding: .utf8)
+            if port == nil { usleep(50_000) }
+        }
+        return (server, try XCTUnwrap(port))
+    }
+
+    /// Without DSNAP_TOKEN, the user's git credential helpers answer for HTTPS, as for git: the
+    /// first that holds a credential gives it, every helper is told when the server took it (a
+    /// storing helper keeps it), and a refused one is reported (exit 5) and told to the helpers.
+    func testAGitCredentialHelperAnswersWithoutDSNAPToken() throws {
+        let served = scratch.path + "/served"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        let (server, port) = try smartHTTP(serving: served)
+        defer { server.terminate(); server.waitUntilExit() }
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "origin", "http://127.0.0.1:\(port)/data.git"], in: a), exit: 0)
+        let store = scratch.path + "/credentials"
+        let getter = "!f() { test \"$1\" = get && echo username=tester && echo password=$(cat ../password); }; f"
+        try "wrong\n".write(toFile: a + "/../password", atomically: false, encoding: .utf8)
+        XCTAssertEqual(try E2E.git(["config", "--add", "credential.helper", getter], dataset: a).status, 0)
+        XCTAssertEqual(try E2E.git(["config", "--add", "credential.helper", "store --file=" + store], dataset: a).status, 0)
+        expectError(try E2E.run(["push"], in: a), exit: 5, hint: true, mentioning: ["origin", "git credential helper"])
+        XCTAssertEqual((try? String(contentsOfFile: store, encoding: .utf8)) ?? "", "", "a refused credential is not stored")
+        try "s3cret\n".write(toFile: a + "/../password", atomically: false, encoding: .utf8)
+        expect(try E2E.run(["push", "-q"], in: a), exit: 0)
+        let stored = try String(contentsOfFile: store, encoding: .utf8)
+        XCTAssertTrue(stored.hasPrefix("http://tester:s3cret@127.0.0.1"), "the storing helper was told: \(stored)")
+        expect(try E2E.run(["fetch", "-q"], in: a), exit: 0)
+    }
+}
