@@ -358,7 +358,8 @@ public enum MergeSnapshot {
         // A handle of its own: the dataset's reads the other store too, and would think it had everything.
         let own = try Dataset.open(root: dataset.root)
         let target = own.repository
-        let transfer = ObjectTransfer(source: other.repository, sourceObjects: other.repository.objectsPath,
+        let transfer = ObjectTransfer(source: other.repository, sourceGitDir: other.gitDir,
+                                      sourceObjects: other.repository.objectsPath,
                                       target: target, targetObjects: target.objectsPath, groupShared: false)
         _ = try dataset.wrapGit { try transfer.copyMissing(from: [theirs.id], verifying: true) }
         try FileSystemSync.sync(containing: target.objectsPath)
