@@ -128,22 +128,6 @@ final class GitRepository {
         return GitOID(oid)
     }
 
-    /// Names of the references matching a glob such as `refs/dsnap/snapshots/*`.
-    func referenceNames(matching glob: String) throws -> [String] {
-        var iterator: OpaquePointer?
-        try check(git_reference_iterator_glob_new(&iterator, pointer, glob), "git_reference_iterator_glob_new")
-        defer { git_reference_iterator_free(iterator) }
-        var names: [String] = []
-        while true {
-            var name: UnsafePointer<CChar>?
-            let result = git_reference_next_name(&name, iterator)
-            if result == GIT_ITEROVER.rawValue { break }
-            try check(result, "git_reference_next_name")
-            names.append(String(cString: name!))
-        }
-        return names
-    }
-
     /// Creates or moves a direct reference.
     func setReference(_ name: String, to target: GitOID, message: String) throws {
         var oid = target.raw
