@@ -42,6 +42,30 @@ final class DurabilityE2ETests: XCTestCase {
                        creation["snapshot_name"] as? String)
     }
 
+    /// A refs folder that cannot be read is a storage error, never an empty catalog: log listed no
+    /// snapshot and undelete said a deleted one was not found (exit 3) when the folder's open failed.
+    func testAnUnreadableRefsFolderIsExit6NotAnEmptyCatalog() throws {
+        let (dataset, _) = try makeDataset()
+        try dataset.write("{\"more\": 1}", to: "extra.json")
+        let second = try commit(["-m", "second"], in: dataset.path)
+        try commit(["-m", "third"], in: dataset.path)
+        expect(try E2E.run(["delete", try idOf(second)], in: dataset.path), exit: 0)
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else {
+            throw XCTSkip("strace is not installed: apt-get install strace")
+        }
+        for (folder, arguments) in [("snapshots", ["log"]), ("deleted", ["undelete", try idOf(second)]),
+                                    ("deleted", ["log", "--deleted"])] {
+            // Only the opens of that one folder fail (strace -P), every time.
+            let run = try RunningDsnap(["-f", "-qq", "-o", "/dev/null", "-P", dataset.path + "/.dsnap/refs/dsnap/" + folder,
+                                        "-e", "trace=openat", "-e", "inject=openat:error=EIO", DsnapProcess.binary]
+                                       + arguments, in: dataset.path, environment: DsnapProcess.environment(),
+                                       executable: "/usr/bin/strace").wait()
+            XCTAssertEqual(run.status, 6, "\(arguments): \(run.stdout) \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("refs/dsnap/\(folder)"), run.stderr)
+        }
+        expect(try E2E.run(["undelete", try idOf(second)], in: dataset.path), exit: 0)
+    }
+
     /// Every open that gc makes, failed in turn with ENOSPC (as a full disk fails it): each run
     /// ends with exit 0 or a clear exit 6, never 'internal error', and the store stays sound.
     func testGCWithAnyOpenFailingIsNeverAnInternalError() throws {
