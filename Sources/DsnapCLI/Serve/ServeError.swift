@@ -25,7 +25,7 @@ enum ServeError: DsnapError {
 
     var message: String {
         switch self {
-        case let .noDatasets(root): "no dataset to serve in '\(root)'"
+        case let .noDatasets(root): "not a dataset, nor a folder holding one: '\(root)'"
         case let .listen(failure): failure.message
         }
     }
