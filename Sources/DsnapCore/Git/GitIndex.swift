@@ -125,10 +125,50 @@ final class GitIndex {
         try check(git_index_read(pointer, 1), "git_index_read")
     }
 
-    /// Writes the index file atomically (through `index.lock`).
-    func write() throws {
-        try check(git_index_write(pointer), "git_index_write")
+    /// Writes the index file atomically (through `index.lock`); with `toleratingLock`, another
+    /// writer holding that lock is no failure (the index in memory stays what it is).
+    func write(toleratingLock: Bool = false) throws {
+        let status = git_index_write(pointer)
+        if status == 0 || (toleratingLock && status == GIT_ELOCKED.rawValue) { return }
+        // libgit2 fails with no message on an entry too long for its write buffer: the index is
+        // written without those, and they are added to the file after it.
+        var long: [(entry: git_index_entry, path: [CChar])] = []
+        for position in 0..<git_index_entrycount(pointer) {
+            guard let entry = git_index_get_byindex(pointer, position), let path = entry.pointee.path,
+                  strlen(path) > Self.longestWrittenPath else { continue }
+            long.append((entry.pointee, Array(UnsafeBufferPointer(start: path, count: strlen(path) + 1))))
+        }
+        guard !long.isEmpty else {
+            try check(status, "git_index_write")
+            return
+        }
+        for item in long { git_index_remove(pointer, item.path, Int32(item.entry.flags >> 12 & 0x3)) }
+        // Back in memory whatever happens: the index in memory is what callers go on using.
+        defer {
+            for var item in long {
+                item.path.withUnsafeBufferPointer { path in
+                    item.entry.path = path.baseAddress
+                    _ = git_index_add(pointer, &item.entry)
+                }
+            }
+        }
+        let written = git_index_write(pointer)
+        if toleratingLock && written == GIT_ELOCKED.rawValue { return }
+        try check(written, "git_index_write")
+        try IndexFileLongEntries.add(long.map { item in
+            let entry = item.entry
+            return IndexFileLongEntries.Entry(
+                words: [UInt32(bitPattern: entry.ctime.seconds), entry.ctime.nanoseconds,
+                        UInt32(bitPattern: entry.mtime.seconds), entry.mtime.nanoseconds,
+                        entry.dev, entry.ino, entry.mode, entry.uid, entry.gid, entry.file_size],
+                id: withUnsafeBytes(of: entry.id.id) { Array($0) }, stage: entry.flags >> 12 & 0x3,
+                path: item.path.dropLast().map { UInt8(bitPattern: $0) })
+        }, toIndexAt: String(cString: git_index_path(pointer)))
     }
+
+    /// The longest path libgit2 writes into an index file: each entry goes through its 8 KiB
+    /// write buffer, with 62 bytes of fields and up to 8 of padding (`IndexFileLongEntries`).
+    static let longestWrittenPath = 8_000
 
     /// Makes the index hold `tree` (nil: nothing) with no stat data, so the next comparison with
     /// the work tree reads every file. (`git_index_read_tree` alone would keep the stat data of
