@@ -31,9 +31,11 @@ extension GitFileDelta.Status {
 
 extension git_diff_delta {
     /// True when libgit2 could not stat the work tree side: an unreadable entry, or (with
-    /// typechanges asked for) a tracked file it found unreadable, reported as a typechange.
+    /// typechanges asked for) a tracked file it found unreadable, reported as a typechange to
+    /// mode 0 (`GIT_FILEMODE_UNREADABLE`).
     var isUnreadable: Bool {
-        status == GIT_DELTA_UNREADABLE || new_file.mode == UInt16(GIT_FILEMODE_UNREADABLE.rawValue)
+        status == GIT_DELTA_UNREADABLE
+            || (status == GIT_DELTA_TYPECHANGE && new_file.mode == UInt16(GIT_FILEMODE_UNREADABLE.rawValue))
     }
 }
 
