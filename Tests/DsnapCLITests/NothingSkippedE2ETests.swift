@@ -162,6 +162,32 @@ final class NothingSkippedE2ETests: XCTestCase {
         XCTAssertEqual(try E2E.git(["fsck", "--full"], dataset: copy).status, 0)
     }
 
+    /// libgit2's work tree scan stops below 99 nested folders: a commit there is refused with
+    /// exit 5 saying so (not an internal error), and a snapshot nesting deeper (made with plain
+    /// git) is refused by restore before anything is written.
+    func testFoldersNestedPastLibgit2sLimitAreRefusedClearly() throws {
+        let (data, _) = try makeDataset()
+        let nested = Array(repeating: "n", count: 100).joined(separator: "/")
+        try data.write("x", to: nested + "/f.txt")
+        expectError(try E2E.run(["commit", "-m", "nested"], in: data.path), exit: 5, hint: true,
+                    mentioning: ["nested more than 99 deep"])
+        expectError(try E2E.run(["status"], in: data.path), exit: 5, hint: true, mentioning: ["nested more than 99 deep"])
+        try FileManager.default.removeItem(atPath: data.path + "/n")
+        let script = """
+            set -e
+            export GIT_DIR=.dsnap GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@e
+            tree=$(printf '100644 blob %s\tf.txt\n' $(printf x | git hash-object -w --stdin) | git mktree)
+            for i in $(seq 100); do tree=$(printf '040000 tree %s\tn\n' $tree | git mktree); done
+            commit=$(git commit-tree -p HEAD -m nested $tree)
+            git update-ref refs/dsnap/snapshots/$commit $commit
+            git notes --ref=dsnap add -m '{"name": "nested", "description": "", "reason": "manual", "n_images": 0, "n_videos": 0, "training_model_id": null, "training_model_name": null, "created_at": "2026-03-01T10:00:00.000000Z", "created_by": "t@e"}' $commit
+            """
+        try sh(script, in: data.path)
+        expectError(try E2E.run(["restore", "nested"], in: data.path), exit: 5, hint: true,
+                    mentioning: ["more than 99 nested folders", "nothing was written"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: data.path + "/n"), "the restore wrote something")
+    }
+
     func testFifosAreSkippedWithAWarning() throws {
         let (data, _) = try makeDataset()
         try sh("mkfifo queue && mkdir sub && mkfifo sub/pipe", in: data.path)

@@ -31,8 +31,12 @@ public struct AtomicCheckout: WorkTreeCheckout {
         for write in writes {
             try Self.checkSafe(write.path)
             // A path of any length is written (`PathLimit`), but no file system takes a longer name.
-            if PathBytes.bytes(write.path).split(separator: UInt8(ascii: "/")).contains(where: { $0.count > PathLimit.nameBytes }) {
+            let names = PathBytes.bytes(write.path).split(separator: UInt8(ascii: "/"))
+            if names.contains(where: { $0.count > PathLimit.nameBytes }) {
                 throw CheckoutError.nameTooLong(path: write.path, limit: PathLimit.nameBytes)
+            }
+            if names.count - 1 > PathLimit.nestedFolders {
+                throw CheckoutError.nestedTooDeep(path: write.path, limit: PathLimit.nestedFolders)
             }
             // A file's object must be there, and be a blob, before the first write: found
             // missing half-way, the restore would stop with the work tree half changed.

@@ -61,10 +61,12 @@ public enum CheckoutError: DsnapError, Equatable {
     /// A snapshot path holding a name longer than file systems allow (git's trees have no
     /// limit; a path of any length is written, folder by folder).
     case nameTooLong(path: String, limit: Int)
+    /// A snapshot path inside more folders than dsnap can read back (`PathLimit.nestedFolders`).
+    case nestedTooDeep(path: String, limit: Int)
 
     public var kind: ErrorKind {
         switch self {
-        case .unsafePath, .malformedEntry, .nameTooLong: .forbidden
+        case .unsafePath, .malformedEntry, .nameTooLong, .nestedTooDeep: .forbidden
         case .directoryInTheWay: .conflict
         }
     }
@@ -76,6 +78,8 @@ public enum CheckoutError: DsnapError, Equatable {
         case let .directoryInTheWay(path): return "cannot replace directory '\(path)' with a file: it is not empty"
         case let .nameTooLong(path, limit):
             return "cannot write '\(path)': a name in it is longer than \(limit) bytes"
+        case let .nestedTooDeep(path, limit):
+            return "cannot write '\(path)': it is inside more than \(limit) nested folders"
         }
     }
 
@@ -86,6 +90,8 @@ public enum CheckoutError: DsnapError, Equatable {
             return "the snapshot was not written by dsnap or git as it stands; nothing was written and the dataset is unchanged"
         case .directoryInTheWay:
             return "move the ignored files out of that directory, then run 'dsnap restore --continue'"
+        case .nestedTooDeep:
+            return "libgit2, which dsnap reads the work tree with, stops there, and the file could not be snapshotted again; nothing was written"
         case .nameTooLong:
             return "file systems limit each file or folder name to \(PathLimit.nameBytes) bytes; nothing was written"
         }

@@ -12,6 +12,9 @@ enum PathLimit {
     static let pathBytes = Int(PATH_MAX) - 1
     /// The longest name of one file or folder on Linux's file systems.
     static let nameBytes = Int(NAME_MAX)
+    /// The most folders libgit2's work tree scan goes into, one inside another
+    /// (`FILESYSTEM_MAX_DEPTH` in libgit2 1.5 counts the work tree's own folder too).
+    static let nestedFolders = 99
 
     /// True when `root/path` is too long for a call taking a whole path.
     static func isDeep(_ path: String, rootBytes: Int) -> Bool {
