@@ -77,7 +77,8 @@ struct DeepWorkTree {
     private mutating func entry(_ name: [CChar], in folder: Int32, path: String, info: stat,
                                 visit: (Int32, UnsafePointer<CChar>, File) throws -> Void) throws {
         let last = path.lastPathComponent
-        if last == ".git" { return }
+        // As libgit2's scan: `.git` in any case is never content.
+        if last.utf8.count == 4, last.lowercased() == ".git" { return }
         let bytes = PathBytes.bytes(path)
         switch info.st_mode & S_IFMT {
         case S_IFDIR:

@@ -20,9 +20,10 @@ enum WorkTreeDiff {
         let asked = paths.compactMap { PathLimit.firstDeepPart(of: $0, rootBytes: rootBytes) }
         let roots = outermost(found.unreached + asked)
         guard !roots.isEmpty else { return found.deltas }
+        // Submodules aside, as libgit2's diff leaves them (`GIT_DIFF_IGNORE_SUBMODULES`).
         let expected = try dataset.wrapGit {
             try roots.flatMap { root in try tree.map { try dataset.repository.treeEntries($0, under: root) } ?? [] }
-        }.map { (path: $0.path, id: $0.id, mode: mode(of: $0.kind)) }
+        }.filter { $0.kind != .submodule }.map { (path: $0.path, id: $0.id, mode: mode(of: $0.kind)) }
         return try completed(found.deltas, roots: roots, expected: expected, in: dataset, paths: paths,
                              trustingIndex: trustingIndex)
     }
@@ -32,7 +33,8 @@ enum WorkTreeDiff {
         let found = try dataset.wrapGit { try dataset.repository.diffIndexToWorkTree(index) }
         let roots = outermost(found.unreached)
         guard !roots.isEmpty else { return found.deltas }
-        let expected = roots.flatMap { index.entries(under: $0) }.map { (path: $0.path, id: $0.id, mode: $0.mode) }
+        let expected = roots.flatMap { index.entries(under: $0) }.filter { $0.mode != GitFileMode.submodule }
+            .map { (path: $0.path, id: $0.id, mode: $0.mode) }
         return try completed(found.deltas, roots: roots, expected: expected, in: dataset, paths: [],
                              trustingIndex: true)
     }
