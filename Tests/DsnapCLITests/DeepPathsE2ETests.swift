@@ -144,4 +144,49 @@ elif mode == "gitignore":
             expect(try E2E.run(["verify", "-q"], in: root), exit: 0)
         }
     }
+
+    /// A restore writing files past PATH_MAX, made to fail at system calls it makes there (strace
+    /// injects EIO into the first or second call of each kind): it exits 6 with a clear error,
+    /// each deep file is its old or its new version, whole; the documented recovery completes and
+    /// leaves the work tree byte for byte the snapshot's, no temporary file left, verify clean.
+    func testARestorePastPathMaxFailingAtAnyWriteLosesNothing() throws {
+        guard (try? E2E.tool("strace", ["-f", "-qq", "-o", "/dev/null", "true"], in: "/"))?.status == 0 else {
+            throw XCTSkip("strace is not installed or cannot trace here")
+        }
+        let (data, _) = try makeDataset()
+        cleanUp.append(data.path)
+        let made = try python(Self.helper, "make", data.path).split(separator: "\n").map(String.init)
+        let labels = made.first { $0.hasSuffix("/labels.json") && $0.utf8.count > 9_000 }!
+        expect(try E2E.run(["commit", "-q", "-m", "v1"], in: data.path), exit: 0)
+        let v1 = try manifest(data.path)
+        try python(Self.helper, "edit", data.path)
+        expect(try E2E.run(["commit", "-q", "-m", "v2"], in: data.path), exit: 0)
+        let v2 = try manifest(data.path)
+        let contents = ["{\"label\": \"cat\", \"total\": 10000}\n", "{\"label\": \"dog\", \"total\": 10000}\n"]
+        var failures = 0
+        for call in ["renameat2", "linkat", "symlinkat", "unlinkat", "mkdirat", "openat"] {
+            for when in 1...2 {
+                let trial = "\(call) #\(when)"
+                expect(try E2E.run(["restore", "-q", "v2"], in: data.path), exit: 0)
+                XCTAssertEqual(try manifest(data.path), v2, trial)
+                let injected = try E2E.tool("strace", ["-f", "-qq", "-o", "/dev/null", "-e", "trace=" + call,
+                                                       "-e", "inject=\(call):error=EIO:when=\(when)", "--",
+                                                       DsnapProcess.binary, "restore", "-q", "v1"], in: data.path)
+                XCTAssertTrue([0, 6].contains(injected.status), "\(trial): exit \(injected.status)\n\(injected.stderr)")
+                if injected.status == 6 {
+                    failures += 1
+                    XCTAssertTrue(injected.stderr.hasPrefix("dsnap: error: "), "\(trial): \(injected.stderr)")
+                    XCTAssertTrue(contents.contains(try python(Self.helper, "read", data.path, labels)), trial)
+                    let state = try jsonObject(try E2E.run(["status", "--json"], in: data.path))["state"] as? String
+                    let recovery = state == "Error" ? ["restore", "-q", "--continue"] : ["restore", "-q", "v1"]
+                    expect(try E2E.run(recovery, in: data.path), exit: 0)
+                }
+                XCTAssertEqual(try manifest(data.path), v1, trial)
+                XCTAssertEqual(try statusFiles(data.path), [:], trial)
+            }
+        }
+        XCTAssertGreaterThan(failures, 5, "the injections hit too few calls to prove anything")
+        expect(try E2E.run(["verify", "-q"], in: data.path), exit: 0)
+        XCTAssertEqual(try E2E.git(["fsck", "--full"], dataset: data.path).status, 0)
+    }
 }
