@@ -46,10 +46,21 @@ static inline int dsnap_rename_exchange(const char *first, const char *second) {
     return renameat2(-100 /* AT_FDCWD */, first, -100 /* AT_FDCWD */, second, 1u << 1 /* RENAME_EXCHANGE */);
 }
 
+/// The same swap of two names in the folder open as `folder` (AT_FDCWD for whole paths): a file
+/// whose path is longer than PATH_MAX is reached from its folder's descriptor.
+static inline int dsnap_rename_exchange_at(int folder, const char *first, const char *second) {
+    return renameat2(folder, first, folder, second, 1u << 1 /* RENAME_EXCHANGE */);
+}
+
 /// renameat2(2) with RENAME_NOREPLACE: gives a finished file its name only where nothing stands
 /// (fails with EEXIST otherwise), for file systems without unnamed files.
 static inline int dsnap_rename_noreplace(const char *from, const char *to) {
     return renameat2(-100 /* AT_FDCWD */, from, -100 /* AT_FDCWD */, to, 1u << 0 /* RENAME_NOREPLACE */);
+}
+
+/// RENAME_NOREPLACE within the folder open as `folder` (AT_FDCWD for whole paths).
+static inline int dsnap_rename_noreplace_at(int folder, const char *from, const char *to) {
+    return renameat2(folder, from, folder, to, 1u << 0 /* RENAME_NOREPLACE */);
 }
 
 /// Gives the unnamed file `fd` the name `path`: linkat(2) with AT_EMPTY_PATH names the open file
@@ -58,12 +69,16 @@ static inline int dsnap_rename_noreplace(const char *from, const char *to) {
 #include <stdio.h>
 #include <errno.h>
 #include <unistd.h>
-static inline int dsnap_link_unnamed(int fd, const char *path) {
-    if (linkat(fd, "", -100 /* AT_FDCWD */, path, 0x1000 /* AT_EMPTY_PATH */) == 0) return 0;
+/// `path` is relative to the folder open as `folder` (AT_FDCWD for a whole path).
+static inline int dsnap_link_unnamed_at(int fd, int folder, const char *path) {
+    if (linkat(fd, "", folder, path, 0x1000 /* AT_EMPTY_PATH */) == 0) return 0;
     if (errno != ENOENT && errno != EPERM && errno != EINVAL) return -1;
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-    return linkat(-100 /* AT_FDCWD */, proc, -100 /* AT_FDCWD */, path, 0x400 /* AT_SYMLINK_FOLLOW */);
+    return linkat(-100 /* AT_FDCWD */, proc, folder, path, 0x400 /* AT_SYMLINK_FOLLOW */);
+}
+static inline int dsnap_link_unnamed(int fd, const char *path) {
+    return dsnap_link_unnamed_at(fd, -100 /* AT_FDCWD */, path);
 }
 
 /// open(2) with O_TMPFILE (GNU-only): an object file with no name until it is complete, in the
@@ -78,6 +93,16 @@ static inline int dsnap_open_unnamed(const char *directory, unsigned int mode) {
     int flags = 020000000 | O_DIRECTORY;
 #endif
     return open(directory, flags | O_WRONLY | O_CLOEXEC, mode);
+}
+
+/// The same, in `directory` relative to the folder open as `folder` (`"."`: that folder itself).
+static inline int dsnap_open_unnamed_at(int folder, const char *directory, unsigned int mode) {
+#ifdef __O_TMPFILE
+    int flags = __O_TMPFILE;
+#else
+    int flags = 020000000 | O_DIRECTORY;
+#endif
+    return openat(folder, directory, flags | O_WRONLY | O_CLOEXEC, mode);
 }
 
 /// posix_spawn_file_actions_addchdir_np (glibc 2.29+, GNU-only): the child starts in another folder

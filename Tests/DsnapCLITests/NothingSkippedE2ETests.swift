@@ -42,63 +42,150 @@ final class NothingSkippedE2ETests: XCTestCase {
         XCTAssertTrue(listed.contains(#""bad\377.txt""#), listed)
     }
 
-    func testAPathBeyondPathMaxIsRefusedNamingItUnlessIgnored() throws {
+    /// A path past PATH_MAX is snapshotted like any other (DeepPathsE2ETests has the round trip),
+    /// unless ignored; status, diff and restore take it too.
+    func testAPathBeyondPathMaxIsRecordedUnlessIgnored() throws {
         let (data, _) = try makeDataset()
         let segment = String(repeating: "d", count: 200)
         // FileManager cannot remove what no path names; rm works down by folder.
         defer { _ = try? E2E.tool("rm", ["-rf", "deep"], in: data.path) }
-        // Relative `cd`s reach depths no absolute path can name.
-        try sh("mkdir deep && cd deep && for i in $(seq 22); do mkdir \(segment) && cd \(segment); done; "
-               + "printf leaf > leaf.txt", in: data.path)
-        let before = try snapshotCount(data.path)
-        expectError(try E2E.run(["commit", "-m", "deep"], in: data.path), exit: 5, hint: true,
-                    mentioning: ["'deep/\(segment)/", "longer than"])
-        XCTAssertEqual(try snapshotCount(data.path), before, "a snapshot was recorded")
-        // Status and diff, which libgit2's scan (like git's) cannot take there, say so too.
+        try python("deep", "d", "leaf.txt", "leaf", in: data.path)
+        let run = expect(try E2E.run(["commit", "-q", "-m", "deep"], in: data.path), exit: 0)
+        XCTAssertEqual(run.stderr, "", run.transcript)
+        let listed = try E2E.git(["ls-tree", "-r", "--name-only", "HEAD"], dataset: data.path).stdout
+        XCTAssertTrue(listed.contains("deep/\(segment)/") && listed.contains("/leaf.txt"), listed)
         for command in [["status"], ["diff"], ["restore", "-q", "--discard", "current"]] {
-            expectError(try E2E.run(command, in: data.path), exit: 5, hint: true,
-                        mentioning: ["'deep/\(segment)/", "longer than"])
+            expect(try E2E.run(command, in: data.path), exit: 0)
         }
-        // The restore refused before touching the file.
-        XCTAssertEqual(try E2E.tool("sh", ["-c", "for i in $(seq 22); do cd \(segment); done; cat leaf.txt"],
-                                    in: data.path + "/deep").stdout, "leaf")
+        try python("deep", "d", "leaf.txt", "changed", in: data.path)
+        let status = expect(try E2E.run(["status"], in: data.path), exit: 0)
+        XCTAssertTrue(status.stdout.contains("modified:") && status.stdout.contains("/leaf.txt"), status.transcript)
+        expect(try E2E.run(["restore", "-q", "--discard", "current"], in: data.path), exit: 0)
+        XCTAssertEqual(try python("deep", "d", "leaf.txt", in: data.path), "leaf")
+
+        // Ignored: left out, and the dataset is clean.
         try data.write("deep/\n", to: ".dsnapignore")
         expect(try E2E.run(["commit", "-q", "-m", "ignored"], in: data.path), exit: 0)
-        expect(try E2E.run(["status"], in: data.path), exit: 0)
+        XCTAssertFalse(try E2E.git(["ls-tree", "-r", "--name-only", "HEAD"], dataset: data.path).stdout.contains("leaf.txt"))
+        let clean = try jsonObject(try E2E.run(["status", "--json"], in: data.path))
+        XCTAssertEqual(clean["clean"] as? Bool, true)
+    }
+
+    /// A `.gitignore` past PATH_MAX: libgit2 would drop its rules in silence (it reads ignore
+    /// files by whole path), so commit and status refuse with exit 5 naming it, until an ignore
+    /// rule excludes it (its rules then do not apply).
+    func testAGitignoreBeyondPathMaxIsRefusedUnlessIgnored() throws {
+        let (data, _) = try makeDataset()
+        defer { _ = try? E2E.tool("rm", ["-rf", "deep"], in: data.path) }
+        try python("deep", "g", ".gitignore", "*.log\n", in: data.path)
+        try python("deep", "g", "x.log", "log", in: data.path)
+        let before = try snapshotCount(data.path)
+        for command in [["commit", "-m", "rules"], ["status"], ["diff"]] {
+            expectError(try E2E.run(command, in: data.path), exit: 5, hint: true,
+                        mentioning: ["/.gitignore'", "longer than 4095 bytes", ".dsnapignore"])
+        }
+        XCTAssertEqual(try snapshotCount(data.path), before, "a snapshot was recorded")
+        try data.write("deep/**/.gitignore\n", to: ".dsnapignore")
+        expect(try E2E.run(["commit", "-q", "-m", "rules ignored"], in: data.path), exit: 0)
+        let listed = try E2E.git(["ls-tree", "-r", "--name-only", "HEAD"], dataset: data.path).stdout
+        XCTAssertTrue(listed.contains("/x.log") && !listed.contains("/.gitignore"), listed)
+    }
+
+    /// Creates (or, with no content, reads) the file `name` at the end of a chain `ROOT/FOLDER/`
+    /// + 22 folders of 200 times `letter`, past PATH_MAX, through folder descriptors.
+    @discardableResult
+    private func python(_ folder: String, _ letter: String, _ name: String, _ content: String? = nil,
+                        in root: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let script = """
+            import os, sys
+            fd = os.open(sys.argv[1], os.O_RDONLY)
+            for name in [sys.argv[2]] + [sys.argv[3] * 200] * 22:
+                if len(sys.argv) > 5:
+                    try: os.mkdir(name, dir_fd=fd)
+                    except FileExistsError: pass
+                fd = os.open(name, os.O_RDONLY, dir_fd=fd)
+            if len(sys.argv) > 5:
+                f = os.open(sys.argv[4], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644, dir_fd=fd)
+                os.write(f, sys.argv[5].encode())
+            else:
+                sys.stdout.write(os.read(os.open(sys.argv[4], os.O_RDONLY, dir_fd=fd), 1 << 20).decode())
+            """
+        let result = try E2E.tool("python3", ["-c", script, root, folder, letter, name] + (content.map { [$0] } ?? []),
+                                  in: root)
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+        return result.stdout
     }
 
     /// A snapshot (made with plain git, whose trees have no length limit) holding a path longer
-    /// than the system allows below the dataset folder: restore and clone refuse it whole with
-    /// exit 5 naming it, before writing anything.
-    func testASnapshotPathBeyondPathMaxIsRefusedByRestoreAndClone() throws {
+    /// than PATH_MAX below the dataset folder is restored and cloned; one holding a name longer
+    /// than any file system takes is refused whole with exit 5 naming it, before writing anything.
+    func testASnapshotPathBeyondPathMaxIsRestoredAndClonedAndANameTooLongIsRefused() throws {
         let (data, _) = try makeDataset()
         let segment = String(repeating: "e", count: 200)
-        let script = """
-            set -e
-            export GIT_DIR=.dsnap GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@e
-            blob=$(printf leaf | git hash-object -w --stdin)
-            tree=$(printf '100644 blob %s\tleaf.txt\n' $blob | git mktree)
-            for i in $(seq 22); do tree=$(printf '040000 tree %s\t\(segment)\n' $tree | git mktree); done
-            tree=$(printf '040000 tree %s\tdeep\n' $tree | git mktree)
-            commit=$(git commit-tree -p HEAD -m deep $tree)
-            git update-ref refs/dsnap/snapshots/$commit $commit
-            git notes --ref=dsnap add -m '{"name": "deep", "description": "", "reason": "manual", "n_images": 0, "n_videos": 0, "training_model_id": null, "training_model_name": null, "created_at": "2026-03-01T10:00:00.000000Z", "created_by": "t@e"}' $commit
-            """
-        try sh(script, in: data.path)
+        defer { _ = try? E2E.tool("rm", ["-rf", "deep"], in: data.path) }
+        func craft(_ name: String, leaf: String) throws {
+            let script = """
+                set -e
+                export GIT_DIR=.dsnap GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@e
+                blob=$(printf leaf | git hash-object -w --stdin)
+                tree=$(printf '100644 blob %s\t\(leaf)\n' $blob | git mktree)
+                for i in $(seq 22); do tree=$(printf '040000 tree %s\t\(segment)\n' $tree | git mktree); done
+                tree=$(printf '040000 tree %s\tdeep\n' $tree | git mktree)
+                commit=$(git commit-tree -p HEAD -m \(name) $tree)
+                git update-ref refs/dsnap/snapshots/$commit $commit
+                git notes --ref=dsnap add -m '{"name": "\(name)", "description": "", "reason": "manual", "n_images": 0, "n_videos": 0, "training_model_id": null, "training_model_name": null, "created_at": "2026-03-01T10:00:00.000000Z", "created_by": "t@e"}' $commit
+                """
+            try sh(script, in: data.path)
+        }
+        try craft("long", leaf: String(repeating: "n", count: 256))
+        try craft("deep", leaf: "leaf.txt")
         let files = try E2E.tool("sh", ["-c", "find . -path ./.dsnap -prune -o -print | sort"], in: data.path).stdout
         let head = try E2E.git(["rev-parse", "HEAD"], dataset: data.path).stdout
-        expectError(try E2E.run(["restore", "deep"], in: data.path), exit: 5, hint: true,
-                    mentioning: ["'deep/\(segment)/", "longer than"])
+        expectError(try E2E.run(["restore", "long"], in: data.path), exit: 5, hint: true,
+                    mentioning: ["'deep/\(segment)/", "longer than 255 bytes"])
         XCTAssertEqual(try E2E.tool("sh", ["-c", "find . -path ./.dsnap -prune -o -print | sort"], in: data.path).stdout,
                        files, "the restore wrote something")
         XCTAssertEqual(try E2E.git(["rev-parse", "HEAD"], dataset: data.path).stdout, head)
-        expect(try E2E.run(["status"], in: data.path), exit: 0)
-
         let parent = (data.path as NSString).deletingLastPathComponent
-        expectError(try E2E.run(["clone", "deep", parent + "/copy"], in: data.path), exit: 5, hint: true,
-                    mentioning: ["'deep/\(segment)/", "longer than"])
-        let left = try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0.contains("copy") }
-        XCTAssertEqual(left, [], "the clone left a folder")
+        expectError(try E2E.run(["clone", "long", parent + "/refused"], in: data.path), exit: 5, hint: true,
+                    mentioning: ["longer than 255 bytes"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: parent + "/refused"), "the clone left a folder")
+
+        expect(try E2E.run(["restore", "-q", "deep"], in: data.path), exit: 0)
+        XCTAssertEqual(try python("deep", "e", "leaf.txt", in: data.path), "leaf")
+        XCTAssertEqual(try jsonObject(try E2E.run(["status", "--json"], in: data.path))["clean"] as? Bool, true)
+        let copy = parent + "/copy"
+        defer { _ = try? E2E.tool("rm", ["-rf", copy], in: parent) }
+        expect(try E2E.run(["clone", "-q", "deep", copy], in: data.path), exit: 0)
+        XCTAssertEqual(try python("deep", "e", "leaf.txt", in: copy), "leaf")
+        XCTAssertEqual(try jsonObject(try E2E.run(["status", "--json"], in: copy))["clean"] as? Bool, true)
+        XCTAssertEqual(try E2E.git(["fsck", "--full"], dataset: copy).status, 0)
+    }
+
+    /// libgit2's work tree scan stops below 99 nested folders: a commit there is refused with
+    /// exit 5 saying so (not an internal error), and a snapshot nesting deeper (made with plain
+    /// git) is refused by restore before anything is written.
+    func testFoldersNestedPastLibgit2sLimitAreRefusedClearly() throws {
+        let (data, _) = try makeDataset()
+        let nested = Array(repeating: "n", count: 100).joined(separator: "/")
+        try data.write("x", to: nested + "/f.txt")
+        expectError(try E2E.run(["commit", "-m", "nested"], in: data.path), exit: 5, hint: true,
+                    mentioning: ["nested more than 99 deep"])
+        expectError(try E2E.run(["status"], in: data.path), exit: 5, hint: true, mentioning: ["nested more than 99 deep"])
+        try FileManager.default.removeItem(atPath: data.path + "/n")
+        let script = """
+            set -e
+            export GIT_DIR=.dsnap GIT_AUTHOR_NAME=T GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=T GIT_COMMITTER_EMAIL=t@e
+            tree=$(printf '100644 blob %s\tf.txt\n' $(printf x | git hash-object -w --stdin) | git mktree)
+            for i in $(seq 100); do tree=$(printf '040000 tree %s\tn\n' $tree | git mktree); done
+            commit=$(git commit-tree -p HEAD -m nested $tree)
+            git update-ref refs/dsnap/snapshots/$commit $commit
+            git notes --ref=dsnap add -m '{"name": "nested", "description": "", "reason": "manual", "n_images": 0, "n_videos": 0, "training_model_id": null, "training_model_name": null, "created_at": "2026-03-01T10:00:00.000000Z", "created_by": "t@e"}' $commit
+            """
+        try sh(script, in: data.path)
+        expectError(try E2E.run(["restore", "nested"], in: data.path), exit: 5, hint: true,
+                    mentioning: ["more than 99 nested folders", "nothing was written"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: data.path + "/n"), "the restore wrote something")
     }
 
     func testFifosAreSkippedWithAWarning() throws {

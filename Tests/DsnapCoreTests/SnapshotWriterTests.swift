@@ -71,6 +71,55 @@ final class SnapshotWriterTests: XCTestCase {
         XCTAssertEqual(try ReadStatus.changes(in: fastDataset), [], "the index must match the work tree afterwards")
     }
 
+    /// Writes `deep/` + 22 folders of 200 bytes + `leaf.txt` (with `content`) below `root`:
+    /// a path longer than PATH_MAX, made one folder at a time.
+    private func makeDeep(_ root: String, content: String) throws {
+        var folder = open(root, O_RDONLY | O_DIRECTORY)
+        for name in ["deep"] + Array(repeating: String(repeating: "d", count: 200), count: 22) {
+            mkdirat(folder, name, 0o755)
+            let next = openat(folder, name, O_RDONLY | O_DIRECTORY)
+            close(folder)
+            folder = next
+        }
+        defer { close(folder) }
+        let file = openat(folder, "leaf.txt", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        XCTAssertGreaterThanOrEqual(file, 0)
+        _ = content.withCString { write(file, $0, strlen($0)) }
+        close(file)
+    }
+
+    /// Both writers record files past PATH_MAX (`DeepSnapshotFiles`) in the same trees.
+    func testBothWritersRecordFilesPastPathMax() throws {
+        let fast = try scratch()
+        let reference = try copy(of: fast)
+        defer {
+            // FileManager cannot remove what no path names.
+            for scratch in [fast, reference] {
+                let remove = Process()
+                remove.executableURL = URL(fileURLWithPath: "/bin/rm")
+                remove.arguments = ["-rf", scratch.path + "/deep"]
+                try? remove.run()
+                remove.waitUntilExit()
+            }
+        }
+        for scratch in [fast, reference] { try makeDeep(scratch.path, content: "one") }
+        let ((fastDataset, fastResult), (referenceDataset, referenceResult)) = try createWithBothWriters(fast, reference)
+        XCTAssertEqual(fastResult.snapshot.tree, referenceResult.snapshot.tree)
+        let listed = String(decoding: try git(["ls-tree", "-r", "--name-only", "HEAD"], in: fast.path).output, as: UTF8.self)
+        XCTAssertTrue(listed.split(separator: "\n").contains { $0.hasSuffix("/leaf.txt") && $0.utf8.count > 4_400 }, listed)
+
+        for scratch in [fast, reference] { try makeDeep(scratch.path, content: "two") }
+        XCTAssertEqual(try ReadStatus.changes(in: fastDataset).map(\.kind), [.modified])
+        let fastNext = try TakeSnapshot.run(SnapshotRequest(name: "n"), in: fastDataset, writer: FastSnapshotWriter(),
+                                            context: testContext())
+        let referenceNext = try TakeSnapshot.run(SnapshotRequest(name: "n"), in: referenceDataset,
+                                                 writer: IndexSnapshotWriter(), context: testContext())
+        XCTAssertEqual(fastNext.snapshot.tree, referenceNext.snapshot.tree)
+        XCTAssertNotEqual(fastNext.snapshot.tree, fastResult.snapshot.tree)
+        XCTAssertEqual(try ReadStatus.changes(in: fastDataset), [])
+        XCTAssertEqual(try ReadStatus.changes(in: referenceDataset), [])
+    }
+
     /// The fast writer updates the index while its scan still runs: files that became folders
     /// and folders that became files, among more changes than the packing threshold (so results
     /// reach the index during the scan), give the tree libgit2's writer gives.

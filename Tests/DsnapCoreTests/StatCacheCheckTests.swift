@@ -25,7 +25,7 @@ final class StatCacheCheckTests: XCTestCase {
 
     /// What libgit2 finds between the current snapshot and the work tree (internal paths aside).
     private func libgit2Changes(_ dataset: Dataset) throws -> [String] {
-        try dataset.repository.diffTreeToWorkTree(try currentTree(dataset)).map(\.newPath)
+        try dataset.repository.diffTreeToWorkTree(try currentTree(dataset)).deltas.map(\.newPath)
             .filter { !Dataset.isInternalPath($0) && !$0.hasSuffix("/") }
     }
 

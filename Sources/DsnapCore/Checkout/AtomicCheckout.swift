@@ -18,24 +18,25 @@ public struct AtomicCheckout: WorkTreeCheckout {
         // partial restore: a hostile or malformed tree is refused whole, and libgit2's diff
         // (which walks more of the tree than the paths asked for) never sees one.
         try SnapshotTreeCheck.check(tree, in: dataset, requireBlobs: false)
-        let deltas = try dataset.wrapGit {
-            // The index-only comparison has no path limit; a partial restore's paths bound the
-            // work tree walk instead.
-            workTreeMatchesIndex && paths.isEmpty
-                ? try repository.diffTreeToIndex(tree, try repository.index())
-                : try repository.diffTreeToWorkTree(tree, paths: paths)
-        }
+        // The index-only comparison has no path limit; a partial restore's paths bound the
+        // work tree walk instead.
+        let deltas = workTreeMatchesIndex && paths.isEmpty
+            ? try dataset.wrapGit { try repository.diffTreeToIndex(tree, try repository.index()) }
+            : try WorkTreeDiff.fromTree(tree, in: dataset, paths: paths)
         let writes = deltas.filter { $0.status != .added }.map { (path: $0.oldPath, id: $0.oldID, mode: $0.oldMode) }
         // Every path the tree names is checked before anything is touched: a hostile tree (`..`,
         // `.dsnap`, `.git`) is refused whole and writes nothing at all.
         // The header read for that gives each file's size too: the progress line's total, free.
         var bytesTotal: Int64 = 0
-        let rootLength = PathBytes.byteCount(dataset.root)
-        let limit = Int(PATH_MAX) - 1
         for write in writes {
             try Self.checkSafe(write.path)
-            if rootLength + 1 + PathBytes.byteCount(write.path) > limit {
-                throw CheckoutError.pathTooLong(path: write.path, limit: limit)
+            // A path of any length is written (`PathLimit`), but no file system takes a longer name.
+            let names = PathBytes.bytes(write.path).split(separator: UInt8(ascii: "/"))
+            if names.contains(where: { $0.count > PathLimit.nameBytes }) {
+                throw CheckoutError.nameTooLong(path: write.path, limit: PathLimit.nameBytes)
+            }
+            if names.count - 1 > PathLimit.nestedFolders {
+                throw CheckoutError.nestedTooDeep(path: write.path, limit: PathLimit.nestedFolders)
             }
             // A file's object must be there, and be a blob, before the first write: found
             // missing half-way, the restore would stop with the work tree half changed.
@@ -135,6 +136,12 @@ public struct AtomicCheckout: WorkTreeCheckout {
     /// True when every folder on the way to `path` inside the work tree is a real folder, not a
     /// link (or a file, or nothing).
     static func parentsAreFolders(of path: String, root: String) -> Bool {
+        if PathLimit.isDeep(path, rootBytes: PathBytes.byteCount(root)) {
+            let folder = PathLimit.openFolder(path.parentPath, under: root)
+            guard folder >= 0 else { return false }
+            close(folder)
+            return true
+        }
         var current = root
         for component in path.pathComponents(omittingEmpty: true).dropLast() {
             current += "/" + component
@@ -145,10 +152,20 @@ public struct AtomicCheckout: WorkTreeCheckout {
     }
 
     private func removeFile(_ path: String, root: String) throws {
+        let full = root + "/" + path
+        // Past PATH_MAX: from its folder, reached one name at a time, never through a link.
+        if PathLimit.isDeep(path, rootBytes: PathBytes.byteCount(root)) {
+            let folder = PathLimit.openFolder(path.parentPath, under: root)
+            guard folder >= 0 else { return }
+            defer { close(folder) }
+            if unlinkat(folder, PathBytes.cString(path.lastPathComponent), 0) != 0 && errno != ENOENT {
+                throw StorageError.fromErrno(errno, path: full)
+            }
+            return
+        }
         // A file under a link is not in the work tree: the link itself is what the plan removes
         // or replaces, and nothing is ever removed through it.
         guard Self.parentsAreFolders(of: path, root: root) else { return }
-        let full = root + "/" + path
         if unlink(PathBytes.cString(full)) != 0 && errno != ENOENT {
             throw StorageError.fromErrno(errno, path: full)
         }
@@ -165,9 +182,17 @@ public struct AtomicCheckout: WorkTreeCheckout {
                 parent = parent.parentPath
             }
         }
+        let rootBytes = PathBytes.byteCount(root)
         for directory in directories.values.sorted(by: { $0.utf8.count > $1.utf8.count }) {
             // rmdir fails on a non-empty directory (one holding ignored or kept files): that is the point.
-            if Self.parentsAreFolders(of: directory, root: root) { _ = rmdir(PathBytes.cString(root + "/" + directory)) }
+            if PathLimit.isDeep(directory, rootBytes: rootBytes) {
+                let folder = PathLimit.openFolder(directory.parentPath, under: root)
+                guard folder >= 0 else { continue }
+                _ = unlinkat(folder, PathBytes.cString(directory.lastPathComponent), AT_REMOVEDIR)
+                close(folder)
+            } else if Self.parentsAreFolders(of: directory, root: root) {
+                _ = rmdir(PathBytes.cString(root + "/" + directory))
+            }
         }
     }
 

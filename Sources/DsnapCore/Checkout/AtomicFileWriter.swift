@@ -23,12 +23,60 @@ final class AtomicFileWriter {
     private let openPacks = OpenPacks()
     /// Whether the object of the last file written was cold (not in the page cache) when opened.
     private(set) var lastObjectWasCold = false
+    private let rootBytes: Int
+    /// The folder of the last file written past PATH_MAX, kept open for the next one there.
+    private var deepFolder: (path: [UInt8], descriptor: Int32)?
 
     init(root: String, gitDir: String, packs: [PackIndex] = []) {
         self.root = root
         self.objectsDirectory = gitDir + "/objects"
         self.packs = packs
         self.replacedFolder = ReplacedFiles.folder(gitDir: gitDir)
+        self.rootBytes = PathBytes.byteCount(root)
+    }
+
+    deinit {
+        if let deepFolder { close(deepFolder.descriptor) }
+    }
+
+    /// Where a file is written: a whole path, or, past PATH_MAX (`PathLimit`), a name in its
+    /// folder, which is open. The same calls serve both: `*at` calls given AT_FDCWD and a whole
+    /// path are the plain calls.
+    private struct Spot {
+        /// AT_FDCWD, or the open folder (the writer's `deepFolder`).
+        let folder: Int32
+        /// The whole path, or the name in `folder`.
+        let name: String
+        /// The folder to make an unnamed file in, relative to `folder`.
+        let directory: String
+        /// The whole path, for errors.
+        let shown: String
+
+        /// A temporary name beside the file, as `name` is given (a whole path, or a name).
+        func temporaryName() -> String {
+            folder == AT_FDCWD ? TemporaryName.make(in: directory, prefix: Dataset.temporaryFilePrefix)
+                : TemporaryName.name(prefix: Dataset.temporaryFilePrefix)
+        }
+    }
+
+    /// Bytes a temporary name may add to a file's path (`TemporaryName`: prefix, pid, counter).
+    static let temporaryNameRoom = 64
+
+    /// The spot for work tree file `path`, its folders made (never through a link).
+    private func spot(for path: String) throws -> Spot {
+        let full = root + "/" + path
+        // Room for a temporary name beside it, which may be longer than the file's own.
+        guard PathLimit.isDeep(path, rootBytes: rootBytes + Self.temporaryNameRoom) else {
+            try makeParents(of: path)
+            return Spot(folder: AT_FDCWD, name: full, directory: full.parentPath, shown: full)
+        }
+        let parent = PathBytes.bytes(path.parentPath)
+        if deepFolder?.path != parent {
+            if let deepFolder { close(deepFolder.descriptor) }
+            deepFolder = nil
+            deepFolder = (parent, try PathLimit.makeFolder(path.parentPath, under: root))
+        }
+        return Spot(folder: deepFolder!.descriptor, name: path.lastPathComponent, directory: ".", shown: full)
     }
 
     /// Starts reading `blob`'s object, if loose, ahead of its `write` (see `LooseObjectReader.prefetch`).
@@ -82,8 +130,8 @@ final class AtomicFileWriter {
     /// comes from the open file instead of a second one.
     private func write(path: String, mode: UInt32,
                        _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws -> stat {
-        try makeParents(of: path)
-        let full = root + "/" + path
+        let spot = try spot(for: path)
+        let full = spot.shown
         // A link's target is read once, whether it is made in place or beside an existing file.
         var linkTarget: String?
         if mode == GitFileMode.symlink {
@@ -94,24 +142,26 @@ final class AtomicFileWriter {
         // As git does: 0666 or 0777, less the umask.
         let permissions: mode_t = mode == GitFileMode.executable ? 0o777 : 0o666
         let temporary: String
-        switch try create(full, linkTarget: linkTarget, permissions: permissions, produce) {
+        switch try create(spot, linkTarget: linkTarget, permissions: permissions, produce) {
         case let .placed(info): return info
         case let .occupied(named): temporary = named
         }
+        let name = PathBytes.cString(spot.name)
         var existing = stat()
-        guard lstat(PathBytes.cString(full), &existing) == 0 else {
-            unlink(PathBytes.cString(temporary))
-            throw StorageError.fromErrno(errno, path: full)
+        guard fstatat(spot.folder, name, &existing, AT_SYMLINK_NOFOLLOW) == 0 else {
+            let failure = errno
+            unlinkat(spot.folder, PathBytes.cString(temporary), 0)
+            throw StorageError.fromErrno(failure, path: full)
         }
         do {
-            try replace(full, with: temporary, existing: existing, path: path)
+            try replace(spot, with: temporary, existing: existing, path: path)
         } catch {
-            unlink(PathBytes.cString(temporary))
+            unlinkat(spot.folder, PathBytes.cString(temporary), 0)
             throw error
         }
         // Taken after the rename, which changes the file's ctime, as a later status will see it.
         var info = stat()
-        guard lstat(PathBytes.cString(full), &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+        guard fstatat(spot.folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw StorageError.fromErrno(errno, path: full) }
         return info
     }
 
@@ -127,36 +177,38 @@ final class AtomicFileWriter {
     /// linked to its path once complete, or, where the file system has no unnamed files, written
     /// under a temporary name and renamed without replacing: a kill leaves nothing half-written
     /// under a name anyone reads.
-    private func create(_ full: String, linkTarget: String?, permissions: mode_t,
+    private func create(_ spot: Spot, linkTarget: String?, permissions: mode_t,
                         _ produce: ((UnsafeRawBufferPointer) throws -> Void, Int32?) throws -> Void) throws -> Creation {
         var info = stat()
-        let fullBytes = PathBytes.cString(full)
+        let full = spot.shown
+        let folder = spot.folder
+        let name = PathBytes.cString(spot.name)
         if let linkTarget {
             let target = PathBytes.cString(linkTarget)
-            if symlink(target, fullBytes) == 0 {
-                guard lstat(fullBytes, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+            if symlinkat(target, folder, name) == 0 {
+                guard fstatat(folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw StorageError.fromErrno(errno, path: full) }
                 return .placed(info)
             }
             guard errno == EEXIST else { throw StorageError.fromErrno(errno, path: full) }
-            let temporary = temporaryName(beside: full)
-            guard symlink(target, PathBytes.cString(temporary)) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+            let temporary = spot.temporaryName()
+            guard symlinkat(target, folder, PathBytes.cString(temporary)) == 0 else { throw StorageError.fromErrno(errno, path: full) }
             return .occupied(temporary: temporary)
         }
-        let unnamed = dsnap_open_unnamed(PathBytes.cString(full.parentPath), UInt32(permissions))
-        let named = unnamed < 0 ? temporaryName(beside: full) : nil
-        let descriptor = named.map { open(PathBytes.cString($0), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions) } ?? unnamed
+        let unnamed = dsnap_open_unnamed_at(folder, PathBytes.cString(spot.directory), UInt32(permissions))
+        let named = unnamed < 0 ? spot.temporaryName() : nil
+        let descriptor = named.map { openat(folder, PathBytes.cString($0), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions) } ?? unnamed
         guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: full) }
         defer { close(descriptor) }
         do {
             try fill(descriptor, reportedAs: full, produce)
             // The name comes last, and only where nothing stands.
-            let placed = named.map { dsnap_rename_noreplace(PathBytes.cString($0), fullBytes) }
-                ?? dsnap_link_unnamed(descriptor, fullBytes)
+            let placed = named.map { dsnap_rename_noreplace_at(folder, PathBytes.cString($0), name) }
+                ?? dsnap_link_unnamed_at(descriptor, folder, name)
             if placed != 0 {
                 guard errno == EEXIST else { throw StorageError.fromErrno(errno, path: full) }
                 if let named { return .occupied(temporary: named) }
-                let temporary = temporaryName(beside: full)
-                guard dsnap_link_unnamed(descriptor, PathBytes.cString(temporary)) == 0 else {
+                let temporary = spot.temporaryName()
+                guard dsnap_link_unnamed_at(descriptor, folder, PathBytes.cString(temporary)) == 0 else {
                     throw StorageError.fromErrno(errno, path: full)
                 }
                 return .occupied(temporary: temporary)
@@ -165,7 +217,7 @@ final class AtomicFileWriter {
             guard fstat(descriptor, &info) == 0 else { throw StorageError.fromErrno(errno, path: full) }
             return .placed(info)
         } catch {
-            if let named { unlink(PathBytes.cString(named)) }
+            if let named { unlinkat(folder, PathBytes.cString(named), 0) }
             throw error
         }
     }
@@ -176,10 +228,6 @@ final class AtomicFileWriter {
         try produce({ chunk in try FileWrite.all(descriptor, chunk, path: full) }, descriptor)
     }
 
-    private func temporaryName(beside full: String) -> String {
-        TemporaryName.make(in: full.parentPath, prefix: Dataset.temporaryFilePrefix)
-    }
-
     /// Puts the new file in place atomically; a directory in the way is removed only when empty.
     /// A file or link is swapped with the new one (renameat2 RENAME_EXCHANGE): ext4 makes a plain
     /// rename over an existing file wait until the new file's data is on disk (0.2-0.3 s for a
@@ -187,25 +235,27 @@ final class AtomicFileWriter {
     /// `.dsnap/replaced/` and deleted after the restore returns: unlinking a 256 MiB file took
     /// 0.2 s. A process killed between the steps leaves the old file under a temporary name,
     /// which the next restore removes like any leftover. Where swapping is unsupported, rename(2).
-    private func replace(_ full: String, with temporary: String, existing: stat, path: String) throws {
-        let fullBytes = PathBytes.cString(full)
+    private func replace(_ spot: Spot, with temporary: String, existing: stat, path: String) throws {
+        let full = spot.shown
+        let folder = spot.folder
+        let name = PathBytes.cString(spot.name)
         let temporaryBytes = PathBytes.cString(temporary)
         if (existing.st_mode & S_IFMT) == S_IFDIR {
-            guard rmdir(fullBytes) == 0 else { throw CheckoutError.directoryInTheWay(path) }
-        } else if dsnap_rename_exchange(temporaryBytes, fullBytes) == 0 {
+            guard unlinkat(folder, name, AT_REMOVEDIR) == 0 else { throw CheckoutError.directoryInTheWay(path) }
+        } else if dsnap_rename_exchange_at(folder, temporaryBytes, name) == 0 {
             if !madeReplacedFolder {
                 mkdir(replacedFolder, 0o777)
                 madeReplacedFolder = true
             }
             // Another file system (a .dsnap that is a link elsewhere): deleted now.
-            if rename(temporaryBytes, PathBytes.cString(replacedFolder + "/" + temporary.lastPathComponent)) != 0 {
-                unlink(temporaryBytes)
+            if renameat(folder, temporaryBytes, AT_FDCWD, PathBytes.cString(replacedFolder + "/" + temporary.lastPathComponent)) != 0 {
+                unlinkat(folder, temporaryBytes, 0)
             }
             return
         } else if errno != EINVAL && errno != ENOSYS && errno != ENOTSUP {
             throw StorageError.fromErrno(errno, path: full)
         }
-        guard rename(temporaryBytes, fullBytes) == 0 else { throw StorageError.fromErrno(errno, path: full) }
+        guard renameat(folder, temporaryBytes, folder, name) == 0 else { throw StorageError.fromErrno(errno, path: full) }
     }
 
     /// Creates the parent directories of `path`. A file or symlink standing where the tree has a

@@ -58,13 +58,15 @@ public enum CheckoutError: DsnapError, Equatable {
     case malformedEntry(path: String, problem: String)
     /// A directory stands where the snapshot has a file, and it holds files dsnap must keep (ignored ones).
     case directoryInTheWay(String)
-    /// A snapshot path that, below this dataset's folder, would be longer than the system lets
-    /// a file be named (git's trees have no limit; the file system's calls do).
-    case pathTooLong(path: String, limit: Int)
+    /// A snapshot path holding a name longer than file systems allow (git's trees have no
+    /// limit; a path of any length is written, folder by folder).
+    case nameTooLong(path: String, limit: Int)
+    /// A snapshot path inside more folders than dsnap can read back (`PathLimit.nestedFolders`).
+    case nestedTooDeep(path: String, limit: Int)
 
     public var kind: ErrorKind {
         switch self {
-        case .unsafePath, .malformedEntry, .pathTooLong: .forbidden
+        case .unsafePath, .malformedEntry, .nameTooLong, .nestedTooDeep: .forbidden
         case .directoryInTheWay: .conflict
         }
     }
@@ -74,8 +76,10 @@ public enum CheckoutError: DsnapError, Equatable {
         case let .unsafePath(path): return "refusing unsafe path '\(path)' in the snapshot"
         case let .malformedEntry(path, problem): return "refusing malformed snapshot entry '\(path)': it \(problem)"
         case let .directoryInTheWay(path): return "cannot replace directory '\(path)' with a file: it is not empty"
-        case let .pathTooLong(path, limit):
-            return "cannot write '\(path)': in this dataset's folder its path would be longer than \(limit) bytes"
+        case let .nameTooLong(path, limit):
+            return "cannot write '\(path)': a name in it is longer than \(limit) bytes"
+        case let .nestedTooDeep(path, limit):
+            return "cannot write '\(path)': it is inside more than \(limit) nested folders"
         }
     }
 
@@ -86,8 +90,10 @@ public enum CheckoutError: DsnapError, Equatable {
             return "the snapshot was not written by dsnap or git as it stands; nothing was written and the dataset is unchanged"
         case .directoryInTheWay:
             return "move the ignored files out of that directory, then run 'dsnap restore --continue'"
-        case .pathTooLong:
-            return "dsnap, like git, writes files by whole paths, which the system limits; a dataset folder with a shorter path may hold it; nothing was written"
+        case .nestedTooDeep:
+            return "libgit2, which dsnap reads the work tree with, stops there, and the file could not be snapshotted again; nothing was written"
+        case .nameTooLong:
+            return "file systems limit each file or folder name to \(PathLimit.nameBytes) bytes; nothing was written"
         }
     }
 }

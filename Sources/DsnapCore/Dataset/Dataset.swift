@@ -152,6 +152,10 @@ public struct InternalError: DsnapError {
 extension GitFailure {
     /// Storage failures become `StorageError`s; anything else stays internal.
     public func asDsnapError(path: String) -> Error {
+        // libgit2's work tree scan gives up below 100 nested folders (`FILESYSTEM_MAX_DEPTH`).
+        if message.hasPrefix("directory nesting too deep") {
+            return WorkTreeError.nestedTooDeep(limit: PathLimit.nestedFolders)
+        }
         // The disk failed under libgit2, which may say nothing more useful ("unknown error").
         if osError != 0 && (kind == .other || kind == .locked || kind == .storage) {
             return StorageError.fromErrno(osError, path: quotedPath ?? path)

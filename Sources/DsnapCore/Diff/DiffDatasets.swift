@@ -35,9 +35,7 @@ public enum DiffDatasets {
         case let .snapshot(new, _):
             deltas = try dataset.wrapGit { try repository.diffTrees(old.tree, new.tree, paths: options.paths) }
         case .workTree:
-            deltas = try dataset.wrapGit {
-                try repository.diffTreeToWorkTree(old.tree, paths: options.paths, detectRenames: true)
-            }
+            deltas = try WorkTreeDiff.fromTree(old.tree, in: dataset, paths: options.paths, detectRenames: true)
         }
 
         var result = DatasetDiff(from: from, to: to, files: [], warnings: [], tally: nil)
@@ -71,8 +69,9 @@ public enum DiffDatasets {
     private static func newBytes(_ delta: GitFileDelta, to: DiffEndpoint, dataset: Dataset) throws -> [UInt8] {
         guard case let .workTree(root) = to else { return try dataset.blobBytes(delta.newID) }
         let path = root + "/" + delta.newPath
-        guard let bytes = WholeFile.read(path)?.bytes else {
-            throw StorageError.fromErrno(PathBytes.withCString(path) { access($0, R_OK) } == 0 ? EIO : EACCES, path: path)
+        guard let bytes = WholeFile.read(delta.newPath, under: root)?.bytes else {
+            let denied = PathBytes.withCString(path) { access($0, R_OK) } != 0 && errno == EACCES
+            throw StorageError.fromErrno(denied ? EACCES : EIO, path: path)
         }
         return bytes
     }

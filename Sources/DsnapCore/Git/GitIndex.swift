@@ -91,6 +91,31 @@ final class GitIndex {
         }
     }
 
+    /// The entries at `path` or below it (a file, or a folder's files), in index order.
+    func entries(under path: String) -> [GitIndexEntry] {
+        var found: [GitIndexEntry] = []
+        let prefix = PathBytes.bytes(path)
+        var position = 0
+        let located = PathBytes.withCString(path) { git_index_find_prefix(&position, pointer, $0) }
+        guard located == 0 else { return [] }
+        while let entry = git_index_get_byindex(pointer, position), let cPath = entry.pointee.path {
+            let length = strlen(cPath)
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(cPath).assumingMemoryBound(to: UInt8.self),
+                                            count: length)
+            guard bytes.starts(with: prefix) else { break }
+            position += 1
+            // "a/b" covers "a/b" and "a/b/c", not "a/bc".
+            guard length == prefix.count || bytes[prefix.count] == UInt8(ascii: "/") else { continue }
+            let value = entry.pointee
+            found.append(GitIndexEntry(
+                path: PathBytes.string(bytes), id: GitOID(value.id), mode: value.mode,
+                size: value.file_size, mtime: (value.mtime.seconds, value.mtime.nanoseconds),
+                ctime: (value.ctime.seconds, value.ctime.nanoseconds), inode: value.ino, uid: value.uid,
+                gid: value.gid, stage: Int((value.flags >> 12) & 0x3)))
+        }
+        return found
+    }
+
     func remove(path: String) throws {
         try PathBytes.withCString(path) { try check(git_index_remove_bypath(pointer, $0), "git_index_remove_bypath") }
     }
@@ -100,10 +125,50 @@ final class GitIndex {
         try check(git_index_read(pointer, 1), "git_index_read")
     }
 
-    /// Writes the index file atomically (through `index.lock`).
-    func write() throws {
-        try check(git_index_write(pointer), "git_index_write")
+    /// Writes the index file atomically (through `index.lock`); with `toleratingLock`, another
+    /// writer holding that lock is no failure (the index in memory stays what it is).
+    func write(toleratingLock: Bool = false) throws {
+        let status = git_index_write(pointer)
+        if status == 0 || (toleratingLock && status == GIT_ELOCKED.rawValue) { return }
+        // libgit2 fails with no message on an entry too long for its write buffer: the index is
+        // written without those, and they are added to the file after it.
+        var long: [(entry: git_index_entry, path: [CChar])] = []
+        for position in 0..<git_index_entrycount(pointer) {
+            guard let entry = git_index_get_byindex(pointer, position), let path = entry.pointee.path,
+                  strlen(path) > Self.longestWrittenPath else { continue }
+            long.append((entry.pointee, Array(UnsafeBufferPointer(start: path, count: strlen(path) + 1))))
+        }
+        guard !long.isEmpty else {
+            try check(status, "git_index_write")
+            return
+        }
+        for item in long { git_index_remove(pointer, item.path, Int32(item.entry.flags >> 12 & 0x3)) }
+        // Back in memory whatever happens: the index in memory is what callers go on using.
+        defer {
+            for var item in long {
+                item.path.withUnsafeBufferPointer { path in
+                    item.entry.path = path.baseAddress
+                    _ = git_index_add(pointer, &item.entry)
+                }
+            }
+        }
+        let written = git_index_write(pointer)
+        if toleratingLock && written == GIT_ELOCKED.rawValue { return }
+        try check(written, "git_index_write")
+        try IndexFileLongEntries.add(long.map { item in
+            let entry = item.entry
+            return IndexFileLongEntries.Entry(
+                words: [UInt32(bitPattern: entry.ctime.seconds), entry.ctime.nanoseconds,
+                        UInt32(bitPattern: entry.mtime.seconds), entry.mtime.nanoseconds,
+                        entry.dev, entry.ino, entry.mode, entry.uid, entry.gid, entry.file_size],
+                id: withUnsafeBytes(of: entry.id.id) { Array($0) }, stage: entry.flags >> 12 & 0x3,
+                path: item.path.dropLast().map { UInt8(bitPattern: $0) })
+        }, toIndexAt: String(cString: git_index_path(pointer)))
     }
+
+    /// The longest path libgit2 writes into an index file: each entry goes through its 8 KiB
+    /// write buffer, with 62 bytes of fields and up to 8 of padding (`IndexFileLongEntries`).
+    static let longestWrittenPath = 8_000
 
     /// Makes the index hold `tree` (nil: nothing) with no stat data, so the next comparison with
     /// the work tree reads every file. (`git_index_read_tree` alone would keep the stat data of
@@ -121,5 +186,40 @@ final class GitIndex {
         var oid = git_oid()
         try check(git_index_write_tree(&oid, pointer), "git_index_write_tree")
         return GitOID(oid)
+    }
+}
+
+/// An index entry as dsnap reads it: what it names and the stat data it cached.
+struct GitIndexEntry: Sendable {
+    let path: String
+    let id: GitOID
+    let mode: UInt32
+    /// The low 32 bits of the size, as the index keeps it.
+    let size: UInt32
+    let mtime: (seconds: Int32, nanoseconds: UInt32)
+    let ctime: (seconds: Int32, nanoseconds: UInt32)
+    let inode: UInt32
+    let uid: UInt32
+    let gid: UInt32
+    /// Non-zero for a conflict's sides.
+    let stage: Int
+
+    /// True when `info` shows the file as this entry recorded it (the fields libgit2 compares),
+    /// and it was modified before `indexWritten` (else an edit in the same clock tick would not
+    /// show in its stat: "racy git").
+    func matches(_ info: stat, indexWritten: timespec) -> Bool {
+        let kind: UInt32
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: kind = info.st_mode & 0o100 != 0 ? GitFileMode.executable : GitFileMode.regular
+        case S_IFLNK: kind = GitFileMode.symlink
+        default: return false
+        }
+        return kind == mode && size == UInt32(truncatingIfNeeded: info.st_size)
+            && mtime.seconds == Int32(truncatingIfNeeded: info.st_mtim.tv_sec)
+            && mtime.nanoseconds == UInt32(truncatingIfNeeded: info.st_mtim.tv_nsec)
+            && ctime.seconds == Int32(truncatingIfNeeded: info.st_ctim.tv_sec)
+            && ctime.nanoseconds == UInt32(truncatingIfNeeded: info.st_ctim.tv_nsec)
+            && inode == UInt32(truncatingIfNeeded: info.st_ino) && uid == info.st_uid && gid == info.st_gid
+            && (info.st_mtim.tv_sec, info.st_mtim.tv_nsec) < (indexWritten.tv_sec, indexWritten.tv_nsec)
     }
 }

@@ -29,16 +29,41 @@ extension GitFileDelta.Status {
     }
 }
 
+extension git_diff_delta {
+    /// True when libgit2 could not stat the work tree side: an unreadable entry, or (with
+    /// typechanges asked for) a tracked file it found unreadable, reported as a typechange to
+    /// mode 0 (`GIT_FILEMODE_UNREADABLE`).
+    var isUnreadable: Bool {
+        status == GIT_DELTA_UNREADABLE
+            || (status == GIT_DELTA_TYPECHANGE && new_file.mode == UInt16(GIT_FILEMODE_UNREADABLE.rawValue))
+    }
+}
+
 /// A scan stopped by its receiver (`scanIndexToWorkTree`): the receiver knows why.
 struct ScanStopped: Error {}
+
+/// What libgit2 found differing in the work tree, and where it could not look: entries whose
+/// paths are longer than PATH_MAX (its scan stats by whole path), below which `DeepWorkTree`
+/// takes over. Index or tree entries below those show among the deltas as deleted.
+struct WorkTreeDeltas {
+    var deltas: [GitFileDelta]
+    var unreached: [String]
+}
 
 /// The closure a scan calls for each change, reachable from libgit2's C callback.
 private final class ChangeReceiver {
     private let body: (GitFileDelta.Status, String) -> Bool
+    private let rootBytes: Int
     private(set) var stopped = false
     /// A work tree entry libgit2 could not stat, which stopped the scan.
     var unreadable: String?
-    init(_ body: @escaping (GitFileDelta.Status, String) -> Bool) { self.body = body }
+    /// Entries libgit2 could not stat for their length (`WorkTreeDeltas.unreached`).
+    var unreached: [String] = []
+    init(_ body: @escaping (GitFileDelta.Status, String) -> Bool, rootBytes: Int) {
+        self.body = body
+        self.rootBytes = rootBytes
+    }
+    func isDeep(_ path: String) -> Bool { PathLimit.isDeep(path, rootBytes: rootBytes) }
     func onChange(_ status: GitFileDelta.Status, _ path: String) -> Bool {
         if body(status, path) { return true }
         stopped = true
@@ -67,7 +92,7 @@ extension GitRepository {
     /// ignored ones are left out. Limited to `paths` (empty: everything). `trustingIndex` false
     /// leaves the index out: every file is read and hashed (when its stat data may lie).
     func diffTreeToWorkTree(_ old: GitOID?, paths: [String] = [], detectRenames: Bool = false,
-                            trustingIndex: Bool = true) throws -> [GitFileDelta] {
+                            trustingIndex: Bool = true) throws -> WorkTreeDeltas {
         let oldTree = try old.map(lookupTree)
         defer { git_tree_free(oldTree) }
         return try withDiffOptions(paths: paths, workTree: true) { options in
@@ -79,19 +104,19 @@ extension GitRepository {
                 try check(git_diff_tree_to_workdir(&diff, pointer, oldTree, &options), "git_diff_tree_to_workdir")
             }
             defer { git_diff_free(diff) }
-            return try collectDeltas(diff!, workTree: true, detectRenames: detectRenames)
+            return try collectWorkTreeDeltas(diff!, detectRenames: detectRenames)
         }
     }
 
     /// Files that differ between the index and the work tree, judged by stat first (a file whose
     /// stat matches its index entry is not read). Untracked files count as added; ignored ones are
     /// left out.
-    func diffIndexToWorkTree(_ index: GitIndex) throws -> [GitFileDelta] {
+    func diffIndexToWorkTree(_ index: GitIndex) throws -> WorkTreeDeltas {
         try withDiffOptions(paths: [], workTree: true) { options in
             var diff: OpaquePointer?
             try check(git_diff_index_to_workdir(&diff, pointer, index.pointer, &options), "git_diff_index_to_workdir")
             defer { git_diff_free(diff) }
-            return try collectDeltas(diff!, workTree: true, detectRenames: false)
+            return try collectWorkTreeDeltas(diff!, detectRenames: false)
         }
     }
 
@@ -99,17 +124,23 @@ extension GitRepository {
     /// still walking the work tree, so their content can be written meanwhile (a first snapshot's
     /// scan of 20,000 files took 0.4 s of one core with the other idle). The deltas are not kept:
     /// neither libgit2 nor dsnap holds the whole list. `onChange` runs on the calling thread and
-    /// returns false to stop the walk, which then throws `ScanStopped`.
-    func scanIndexToWorkTree(_ index: GitIndex, onChange: (GitFileDelta.Status, String) -> Bool) throws {
+    /// returns false to stop the walk, which then throws `ScanStopped`. Returns the entries too
+    /// long for libgit2 to reach (`WorkTreeDeltas.unreached`).
+    func scanIndexToWorkTree(_ index: GitIndex, onChange: (GitFileDelta.Status, String) -> Bool) throws -> [String] {
         try withDiffOptions(paths: [], workTree: true) { options in
             try withoutActuallyEscaping(onChange) { onChange in
-                let receiver = ChangeReceiver(onChange)
+                let receiver = ChangeReceiver(onChange, rootBytes: workTreeRootBytes)
                 options.payload = Unmanaged.passUnretained(receiver).toOpaque()
                 options.notify_cb = { _, delta, _, payload in
                     guard let delta = delta?.pointee, let payload else { return 0 }
                     let receiver = Unmanaged<ChangeReceiver>.fromOpaque(payload).takeUnretainedValue()
-                    if delta.status == GIT_DELTA_UNREADABLE {
-                        receiver.unreadable = PathBytes.string(cString: delta.new_file.path)
+                    if delta.isUnreadable {
+                        let path = PathBytes.string(cString: delta.new_file.path)
+                        if receiver.isDeep(path) {
+                            receiver.unreached.append(path)
+                            return 1
+                        }
+                        receiver.unreadable = path
                         return GIT_EUSER.rawValue
                     }
                     guard let status = GitFileDelta.Status(delta.status) else { return 1 }
@@ -120,9 +151,10 @@ extension GitRepository {
                 var diff: OpaquePointer?
                 let status = git_diff_index_to_workdir(&diff, pointer, index.pointer, &options)
                 git_diff_free(diff)
-                if let path = receiver.unreadable { throw unreachable(path) }
+                if let path = receiver.unreadable { throw WorkTreeError.unreadable(path: path) }
                 if status == GIT_EUSER.rawValue && receiver.stopped { throw ScanStopped() }
                 try check(status, "git_diff_index_to_workdir")
+                return receiver.unreached
             }
         }
     }
@@ -164,7 +196,7 @@ extension GitRepository {
             | GIT_DIFF_SKIP_BINARY_CHECK.rawValue
         if workTree {
             // Unreadable: an entry whose lstat failed, which libgit2 otherwise leaves out in
-            // silence (a path past PATH_MAX fails so): `unreachable` makes it an error.
+            // silence: a path past PATH_MAX (`WorkTreeDeltas.unreached`), or an error.
             options.flags |= GIT_DIFF_INCLUDE_UNTRACKED.rawValue | GIT_DIFF_RECURSE_UNTRACKED_DIRS.rawValue
                 | GIT_DIFF_INCLUDE_UNREADABLE.rawValue
         }
@@ -178,13 +210,25 @@ extension GitRepository {
         }
     }
 
-    /// The error for a work tree entry libgit2 could not stat: its path is too long for the
-    /// system's calls (libgit2 and git reach files by whole paths), or it cannot be read.
-    private func unreachable(_ path: String) -> WorkTreeError {
-        let root = git_repository_workdir(pointer).map { PathBytes.string(cString: $0) } ?? ""
-        let limit = Int(PATH_MAX) - 1
-        return PathBytes.byteCount(root) + PathBytes.byteCount(path) > limit
-            ? .pathTooLong(path: path, limit: limit) : .unreadable(path: path)
+    /// The length of the work tree's path as libgit2 joins it to a relative path (without its
+    /// trailing slash, which `PathLimit` counts).
+    private var workTreeRootBytes: Int {
+        max(0, (git_repository_workdir(pointer).map { strlen($0) } ?? 1) - 1)
+    }
+
+    /// The work tree deltas of `diff`; an entry libgit2 could not stat is `unreached` when its
+    /// path is too long for the system's calls, and an error (it cannot be read) otherwise.
+    private func collectWorkTreeDeltas(_ diff: OpaquePointer, detectRenames: Bool) throws -> WorkTreeDeltas {
+        var unreached: [String] = []
+        let rootBytes = workTreeRootBytes
+        for position in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, position)?.pointee, delta.isUnreadable else { continue }
+            let path = PathBytes.string(cString: delta.new_file.path)
+            guard PathLimit.isDeep(path, rootBytes: rootBytes) else { throw WorkTreeError.unreadable(path: path) }
+            unreached.append(path)
+        }
+        return WorkTreeDeltas(deltas: try collectDeltas(diff, workTree: true, detectRenames: detectRenames),
+                              unreached: unreached)
     }
 
     /// A rename pairs a deleted file with an added one: without both, there is nothing to find.
@@ -214,7 +258,6 @@ extension GitRepository {
         var deltas: [GitFileDelta] = []
         for position in 0..<git_diff_num_deltas(diff) {
             guard let delta = git_diff_get_delta(diff, position)?.pointee else { continue }
-            if delta.status == GIT_DELTA_UNREADABLE { throw unreachable(PathBytes.string(cString: delta.new_file.path)) }
             guard let status = GitFileDelta.Status(delta.status) else { continue }
             // One String when both sides name the same path (all but renames): a first snapshot
             // of 200,000 files held every path twice.

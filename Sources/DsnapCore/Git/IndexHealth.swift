@@ -44,7 +44,6 @@ extension GitRepository {
             defer { git_tree_free(handle) }
             try check(git_index_read_tree(index.pointer, handle), "git_index_read_tree")
         }
-        let written = git_index_write(index.pointer)
-        if written != GIT_ELOCKED.rawValue { try check(written, "git_index_write") }
+        try index.write(toleratingLock: true)
     }
 }

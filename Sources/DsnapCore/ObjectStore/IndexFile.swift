@@ -59,7 +59,7 @@ struct IndexFile: Sendable {
         return parse(bytes, modified: info.st_mtim)
     }
 
-    private static func word(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+    static func word(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
         PackIndex.word(bytes, offset)
     }
 

@@ -47,17 +47,28 @@ struct LooseObjectWriter: Sendable {
     /// bytes as they are read, for the progress line.
     func write(fileAt path: String, relativePath: String, workspace: Workspace,
                counter: ByteCounter? = nil) throws -> Written? {
+        try PathBytes.withCString(path) {
+            try write($0, in: AT_FDCWD, shownAs: path, relativePath: relativePath, workspace: workspace,
+                      counter: counter)
+        }
+    }
+
+    /// `write(fileAt:)` for the file `name` in the folder open as `folder`: a path longer than
+    /// PATH_MAX is reached from its folder (`PathLimit`). (AT_FDCWD and a whole path is the
+    /// same call as `write(fileAt:)` makes.) `path` names the file in errors.
+    func write(_ name: UnsafePointer<CChar>, in folder: Int32, shownAs path: String, relativePath: String,
+               workspace: Workspace, counter: ByteCounter? = nil) throws -> Written? {
         // Opened as it is, without a `stat` first (one path lookup less per file): a link fails
         // with ELOOP and is stored as a link; not blocking, so a fifo that took a file's place
         // since the scan cannot hang the snapshot.
-        let descriptor = PathBytes.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) }
+        let descriptor = openat(folder, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else {
             switch errno {
             case ENOENT:  // removed since the work tree was scanned
                 counter?.expect(fileOfSize: 0)
                 return nil
             case ELOOP:
-                let link = try writeLink(at: path, workspace: workspace)
+                let link = try writeLink(name, in: folder, shownAs: path, workspace: workspace)
                 counter?.expect(fileOfSize: Int(link?.bytes ?? 0))
                 counter?.add(Int(link?.bytes ?? 0))
                 return link
@@ -88,10 +99,10 @@ struct LooseObjectWriter: Sendable {
     }
 
     /// A symbolic link: its target is the object's content.
-    private func writeLink(at path: String, workspace: Workspace) throws -> Written? {
+    private func writeLink(_ name: UnsafePointer<CChar>, in folder: Int32, shownAs path: String,
+                           workspace: Workspace) throws -> Written? {
         var info = stat()
-        let pathBytes = PathBytes.cString(path)
-        guard lstat(pathBytes, &info) == 0 else {
+        guard fstatat(folder, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
             if errno == ENOENT { return nil }
             throw StorageError.fromErrno(errno, path: path)
         }
@@ -99,7 +110,7 @@ struct LooseObjectWriter: Sendable {
             throw StorageError.io(path: path, reason: "the file was replaced while it was being read; run the command again")
         }
         var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(pathBytes, &target, target.count)
+        let count = readlinkat(folder, name, &target, target.count)
         guard count >= 0 else { throw StorageError.fromErrno(errno, path: path) }
         let id = try target.withUnsafeBytes {
             try store(UnsafeRawBufferPointer(rebasing: $0[0..<count]), level: Z_BEST_SPEED, workspace: workspace)

@@ -82,9 +82,7 @@ public enum ReadStatus {
         }
         // Past the fast path (whose index read in place has no bits that hide an edit).
         try dataset.ensureTrustworthyIndex()
-        let deltas = try dataset.wrapGit {
-            try dataset.repository.diffTreeToWorkTree(tree, paths: paths, trustingIndex: statDataTrusted)
-        }
+        let deltas = try WorkTreeDiff.fromTree(tree, in: dataset, paths: paths, trustingIndex: statDataTrusted)
         return deltas.compactMap { delta in
             let path = delta.status == .deleted ? delta.oldPath : delta.newPath
             // A trailing slash marks a folder that is a git repository of its own: never snapshotted.
@@ -114,7 +112,7 @@ public enum ReadStatus {
         }
         try dataset.ensureTrustworthyIndex()
         let index = try dataset.wrapGit { try repository.index() }
-        guard try dataset.wrapGit({ try repository.diffIndexToWorkTree(index) }).allSatisfy({ delta in
+        guard try WorkTreeDiff.fromIndex(index, in: dataset).allSatisfy({ delta in
             Dataset.isInternalPath(delta.newPath) || delta.newPath.hasSuffix("/")
         }) else { return false }
         return try dataset.wrapGit { try repository.diffTreeToIndex(current, index) }.isEmpty

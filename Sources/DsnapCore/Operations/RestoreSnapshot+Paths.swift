@@ -85,7 +85,15 @@ extension RestoreSnapshot {
         if try catalog.contains(path, in: snapshot.tree) || catalog.contains(path, in: currentTree) { return }
         // Never through a link: a path below one is not in the work tree.
         var info = stat()
-        if AtomicCheckout.parentsAreFolders(of: path, root: root), lstat(PathBytes.cString(root + "/" + path), &info) == 0 { return }
+        if AtomicCheckout.parentsAreFolders(of: path, root: root) {
+            if PathLimit.isDeep(path, rootBytes: PathBytes.byteCount(root)) {
+                let folder = PathLimit.openFolder(path.parentPath, under: root)
+                defer { if folder >= 0 { close(folder) } }
+                if folder >= 0, fstatat(folder, PathBytes.cString(path.lastPathComponent), &info, AT_SYMLINK_NOFOLLOW) == 0 { return }
+            } else if lstat(PathBytes.cString(root + "/" + path), &info) == 0 {
+                return
+            }
+        }
         do {
             _ = try catalog.content(at: path, of: snapshot, reference: reference)
         } catch let SnapshotPathError.notFound(_, _, folder, nearest) {

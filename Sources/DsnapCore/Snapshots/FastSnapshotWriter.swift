@@ -36,7 +36,15 @@ public struct FastSnapshotWriter: SnapshotWriter {
         let audit = try WorkTreeAudit.run(dataset)
         let index = try dataset.wrapGit { try dataset.repository.index() }
         TemporaryObject.removeLeftovers(in: dataset.gitDir + "/objects")
-        let scan = try Self.writeChangedFiles(of: dataset, into: index, progress: progress)
+        var scan = try Self.writeChangedFiles(of: dataset, into: index, progress: progress)
+        if !scan.unreached.isEmpty {
+            do {
+                scan.deep = try DeepSnapshotFiles.record(scan.unreached, in: dataset, index: index)
+            } catch {
+                try? index.discardChanges()
+                throw error
+            }
+        }
         return try Self.recordTree(of: dataset, index: index, scan: scan, audit: audit)
     }
 
@@ -55,6 +63,10 @@ public struct FastSnapshotWriter: SnapshotWriter {
         var deleted: [String] = []
         /// The latest modification time among the files written: the index is written after it.
         var newestModification: timespec?
+        /// Entries too long for libgit2 to reach (`WorkTreeDeltas.unreached`): what lies there is
+        /// recorded by `DeepSnapshotFiles`, and the scan's deletions there are not deletions.
+        var unreached: [String] = []
+        var deep = DeepSnapshotFiles()
     }
 
     /// Scans the work tree against the index and writes each new or changed file as an object
@@ -95,7 +107,7 @@ public struct FastSnapshotWriter: SnapshotWriter {
     static func scanWorkTree(of dataset: Dataset, index: GitIndex, feeding work: Work) throws -> Scan {
         var scan = Scan()
         do {
-            try dataset.wrapGit {
+            scan.unreached = try dataset.wrapGit {
                 try dataset.repository.scanIndexToWorkTree(index) { status, path in
                     if path.hasSuffix("/") {
                         // libgit2 names a folder that is a git repository of its own with a trailing slash.
@@ -121,7 +133,13 @@ public struct FastSnapshotWriter: SnapshotWriter {
     static func recordTree(of dataset: Dataset, index: GitIndex, scan: Scan, audit: WorkTreeAudit) throws -> WrittenTree {
         // After the additions: a path may have been replaced by a folder (or the reverse), and
         // removing an entry that is gone already is nothing.
+        let unreached = scan.unreached.map(PathBytes.bytes)
         for path in scan.deleted {
+            let key = PathBytes.bytes(path)
+            // Below an unreachable entry: `DeepSnapshotFiles` saw what is there.
+            if unreached.contains(where: { key.starts(with: $0) && (key.count == $0.count || key[$0.count] == UInt8(ascii: "/")) }) {
+                continue
+            }
             try dataset.wrapGit { try index.remove(path: path) }
         }
         // Internal paths were never added; an index written by other means may hold some.
@@ -130,10 +148,14 @@ public struct FastSnapshotWriter: SnapshotWriter {
         // Written even when nothing changed: the write stores the tree cache the fast path needs
         // (a restore or an older dsnap may have left it invalid). Written after the clock passed
         // the files just read, so none of them is "racy" for the next status.
-        if let newest = scan.newestModification { StatCacheCheck.waitForClock(toPass: newest) }
+        if let newest = [scan.newestModification, scan.deep.newestModification].compactMap({ $0 })
+            .max(by: { ($0.tv_sec, $0.tv_nsec) < ($1.tv_sec, $1.tv_nsec) }) {
+            StatCacheCheck.waitForClock(toPass: newest)
+        }
         try dataset.wrapGit { try index.write() }
         return WrittenTree(tree: tree, counts: counts, fileCount: index.entryCount,
-                           skippedRepositories: scan.skippedRepositories, skippedSpecialFiles: audit.specialFiles)
+                           skippedRepositories: scan.skippedRepositories + scan.deep.skippedRepositories,
+                           skippedSpecialFiles: (audit.specialFiles + scan.deep.specialFiles).sorted { $0.path < $1.path })
     }
 }
 

@@ -12,6 +12,7 @@ public struct IndexSnapshotWriter: SnapshotWriter {
             StaleGitLock.remove(dataset.gitDir + "/index.lock")
             let index = try dataset.repository.index()
             var skipped: [String] = []
+            let rootBytes = PathBytes.byteCount(dataset.root)
             try index.addAll(filter: { path in
                 // libgit2 names a folder holding its own `.git` with a trailing slash, and refuses
                 // to add it as a file.
@@ -19,15 +20,23 @@ public struct IndexSnapshotWriter: SnapshotWriter {
                     skipped.append(String(path.dropLast()))
                     return false
                 }
-                return !Dataset.isInternalPath(path)
+                // Past PATH_MAX libgit2 reaches nothing: `DeepSnapshotFiles` records what is there.
+                return !Dataset.isInternalPath(path) && !PathLimit.isDeep(path, rootBytes: rootBytes)
             }, onVisit: { visited in
                 progress?.report(OperationProgress(phase: "scanning files", filesDone: visited))
             })
+            var special: [(path: String, kind: String)] = []
+            let unreached = try dataset.repository.diffIndexToWorkTree(index).unreached
+            if !unreached.isEmpty {
+                let deep = try DeepSnapshotFiles.record(unreached, in: dataset, index: index)
+                skipped += deep.skippedRepositories
+                special = deep.specialFiles
+            }
             let counts = try index.removeInternalEntries()
             let tree = try index.writeTree()
             try index.write()
             return WrittenTree(tree: tree, counts: counts, fileCount: index.entryCount,
-                               skippedRepositories: skipped)
+                               skippedRepositories: skipped, skippedSpecialFiles: special)
         }
     }
 }

@@ -1,10 +1,10 @@
 import Glibc
 
 /// A walk of the work tree's folders, before a snapshot records anything, for what libgit2's scan
-/// would leave out in silence: a folder it cannot open (skipped as if absent), a path longer than
-/// PATH_MAX (never reached). Each refuses the snapshot, naming the file, unless ignore rules
-/// exclude it. (Names of any bytes are recorded: `PathBytes` carries them.) Fifos, sockets and devices are
-/// not content: they are listed, for a warning.
+/// would leave out in silence: a folder it cannot open (skipped as if absent) refuses the
+/// snapshot, naming it, unless ignore rules exclude it. (Names of any bytes are recorded:
+/// `PathBytes` carries them; paths past PATH_MAX, which libgit2 never reaches, are walked by
+/// `DeepWorkTree`.) Fifos, sockets and devices are not content: they are listed, for a warning.
 ///
 /// Folders only are descended, files judged by their directory entry: no stat per file (the
 /// entry's type says what it is), so the walk costs a read of each folder, which the scan does
@@ -27,13 +27,9 @@ struct WorkTreeAudit {
                 let path = folder.isEmpty ? entry.name : folder + [UInt8(ascii: "/")] + entry.name
                 if Dataset.isInternalPath(utf8: path) { continue }
                 let shown = display(path)
-                // What libgit2 cannot reach is refused unless ignored.
-                if root.count + 1 + path.count > limit {
-                    guard try ignored(shown, in: dataset) else {
-                        throw WorkTreeError.pathTooLong(path: shown, limit: limit)
-                    }
-                    continue
-                }
+                // What libgit2 cannot reach (a path past PATH_MAX) is walked by `DeepWorkTree`,
+                // which judges it by the same rules.
+                if root.count + 1 + path.count > limit { continue }
                 switch entry.type {
                 case S_IFDIR:
                     if try !ignored(shown, in: dataset) { pending.append(path) }
@@ -104,7 +100,7 @@ struct WorkTreeAudit {
         }
     }
 
-    private static func kindName(_ type: mode_t) -> String {
+    static func kindName(_ type: mode_t) -> String {
         switch type {
         case S_IFIFO: return "a fifo"
         case S_IFSOCK: return "a socket"

@@ -9,7 +9,12 @@ enum TemporaryName {
     private static let counter = Atomic<Int>(0)
 
     static func make(in folder: String, prefix: String) -> String {
+        folder + "/" + name(prefix: prefix)
+    }
+
+    /// The name alone, for a file made relative to its folder's descriptor.
+    static func name(prefix: String) -> String {
         let number = counter.add(1, ordering: .relaxed).newValue
-        return folder + "/" + prefix + "\(pid)_\(number)"
+        return prefix + "\(pid)_\(number)"
     }
 }

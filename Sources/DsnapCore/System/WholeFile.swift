@@ -4,6 +4,22 @@ import Glibc
 enum WholeFile {
     static func read(_ path: String) -> (bytes: [UInt8], info: stat)? {
         let descriptor = PathBytes.withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
+        return read(descriptor, path: path)
+    }
+
+    /// The work tree file `path` (from `root`), reached from its folder when its whole path is
+    /// too long for the system's calls (`PathLimit`).
+    static func read(_ path: String, under root: String) -> (bytes: [UInt8], info: stat)? {
+        guard PathLimit.isDeep(path, rootBytes: PathBytes.byteCount(root)) else { return read(root + "/" + path) }
+        let folder = PathLimit.openFolder(path.parentPath, under: root)
+        guard folder >= 0 else { return nil }
+        defer { close(folder) }
+        let descriptor = PathBytes.withCString(path.lastPathComponent) { openat(folder, $0, O_RDONLY | O_CLOEXEC) }
+        return read(descriptor, path: path)
+    }
+
+    /// Reads the open file `descriptor` (-1: nothing) and closes it.
+    private static func read(_ descriptor: Int32, path: String) -> (bytes: [UInt8], info: stat)? {
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var info = stat()

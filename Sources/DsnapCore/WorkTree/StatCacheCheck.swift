@@ -27,7 +27,7 @@ enum StatCacheCheck {
         do {
             outcomes = try ParallelWork.run(plan.folders.count, phase: "checking", progress: nil,
                                             makeState: { () }) { position, _ in
-                scan(plan.folders[position], rootDescriptor: rootDescriptor, index: index)
+                scan(plan.folders[position], rootDescriptor: rootDescriptor, root: root, index: index)
             }
         } catch {
             return nil
@@ -96,10 +96,12 @@ enum StatCacheCheck {
 
     /// Stats every file of one folder and counts the folder's names. Nil when a file differs from
     /// its entry or is missing, or the folder is not a folder; else the names the index lacks.
-    private static func scan(_ folder: Folder, rootDescriptor: Int32, index: IndexFile) -> [String]? {
+    private static func scan(_ folder: Folder, rootDescriptor: Int32, root: String, index: IndexFile) -> [String]? {
         // O_NOFOLLOW: a folder replaced by a link to a folder is a change. (A link higher up
-        // is caught when that folder is scanned.)
+        // is caught when that folder is scanned.) A relative path too long for one call is
+        // walked a folder at a time (`PathLimit`).
         let descriptor = folder.path.isEmpty ? dup(rootDescriptor)
+            : PathBytes.byteCount(folder.path) > PathLimit.pathBytes ? PathLimit.openFolder(folder.path, under: root)
             : PathBytes.withCString(folder.path) { openat(rootDescriptor, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         guard descriptor >= 0 else { return nil }
         guard let stream = fdopendir(descriptor) else {
