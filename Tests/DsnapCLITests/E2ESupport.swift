@@ -63,6 +63,9 @@ final class RunningDsnap {
     func wait() -> DsnapRun {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
+        // Closed now, not whenever Foundation lets the pipes go: the suite runs hundreds.
+        try? out.fileHandleForReading.close()
+        try? err.fileHandleForReading.close()
         exited.wait()
         return DsnapRun(arguments: arguments, status: process.terminationStatus,
                         stdout: String(decoding: outData, as: UTF8.self),
