@@ -117,7 +117,7 @@ final class GitIndex {
     }
 
     func remove(path: String) throws {
-        try PathBytes.withCString(path) { try check(git_index_remove_bypath(pointer, $0), "git_index_remove_bypath") }
+        _ = try PathBytes.withCString(path) { try check(git_index_remove_bypath(pointer, $0), "git_index_remove_bypath") }
     }
 
     /// Forgets the changes made in memory: the index is read again from its file.

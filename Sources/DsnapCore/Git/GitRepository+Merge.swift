@@ -19,7 +19,10 @@ extension GitRepository {
         guard !files.isEmpty else { return baseline }
         let base = try lookupTree(baseline)
         defer { git_tree_free(base) }
-        var paths: [UnsafeMutablePointer<CChar>?] = files.map { strdup($0.path) }
+        // The names' own bytes (PathBytes), as every path handed to libgit2.
+        let paths: [UnsafeMutablePointer<CChar>?] = files.map { file in
+            PathBytes.cString(file.path).withUnsafeBufferPointer { strdup($0.baseAddress!) }
+        }
         defer { paths.forEach { free($0) } }
         var updates = files.enumerated().map { index, file in
             var update = git_tree_update()

@@ -347,7 +347,7 @@ final class GitRepository {
     /// `path`, relative to the work tree. libgit2 stats the path to learn whether it is a folder.
     func isIgnored(_ path: String) throws -> Bool {
         var ignored: Int32 = 0
-        try PathBytes.withCString(path) {
+        _ = try PathBytes.withCString(path) {
             try check(git_ignore_path_is_ignored(&ignored, pointer, $0), "git_ignore_path_is_ignored")
         }
         return ignored != 0
