@@ -119,6 +119,29 @@ final class MergeE2ETests: XCTestCase {
         try fsckClean(parent + "/alice")
     }
 
+    /// A sidecar and a new file whose names are not UTF-8 merge under their own bytes.
+    func testNamesOfAnyBytesMergeUnderTheirOwnBytes() throws {
+        let (data, clone) = try datasetAndClone()
+        let sh = { (script: String, root: String) throws in
+            XCTAssertEqual(try E2E.tool("sh", ["-c", script], in: root).status, 0, script)
+        }
+        // printf makes the names: caf\351.json (Latin-1) and new\377.jpg.
+        try sh(#"printf '{"a": 1, "b": 1}' > "$(printf 'caf\351.json')""#, data.path)
+        try commit(["-m", "latin-1"], in: data.path, now: "2026-03-01T10:30:00Z")
+        expect(try dsnap(["merge", data.path + ":current"], in: clone, now: "2026-03-01T10:40:00Z"), exit: 0)
+        try sh(#"printf '{"a": 2, "b": 1}' > "$(printf 'caf\351.json')"; printf x > "$(printf 'new\377.jpg')""#, clone)
+        try commit(["-m", "theirs"], in: clone, now: "2026-03-01T11:00:00Z")
+        try sh(#"printf '{"a": 1, "b": 3}' > "$(printf 'caf\351.json')""#, data.path)
+        try commit(["-m", "ours"], in: data.path, now: "2026-03-01T11:30:00Z")
+        expect(try dsnap(["merge", "../clone:current"], in: data.path, now: "2026-03-01T12:00:00Z"), exit: 0)
+        let tree = try E2E.git(["ls-tree", "HEAD"], dataset: data.path)
+        XCTAssertTrue(tree.stdout.contains(#""caf\351.json""#) && tree.stdout.contains(#""new\377.jpg""#), tree.stdout)
+        let merged = try E2E.tool("sh", ["-c", #"cat "$(printf 'caf\351.json')"; cat "$(printf 'new\377.jpg')""#],
+                                  in: data.path)
+        XCTAssertEqual(merged.stdout, #"{"a": 2, "b": 3}x"#)
+        try fsckClean(data.path)
+    }
+
     func testCOCOFileWhereBothSidesAddAnnotationsMergesByID() throws {
         let (data, clone) = try datasetAndClone()
         let path = "/images/cats/a.json"
