@@ -13,8 +13,16 @@
 #include <stdint.h>
 #include <fcntl.h>
 
+#include <pthread.h>
+
 extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
 extern int pipe2(int fds[2], int flags);
+extern int pthread_setname_np(pthread_t thread, const char *name);
+
+/// Names a worker thread (Linux keeps 15 bytes), so `top -H` and a backtrace say what it is.
+static inline int dsnap_http_name_thread(pthread_t thread, const char *name) {
+    return pthread_setname_np(thread, name);
+}
 
 /// accept(2) of a non-blocking, close-on-exec client socket.
 static inline int dsnap_http_accept(int listener) {

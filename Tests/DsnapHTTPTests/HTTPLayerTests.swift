@@ -7,7 +7,9 @@ final class HTTPLayerTests: XCTestCase {
     func testDsnapHTTPImportsOnlyTheSystem() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Sources/DsnapHTTP")
-        let allowed: Set = ["Foundation", "Glibc", "Dispatch", "Synchronization", "CHTTPSystem"]
+        // Not Foundation proper: linked into dsnap, it costs every command ~3 ms of start-up
+        // (Foundation and its ICU data loaded), whether it serves or not.
+        let allowed: Set = ["Glibc", "Dispatch", "Synchronization", "CHTTPSystem"]
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }
         XCTAssertFalse(files.isEmpty)
         for file in files {
