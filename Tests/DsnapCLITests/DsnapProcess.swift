@@ -55,8 +55,22 @@ enum DsnapProcess {
         return try execute("/usr/bin/env", [tool] + arguments, in: directory, environment: environment)
     }
 
+    /// Runs `dsnap ARGS` in `directory` with stdout kept as bytes (a file `show SNAP:PATH` prints
+    /// need not be text).
+    static func runRaw(_ arguments: [String], in directory: String) throws -> (status: Int32, stdout: Data, stderr: String) {
+        let (status, out, err) = try executeRaw(binary, arguments, in: directory, environment: environment())
+        return (status, out, String(decoding: err, as: UTF8.self))
+    }
+
     private static func execute(_ executable: String, _ arguments: [String], in directory: String,
                                 environment: [String: String]) throws -> ProcessResult {
+        let (status, out, err) = try executeRaw(executable, arguments, in: directory, environment: environment)
+        return ProcessResult(status: status, stdout: String(decoding: out, as: UTF8.self),
+                             stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    private static func executeRaw(_ executable: String, _ arguments: [String], in directory: String,
+                                   environment: [String: String]) throws -> (Int32, Data, Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -74,8 +88,7 @@ enum DsnapProcess {
         try? out.fileHandleForReading.close()
         try? err.fileHandleForReading.close()
         process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        return (process.terminationStatus, outData, errData)
     }
 }
 

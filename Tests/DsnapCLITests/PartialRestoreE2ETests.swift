@@ -7,21 +7,7 @@ import XCTest
 final class PartialRestoreE2ETests: XCTestCase {
     /// Runs dsnap with stdout kept as bytes (`DsnapRun` decodes it as text, which binary is not).
     private func rawStdout(_ arguments: [String], in directory: String) throws -> (status: Int32, stdout: Data, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DsnapProcess.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = DsnapProcess.environment()
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, outData, String(decoding: errData, as: UTF8.self))
+        try DsnapProcess.runRaw(arguments, in: directory)
     }
 
     /// Every file and link under `root` (`.dsnap` aside), by path: its kind and bytes.

@@ -44,18 +44,23 @@ public enum JSONPointer {
         guard let tokens = tokens(pointer) else { return nil }
         var current = document
         for token in tokens {
-            switch current {
-            case let .object(members):
-                guard let member = members.last(where: { $0.key.isIdentical(to: token) }) else { return nil }
-                current = member.value
-            case let .array(items):
-                guard let index = Int(token), index >= 0, index < items.count,
-                      token == String(index) else { return nil }
-                current = items[index]
-            default:
-                return nil
-            }
+            guard let next = step(into: current, token) else { return nil }
+            current = next
         }
         return current
+    }
+
+    /// One step of a pointer: the member `token` of an object (the last, if repeated), or the
+    /// element at position `token` (plain decimal) of an array; nil when there is none.
+    static func step(into value: JSONValue, _ token: String) -> JSONValue? {
+        switch value {
+        case let .object(members):
+            return members.last(where: { $0.key.isIdentical(to: token) })?.value
+        case let .array(items):
+            guard let index = Int(token), index >= 0, index < items.count, token == String(index) else { return nil }
+            return items[index]
+        default:
+            return nil
+        }
     }
 }

@@ -124,22 +124,13 @@ struct FieldReader {
     func value(in document: JSONValue) -> JSONValue? {
         var current = document
         for token in tokens {
-            switch current {
-            case let .object(members):
-                guard let member = members.last(where: { $0.key.isIdentical(to: token) }) else { return nil }
-                current = member.value
-            case let .array(items):
-                if let arrayKey, case let .keyed(element) = Self.element(in: items, key: arrayKey, matching: token) {
-                    guard let element else { return nil }
-                    current = element
-                } else {
-                    guard let index = Int(token), index >= 0, index < items.count, token == String(index) else {
-                        return nil
-                    }
-                    current = items[index]
-                }
-            default:
-                return nil
+            if let arrayKey, case let .array(items) = current,
+               case let .keyed(element) = Self.element(in: items, key: arrayKey, matching: token) {
+                guard let element else { return nil }
+                current = element
+            } else {
+                guard let next = JSONPointer.step(into: current, token) else { return nil }
+                current = next
             }
         }
         return current
