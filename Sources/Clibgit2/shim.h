@@ -13,6 +13,25 @@ typedef struct {
     char *objects_path;
 } dsnap_loose_backend;
 
+/// dsnap's receiver of fetched packs (see ReceivedPackBackend.swift), libgit2's base struct first.
+typedef struct {
+    git_odb_backend parent;
+    /// The Swift ReceivedPackBackend, retained, released with the backend.
+    void *owner;
+} dsnap_pack_receiver_backend;
+
+/// One pack on its way in, as libgit2's transport hands its bytes over.
+typedef struct {
+    git_odb_writepack parent;
+    /// The Swift ReceivedPack, retained, released when libgit2 frees the writepack.
+    void *pack;
+    git_odb *odb;
+    git_indexer_progress_cb progress;
+    void *progress_payload;
+    /// Entries received when progress was last reported.
+    unsigned int reported;
+} dsnap_pack_receiver;
+
 // git_libgit2_opts is variadic, which Swift cannot call: one inline wrapper per option we set.
 
 /// Enables or disables fsync of objects and refs (GIT_OPT_ENABLE_FSYNC_GITDIR).
@@ -30,12 +49,6 @@ static inline int dsnap_set_strict_object_creation(int enabled) {
 /// (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION).
 static inline int dsnap_set_strict_hash_verification(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
-}
-
-/// The most objects a received pack may declare (GIT_OPT_SET_PACK_MAX_OBJECTS): the indexer
-/// refuses a pack claiming more at its header, before it reserves memory for each.
-static inline int dsnap_set_pack_max_objects(size_t count) {
-    return git_libgit2_opts(GIT_OPT_SET_PACK_MAX_OBJECTS, count);
 }
 
 /// Trusts the certificate authorities in the PEM file `file` instead of the built-in bundle

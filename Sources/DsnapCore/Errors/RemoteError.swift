@@ -18,6 +18,9 @@ public enum RemoteError: DsnapError, Equatable {
     /// A fetch would bring in more than the dataset's cap (`FetchLimits`): `amount` as counted
     /// when it stopped, `key` the config key that sets the cap.
     case overLimit(name: String, url: String, amount: String, key: String, limit: String)
+    /// The remote sent a pack dsnap refuses: it breaks the pack format, its checksum or a
+    /// delta does not match, or a delta would rebuild an object too large to hold.
+    case refusedPack(name: String, url: String, reason: String)
     /// A fetch cap set to something that is not a size or a count.
     case invalidLimit(key: String, value: String)
     /// The remote holds another dataset: none of its snapshots is one of this dataset's.
@@ -29,7 +32,7 @@ public enum RemoteError: DsnapError, Equatable {
         case .alreadyExists, .rejected, .createTargetExists, .unrelated: .conflict
         case .invalidName, .cannotCreate, .invalidLimit: .invalidRequest
         case .authenticationRefused, .overLimit: .forbidden
-        case .unreachable: .storage
+        case .unreachable, .refusedPack: .storage
         }
     }
 
@@ -49,6 +52,8 @@ public enum RemoteError: DsnapError, Equatable {
         case let .createTargetExists(path): "cannot create a repository at '\(TerminalText.escape(path))': it is not an empty folder"
         case let .overLimit(name, url, amount, key, limit):
             "remote '\(TerminalText.escape(name))' at \(TerminalText.escape(url)) sends \(amount), over \(key) (\(limit)); nothing was applied"
+        case let .refusedPack(name, url, reason):
+            "remote '\(TerminalText.escape(name))' at \(TerminalText.escape(url)) sent a pack dsnap refuses: \(TerminalText.escape(reason)); nothing was applied"
         case let .invalidLimit(key, value): "invalid \(key) '\(TerminalText.escape(value))'"
         case let .unrelated(name, url, dataset, snapshots):
             "remote '\(TerminalText.escape(name))' at \(TerminalText.escape(url)) holds another dataset"
@@ -73,6 +78,7 @@ public enum RemoteError: DsnapError, Equatable {
         case .authenticationRefused:
             "for ssh, an ed25519 or ecdsa key in ssh-agent or ~/.ssh (RSA keys are refused); "
                 + "for https, set DSNAP_TOKEN or a git credential helper (credential.helper)"
+        case .refusedPack: "the remote's repository may be damaged: run 'git fsck --full' there; a retry fetches the pack again"
         case .rejected: "run the command again: dsnap fetches, merges and retries; if it persists, check the server's hooks and disk"
         case .empty: "push a dataset to it first with 'dsnap push'"
         case .cannotCreate: "on a server, run 'git init --bare --shared=group PATH' there, then 'dsnap remote add NAME URL'"

@@ -113,10 +113,11 @@ final class GitRemote {
         options.callbacks = try Self.callbacks(session)
         options.prune = GIT_FETCH_PRUNE
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        // The indexer refuses a pack declaring more objects than the cap at its header, before
-        // it reserves room for each of them.
-        if let maxObjects = session.limits?.maxObjects { dsnap_set_pack_max_objects(maxObjects) }
-        defer { dsnap_set_pack_max_objects(Int(UInt32.max)) }
+        // The pack comes in through dsnap's receiver, which checks the object cap at the pack's
+        // header and indexes without mapping the pack into memory.
+        let receiver = try repository.packReceiver()
+        receiver.begin(limits: session.limits)
+        defer { receiver.begin(limits: nil) }
         do {
             _ = try naming(session) {
                 try Self.withStrings(refspecs) { array in
@@ -125,11 +126,10 @@ final class GitRemote {
             }
         } catch let failure as GitFailure {
             if let stopped = session.stopped { throw stopped }
-            if let limits = session.limits, let maxObjects = limits.maxObjects,
-               failure.errorClass == Int32(GIT_ERROR_INDEXER.rawValue), failure.message.contains("too many objects") {
-                throw RemoteError.overLimit(name: limits.remote, url: limits.url, amount: "a pack of more than \(maxObjects) objects",
-                                            key: FetchLimits.objectsKey, limit: "\(maxObjects)")
+            if let refused = receiver.failure as? ReceivedPack.Failure {
+                throw RemoteError.refusedPack(name: session.limits?.remote ?? url, url: url, reason: refused.reason)
             }
+            if let refused = receiver.failure { throw refused }
             throw failure
         }
         approveHelperCredential(session)

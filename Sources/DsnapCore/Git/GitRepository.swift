@@ -5,6 +5,8 @@ import Glibc
 /// Owns one `git_repository` handle; every other Git/ wrapper keeps its repository alive.
 final class GitRepository {
     let pointer: OpaquePointer
+    /// The receiver of fetched packs, once a fetch has installed it (ReceivedPackBackend.swift).
+    var installedPackReceiver: ReceivedPackBackend?
 
     private init(pointer: OpaquePointer) {
         self.pointer = pointer

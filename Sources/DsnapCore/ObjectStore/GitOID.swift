@@ -38,6 +38,9 @@ public struct GitOID: Hashable, Sendable, Comparable, CustomStringConvertible {
         low = UInt32(words.2)
     }
 
+    /// Twenty zero bytes: no object's id, a placeholder for one not known yet.
+    static let zero = GitOID(rawBytes: [UInt8](repeating: 0, count: 20))
+
     /// The first byte (a pack index's fan-out table counts ids by it).
     var firstByte: UInt8 { UInt8(truncatingIfNeeded: high >> 56) }
 
