@@ -21,19 +21,19 @@ let package = Package(
         // zlib, SHA-1 and Adler-32 for dsnap's own object-store formats: zlib and mbedtls come
         // with libgit2-dev.
         .systemLibrary(name: "CObjectCodec"),
-        // zlib's deflateInit_, interposed so a push's pack is not recompressed at libgit2's
-        // hard-coded default level (see its header).
-        .target(name: "CPushDeflate", linkerSettings: [.linkedLibrary("z"), .linkedLibrary("dl")]),
+        // Two functions of libgit2's pack builder, interposed so a push sends the pack dsnap
+        // writes (see its header).
+        .target(name: "CPushInterposition", linkerSettings: [.linkedLibrary("dl")]),
         // The library: datasets, snapshots, locking. Never prints, never exits. Only its Git/
         // folder imports Clibgit2 (StorageLayersTests holds that).
-        .target(name: "DsnapCore", dependencies: ["Clibgit2", "CSystem", "CObjectCodec", "CPushDeflate"]),
+        .target(name: "DsnapCore", dependencies: ["Clibgit2", "CSystem", "CObjectCodec", "CPushInterposition"]),
         // accept4 and pipe2, which Swift's Glibc module lacks: headers only, nothing to link.
         .systemLibrary(name: "CHTTPSystem"),
         // The HTTP/1.1 server under `dsnap serve`: POSIX sockets and threads, nothing of dsnap's.
         .target(name: "DsnapHTTP", dependencies: ["CHTTPSystem"]),
         // Everything the binary does, callable in-process: run(arguments:environment:) -> exit code.
         .target(name: "DsnapCLI", dependencies: ["DsnapCore", "DsnapHTTP"]),
-        // The executable exports deflateInit_ (and nothing else) for CPushDeflate's interposition.
+        // The executable exports the two functions CPushInterposition interposes, and nothing else.
         .executableTarget(name: "dsnap", dependencies: ["DsnapCLI"], exclude: ["exported-symbols.list"],
                           linkerSettings: [.unsafeFlags(["-Xlinker",
                                                          "--dynamic-list=\(Context.packageDirectory)/Sources/dsnap/exported-symbols.list"])]),

@@ -181,8 +181,9 @@ final class RemotesE2ETests: XCTestCase {
         expect(try E2E.run(["clone", "-q", url, "d"], in: scratch.path), exit: 0)
         XCTAssertTrue(Set(bulk).isSubset(of: Set(try ids([], in: scratch.path + "/d"))))
 
-        // The pack is not recompressed: 512 KiB of very compressible text arrives as stored zlib
-        // blocks (libgit2 alone would deflate it to a few KB), and no delta search ran.
+        // The pack is dsnap's, not libgit2's (whose builder would deflate the sidecar to a few
+        // KB): 512 KiB of very compressible text arrives as stored zlib blocks. This fails if the
+        // interposition of libgit2's pack builder (push_pack.h) stops taking effect.
         XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + served + "/data.git", "config", "receive.unpackLimit", "1"],
                                     in: served).status, 0)
         let before = try packBytes(served + "/data.git")
@@ -191,7 +192,6 @@ final class RemotesE2ETests: XCTestCase {
         _ = try commit(["-m", "big sidecar"], in: a, now: "2026-03-01T10:50:00Z")
         expect(try E2E.run(["push", "-q", "daemon"], in: a, now: "2026-03-01T10:51:00Z"), exit: 0)
         XCTAssertGreaterThan(try packBytes(served + "/data.git") - before, 500 * 1024, "sent at zlib level 0")
-        XCTAssertEqual(try E2E.git(["config", "pack.deltaCacheSize"], dataset: a).stdout, "51200\n")
     }
 
     func testMistakesNameTheRemoteAndTheCause() throws {

@@ -11,7 +11,7 @@ final class StorageLayersTests: XCTestCase {
         "Clibgit2": ["Git"],
         "CObjectCodec": ["Git", "ObjectStore"],
         "CSystem": ["System", "ObjectStore", "Checkout"],
-        "CPushDeflate": ["Git"],
+        "CPushInterposition": ["Git"],
     ]
 
     func testEachCModuleIsImportedOnlyWhereItsLayerLives() throws {
@@ -53,12 +53,12 @@ final class StorageLayersTests: XCTestCase {
     }
 }
 
-/// Two workarounds are measured against libgit2 1.5 only: its pack builder reads the big-file
-/// threshold from pack.deltaCacheSize (a bug), and deflates push packs at a level dsnap replaces
-/// by interposing deflateInit_. Another libgit2 must be checked by hand (push speed in bench/run)
-/// before this test is changed.
+/// A push's pack is dsnap's through the interposition of two functions of libgit2 1.5's pack
+/// builder, which its push calls through the procedure linkage table (push_pack.h; the E2E push
+/// tests fail if it stops taking effect). Another libgit2 must be checked by hand before this
+/// test is changed.
 final class LibGit2AssumptionsTests: XCTestCase {
     func testTheLibgit2TheWorkaroundsWereMeasuredOnIsTheOneLinked() {
-        XCTAssertTrue(LibGit2Version.string.hasPrefix("1.5."), "libgit2 \(LibGit2Version.string): re-check the push workarounds")
+        XCTAssertTrue(LibGit2Version.string.hasPrefix("1.5."), "libgit2 \(LibGit2Version.string): re-check the push interposition")
     }
 }

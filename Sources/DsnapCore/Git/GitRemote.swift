@@ -1,5 +1,4 @@
 import Clibgit2
-import CPushDeflate
 import FoundationEssentials
 import Glibc
 
@@ -142,29 +141,29 @@ final class GitRemote {
         session.helperCredential = nil
     }
 
-    /// Pushes explicit refspecs (libgit2 refuses wildcards in a push). Returns each ref the
-    /// server refused, with its reason (a non-fast-forward, say); the others landed.
-    func push(_ refspecs: [String], session: Session) throws -> [String: String] {
+    /// Pushes explicit refspecs (libgit2 refuses wildcards in a push) on the open connection.
+    /// Returns each ref the server refused, with its reason (a non-fast-forward, say); the others
+    /// landed. The pack is dsnap's (`PushPack`): the objects the refspecs' sources reach that
+    /// the server's advertised refs do not (`shallow`: commits whose parents this repository
+    /// lacks).
+    func push(_ refspecs: [String], session: Session, shallow: Set<GitOID>) throws -> [String: String] {
         guard !refspecs.isEmpty else { return [:] }
         var options = git_push_options()
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
         options.callbacks = try Self.callbacks(session)
-        options.pb_parallelism = 0
-        // libgit2 1.5's pack builder reads its big-file threshold from pack.deltaCacheSize (a
-        // copy of the wrong key, in pack-objects.c): set to 50 KB, no time goes into searching
-        // deltas between media, which have none. Plain git reads the key as the size of its
-        // delta cache, which only its own repacks use.
-        if try repository.configString("pack.deltaCacheSize") == nil {
-            try repository.setConfig("pack.deltaCacheSize", "51200")
-        }
-        // Media are compressed already: the pack carries them as zlib stored blocks, as the git
-        // CLI does with pack.compression=0, instead of deflating each again (see push_deflate.h).
-        dsnap_set_push_deflate_level(0)
-        defer { dsnap_set_push_deflate_level(-1) }
-        _ = try naming(session) {
-            try Self.withStrings(refspecs) { array in
-                try check(git_remote_push(remote, &array, &options), "git_remote_push")
+        let pack = try PushPack(refspecs: refspecs, advertised: Array(advertisedReferences().values), shallow: shallow,
+                                repository: repository, session: session)
+        do {
+            _ = try pack.armed {
+                try naming(session) {
+                    try Self.withStrings(refspecs) { array in
+                        try check(git_remote_push(remote, &array, &options), "git_remote_push")
+                    }
+                }
             }
+        } catch {
+            if let failure = pack.failure { throw failure }
+            throw error
         }
         approveHelperCredential(session)
         return session.rejected
@@ -240,6 +239,9 @@ final class GitRemote {
             return 0
         }
         callbacks.push_transfer_progress = { current, total, bytes, payload in
+            // libgit2's pack builder holds no object (dsnap writes the pack and reports it
+            // itself, PushPack): its counts of 0 are not progress.
+            guard total > 0 else { return 0 }
             let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
             session.onProgress(TransferProgress(objectsDone: Int(current), objectsTotal: Int(total), bytes: bytes))
             return 0

@@ -153,7 +153,9 @@ struct RemoteSession {
             return [:]
         }
         if let remote = connection?.remote, let session = connection?.session {
-            return try transfer { try remote.push(updates.map(\.refspec), session: session) }
+            return try transfer {
+                try remote.push(updates.map(\.refspec), session: session, shallow: ShallowFile.read(gitDir: dataset.gitDir))
+            }
         }
         return try push(updates, from: dataset, over: try connect(.push, in: dataset, progress: progress),
                         progress: progress)
