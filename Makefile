@@ -42,7 +42,7 @@ torture: release
 # Each libFuzzer target for FUZZ_SECONDS, one after another (see README, Fuzzing); stops at a crash.
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	@for target in arguments json loose-object pack http; do scripts/fuzz $$target $(FUZZ_SECONDS) || exit 1; done
+	@for target in arguments json loose-object pack received-pack http; do scripts/fuzz $$target $(FUZZ_SECONDS) || exit 1; done
 
 # Proves the benchmark script works (tiny sizes, no timing assertions); `bench/run` is the real one.
 bench-quick: release

@@ -51,7 +51,7 @@ if Context.environment["DSNAP_FUZZ"] != nil {
     package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzDriver"], path: "fuzz/targets/FuzzSupport"))
     for (name, library) in [("fuzz-arguments", "DsnapCLI"), ("fuzz-json", "DsnapCore"),
                             ("fuzz-loose-object", "DsnapCore"), ("fuzz-pack", "DsnapCore"),
-                            ("fuzz-http", "DsnapHTTP")] {
+                            ("fuzz-received-pack", "DsnapCore"), ("fuzz-http", "DsnapHTTP")] {
         package.targets.append(.executableTarget(name: name, dependencies: [.target(name: library), "FuzzSupport"],
                                                  path: "fuzz/targets/\(name)"))
         package.products.append(.executable(name: name, targets: [name]))
