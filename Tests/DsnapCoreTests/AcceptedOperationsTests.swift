@@ -42,7 +42,7 @@ final class AcceptedOperationsTests: XCTestCase {
         let second = try CloneDataset.accept(created.snapshot.id.hex, from: dataset, to: nil, name: nil,
                                              checkout: AtomicCheckout(), context: context)
         XCTAssertNotEqual(first.target, second.target)
-        XCTAssertEqual(try DirectoryNames.list(dataset.gitDir + "/clones").count, 2, "one note per clone")
+        XCTAssertEqual(DirectoryNames.list(dataset.gitDir + "/clones").count, 2, "one note per clone")
         let group = DispatchGroup()
         let results = ResultBox()
         for clone in [first, second] {
