@@ -91,13 +91,18 @@ final class InProcessEntryTests: XCTestCase {
         for round in 0..<6 {
             if round == 1 { before = E2E.openDescriptors() }
             try dataset.write("{\"round\": \(round)}", to: "images/round.json")
-            for arguments in [["status"], ["commit", "-m", "round \(round)"], ["log"], ["show", "current"],
-                              ["diff", creation, "current"], ["update", "current", "--description", "seen"],
-                              ["restore", "--discard", creation], ["restore", "--discard", "round \(round)"],
-                              ["clone", "-q", "current", "../clone-\(round)"], ["verify", "-q"], ["tasks"],
-                              ["gc", "-q", "--dry-run"]] {
+            // Failures too: a refusal must close what it opened on the way.
+            let commands: [([String], Int32)] = [
+                (["status"], 0), (["restore", creation], 4), (["commit", "-m", "round \(round)"], 0), (["log"], 0),
+                (["show", "current"], 0), (["show", "no-such-snapshot"], 3), (["diff", creation, "current"], 0),
+                (["update", "current", "--description", "seen"], 0), (["restore", "--discard", creation], 0),
+                (["restore", "--discard", "round \(round)"], 0), (["clone", "-q", "current", "../clone-\(round)"], 0),
+                (["clone", "-q", "current", "../clone-\(round)"], 4), (["verify", "-q"], 0), (["tasks"], 0),
+                (["gc", "-q", "--dry-run"], 0),
+            ]
+            for (arguments, status) in commands {
                 let result = run(arguments)
-                XCTAssertEqual(result.status, 0, "dsnap \(arguments.joined(separator: " ")): \(result.stderr)")
+                XCTAssertEqual(result.status, status, "dsnap \(arguments.joined(separator: " ")): \(result.stderr)")
             }
         }
         let after = E2E.openDescriptors()
