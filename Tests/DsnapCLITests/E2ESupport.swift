@@ -23,6 +23,10 @@ struct DsnapRun {
 ///
 /// It is waited for through `terminationHandler`, not `waitUntilExit()`: on Linux the latter polls
 /// the run loop in 50 ms steps, which costs about 45 ms per process, and the suite runs hundreds.
+/// `waitUntilExit()` is still called once the handler has run (it returns at once then): until
+/// it is, swift-corelibs-foundation keeps the `Process` alive for the run loop source that would
+/// have reported the exit, and with it both pipes: every run left the pipes' read ends open in
+/// the test process (thousands by the time the HTTP tests ran) until they were closed by hand.
 final class RunningDsnap {
     let arguments: [String]
     let process: Process
@@ -63,10 +67,11 @@ final class RunningDsnap {
     func wait() -> DsnapRun {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
-        // Closed now, not whenever Foundation lets the pipes go: the suite runs hundreds.
+        // Closed now, not whenever the pipes are freed: the suite runs hundreds.
         try? out.fileHandleForReading.close()
         try? err.fileHandleForReading.close()
         exited.wait()
+        process.waitUntilExit()
         return DsnapRun(arguments: arguments, status: process.terminationStatus,
                         stdout: String(decoding: outData, as: UTF8.self),
                         stderr: String(decoding: errData, as: UTF8.self),
@@ -108,6 +113,14 @@ enum E2E {
         let run = try RunningDsnap([name] + arguments, in: directory, environment: environment,
                                    executable: "/usr/bin/env").wait()
         return ProcessResult(status: run.status, stdout: run.stdout, stderr: run.stderr)
+    }
+
+    /// What this test process holds open, one entry per descriptor: what it points at
+    /// (`pipe:[123]`, `socket:[456]`, a path). Tests that check nothing stays open compare two.
+    static func openDescriptors() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0) }
+            .sorted()
     }
 
     /// The ids of the live snapshot refs, sorted.

@@ -14,18 +14,23 @@ final class InProcessEntryTests: XCTestCase {
         func take() -> String { lock.withLock { defer { buffer = "" }; return buffer } }
     }
 
-    func testCommandsRunInProcess() throws {
-        let dataset = try TemporaryDataset(fixture: "basic")
+    /// Runs `dsnap ARGS` in process in `folder`, returning its exit status and what it wrote.
+    private func runner(in folder: String) -> ([String]) -> (status: Int32, stdout: String, stderr: String) {
         let environment = DsnapProcess.environment()
         let out = Stream()
         let err = Stream()
         let console = Console(writeOut: out.append, writeErr: err.append, stdoutIsTerminal: false,
                               stderrIsTerminal: false, environment: environment)
-        func run(_ arguments: [String]) -> (status: Int32, stdout: String, stderr: String) {
+        return { arguments in
             let status = DsnapCLI.run(arguments: arguments, environment: environment, console: console,
-                                      workingDirectory: dataset.path)
+                                      workingDirectory: folder)
             return (status, out.take(), err.take())
         }
+    }
+
+    func testCommandsRunInProcess() throws {
+        let dataset = try TemporaryDataset(fixture: "basic")
+        let run = runner(in: dataset.path)
 
         let initialized = run(["init", "-q"])
         XCTAssertEqual(initialized.status, 0, initialized.stderr)
@@ -72,5 +77,35 @@ final class InProcessEntryTests: XCTestCase {
         XCTAssertEqual(bare.status, 2)
         XCTAssertTrue(bare.stderr.hasPrefix("usage: dsnap "), bare.stderr)
         XCTAssertEqual(bare.stdout, "")
+    }
+
+    /// Commands run in process close every file, folder, lock and repository they open, as
+    /// `dsnap serve`, which runs them for every request for days, needs: after a first round
+    /// (which may set up what lives as long as the process), more rounds open nothing for good.
+    func testCommandsRunInProcessLeaveNothingOpen() throws {
+        let dataset = try TemporaryDataset(fixture: "basic")
+        let run = runner(in: dataset.path)
+        let initialized = try XCTUnwrap(try parseJSON(run(["init", "--json"]).stdout) as? [String: Any])
+        let creation = try XCTUnwrap((initialized["snapshot"] as? [String: Any])?["snapshot_id"] as? String)
+        var before: [String] = []
+        for round in 0..<6 {
+            if round == 1 { before = E2E.openDescriptors() }
+            try dataset.write("{\"round\": \(round)}", to: "images/round.json")
+            // Failures too: a refusal must close what it opened on the way.
+            let commands: [([String], Int32)] = [
+                (["status"], 0), (["restore", creation], 4), (["commit", "-m", "round \(round)"], 0), (["log"], 0),
+                (["show", "current"], 0), (["show", "no-such-snapshot"], 3), (["diff", creation, "current"], 0),
+                (["update", "current", "--description", "seen"], 0), (["restore", "--discard", creation], 0),
+                (["restore", "--discard", "round \(round)"], 0), (["clone", "-q", "current", "../clone-\(round)"], 0),
+                (["clone", "-q", "current", "../clone-\(round)"], 4), (["verify", "-q"], 0), (["tasks"], 0),
+                (["gc", "-q", "--dry-run"], 0),
+            ]
+            for (arguments, status) in commands {
+                let result = run(arguments)
+                XCTAssertEqual(result.status, status, "dsnap \(arguments.joined(separator: " ")): \(result.stderr)")
+            }
+        }
+        let after = E2E.openDescriptors()
+        XCTAssertEqual(after.count, before.count, "five rounds of commands left descriptors open: \(before) -> \(after)")
     }
 }

@@ -107,6 +107,81 @@ final class RemoteSafetyE2ETests: XCTestCase {
         expect(try E2E.run(["push", "-q"], in: other), exit: 0)
     }
 
+    /// Over the network, where nothing can be read before a fetch, the refusal names the remote's
+    /// dataset too: only its dataset-info commit comes in (the commit and the empty tree, once; no
+    /// ref moves, no FETCH_HEAD). An info commit of more than a few KB, sent or inflated, is not
+    /// read: the refusal stands without the name, and nothing of a transfer stopped is kept.
+    func testARemoteOverTheNetworkHoldingAnotherDatasetIsRefusedByName() throws {
+        let a = try dataset("a")
+        let daemon = try daemonWithFirstPush(from: a, port: 30_000 + Int(getpid() % 10_000))
+        let url = daemon.url("data.git")
+        let other = try dataset("other", named: "birds", now: "2026-03-02T09:00:00Z")
+        expect(try E2E.run(["remote", "add", "origin", url], in: other), exit: 0)
+        let (refs, mine) = (try E2E.git(["for-each-ref"], dataset: other).stdout, try ids(other))
+        for command in [["fetch"], ["push"], ["pull"]] {
+            expectError(try E2E.run(command, in: other), exit: 4, hint: true,
+                        mentioning: ["origin", url, "another dataset ('shared'): none of its", "--allow-unrelated"])
+            // (A push publishes this dataset's own info ref first, whatever the remote holds.)
+            if command == ["fetch"] { XCTAssertEqual(try E2E.git(["for-each-ref"], dataset: other).stdout, refs, "no ref moved") }
+        }
+        XCTAssertEqual(try ids(other), mine)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: other + "/.dsnap/FETCH_HEAD"))
+        XCTAssertEqual(try packedObjects(other), 2, "the info commit and the empty tree, downloaded once")
+        XCTAssertEqual(try trackingRefs(other), "")
+
+        // A server whose info commit weighs more than a few KB: random text (the transfer stops
+        // at the cap), then a megabyte of one letter (a small pack, too big once inflated).
+        let served = scratch.path + "/served/data.git"
+        let message = scratch.path + "/message"
+        let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
+        let heavy = random.readData(ofLength: 48 << 10).base64EncodedString()
+        for (text, kept) in [(heavy, 0), (String(repeating: "a", count: 1 << 20), 2)] {
+            try "{\"name\": \"\(text)\"}".write(toFile: message, atomically: false, encoding: .utf8)
+            let commit = try E2E.tool("git", ["--git-dir=" + served, "-c", "user.name=x", "-c", "user.email=x@example.com",
+                                              "commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-F", message],
+                                      in: scratch.path)
+            XCTAssertEqual(commit.status, 0, commit.stderr)
+            let moved = try E2E.tool("git", ["--git-dir=" + served, "update-ref", "refs/dsnap/info/dataset",
+                                             commit.stdout.trimmingCharacters(in: .whitespacesAndNewlines)],
+                                     in: scratch.path)
+            XCTAssertEqual(moved.status, 0, moved.stderr)
+            let fresh = try dataset("fresh-\(kept)", named: "fish", now: "2026-03-03T09:00:00Z")
+            expect(try E2E.run(["remote", "add", "origin", url], in: fresh), exit: 0)
+            let refused = expectError(try E2E.run(["fetch"], in: fresh), exit: 4, hint: true,
+                                      mentioning: ["another dataset: none of its"])
+            XCTAssertLessThan(refused.stderr.count, 400, refused.stderr)
+            XCTAssertEqual(try packedObjects(fresh), kept)
+            XCTAssertEqual(try trackingRefs(fresh), "")
+        }
+    }
+
+    /// Over smart HTTP, where each request is a connection of its own, the refusal names the
+    /// remote's dataset as well, and takes in only its info commit.
+    func testARemoteOverSmartHTTPHoldingAnotherDatasetIsRefusedByName() throws {
+        let served = scratch.path + "/served"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        let (server, port) = try smartHTTP(serving: served)
+        defer { server.terminate(); server.waitUntilExit() }
+        let url = "http://127.0.0.1:\(port)/data.git"
+        let token = DsnapProcess.environment(extra: ["DSNAP_TOKEN": "s3cret"])
+        let a = try dataset("a")
+        expect(try E2E.run(["remote", "add", "origin", url], in: a), exit: 0)
+        expect(try RunningDsnap(["push", "-q"], in: a, environment: token).wait(), exit: 0)
+        let other = try dataset("other", named: "birds", now: "2026-03-02T09:00:00Z")
+        expect(try E2E.run(["remote", "add", "origin", url], in: other), exit: 0)
+        let refs = try E2E.git(["for-each-ref"], dataset: other).stdout
+        expectError(try RunningDsnap(["fetch"], in: other, environment: token).wait(), exit: 4, hint: true,
+                    mentioning: ["origin", url, "another dataset ('shared'): none of its"])
+        XCTAssertEqual(try E2E.git(["for-each-ref"], dataset: other).stdout, refs, "no ref moved")
+        XCTAssertEqual(try packedObjects(other), 2)
+    }
+
+    /// Objects in the dataset's packs, as `git count-objects` counts them.
+    private func packedObjects(_ root: String) throws -> Int? {
+        let counted = try E2E.git(["count-objects", "-v"], dataset: root).stdout
+        return counted.split(separator: "\n").first { $0.hasPrefix("in-pack: ") }.flatMap { Int($0.dropFirst(9)) }
+    }
+
     /// A fetch over the network past a cap stops with exit 5 naming the remote and the cap, and
     /// moves no ref; lifted, the same fetch completes. A path remote obeys the same caps.
     func testFetchCapsStopARemoteThatSendsTooMuch() throws {

@@ -3,7 +3,8 @@ import XCTest
 
 /// `dsnap serve` end to end: each case of Tests/serve/serve_suite.py (the reference's Python
 /// example verbatim but for its settings, its curl use cases, conformance of every endpoint, bad
-/// input, a CLI beside the server, a stop while a restore runs, the token) against the built binary.
+/// input, a CLI beside the server, a stop while a restore runs, the token, descriptors after a
+/// thousand requests) against the built binary.
 final class ServeE2ETests: XCTestCase {
     private func runCase(_ name: String) throws {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -20,4 +21,5 @@ final class ServeE2ETests: XCTestCase {
     func testTheCLIAndTheServerSerialiseAndLoseNoUpdate() throws { try runCase("concurrency") }
     func testSIGTERMLetsARunningRestoreFinish() throws { try runCase("shutdown") }
     func testATokenIsRequiredOffLoopbackAndChecked() throws { try runCase("token") }
+    func testAThousandRequestsOfEveryKindLeaveNoDescriptorOpen() throws { try runCase("descriptors") }
 }

@@ -169,6 +169,23 @@ final class GitRemote {
         return session.rejected
     }
 
+    /// Downloads the objects the server's refs `refspecs` name into the object store, over the
+    /// open connection, within the session's caps, and moves no ref (nor FETCH_HEAD): a look at
+    /// what the server holds, not a fetch.
+    func download(_ refspecs: [String], session: Session) throws {
+        var options = git_fetch_options()
+        try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "git_fetch_options_init")
+        options.callbacks = try Self.callbacks(session)
+        options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+        if let maxObjects = session.limits?.maxObjects { dsnap_set_pack_max_objects(maxObjects) }
+        defer { dsnap_set_pack_max_objects(Int(UInt32.max)) }
+        _ = try naming(session) {
+            try Self.withStrings(refspecs) { array in
+                try check(git_remote_download(remote, &array, &options), "git_remote_download")
+            }
+        }
+    }
+
     /// An unknown SSH host's refusal names the key it offered, so the user can check it.
     private func naming<T>(_ session: Session, _ body: () throws -> T) throws -> T {
         do {

@@ -45,7 +45,7 @@ struct RemoteSession {
         /// The server's catalog refs, by the tracking ref each one mirrors to.
         let catalog: [String: GitOID]
         /// The dataset's name as the remote's dataset-info ref says, when it can be read before
-        /// anything is fetched (a path remote).
+        /// anything is fetched (a path remote; over the network, `checkRelated` fetches it).
         let datasetName: String?
 
         init(remote: GitRemote?, session: GitRemote.Session?, catalog: [String: GitOID], datasetName: String?) {
@@ -98,9 +98,9 @@ struct RemoteSession {
     /// Brings the server's catalog into the tracking refs, durably (libgit2 writes the pack
     /// without syncing it: the dataset's own refs move to it only once it is on disk). Nothing
     /// is transferred when the tracking refs already hold what the server advertises. A remote
-    /// holding another dataset is refused before anything is fetched, unless `allowUnrelated`.
-    /// `durably` false leaves the flush to the caller (a clone, built where no one looks until
-    /// it is flushed and renamed into place).
+    /// holding another dataset is refused before any of its catalog is fetched, unless
+    /// `allowUnrelated`. `durably` false leaves the flush to the caller (a clone, built where no
+    /// one looks until it is flushed and renamed into place).
     func fetch(into dataset: Dataset, progress: ProgressSink?, allowUnrelated: Bool = false, durably: Bool = true) throws {
         let connection = try connect(.fetch, in: dataset, progress: progress)
         if !allowUnrelated { try checkRelated(connection, to: dataset) }
@@ -135,8 +135,39 @@ struct RemoteSession {
                 + repository.referenceNames(matching: SnapshotCatalog.deletedRefPrefix + "*")
             guard !ours.isEmpty else { return }
             for id in theirs where try repository.objectKind(id) == .commit { return }
-            throw RemoteError.unrelated(name: name, url: url, dataset: connection.datasetName, snapshots: theirs.count)
+            let theirName = connection.datasetName ?? datasetName(over: connection, in: dataset)
+            throw RemoteError.unrelated(name: name, url: url, dataset: theirName, snapshots: theirs.count)
         }
+    }
+
+    /// The most a remote's dataset-info commit (`{"name": ..., "format_version": ...}`, a few
+    /// hundred bytes) may weigh for a refusal to read it: in the pack that brings it, and inflated.
+    static let datasetInfoLimit = 4096
+
+    /// The dataset a network remote holds, for the refusal to name: only its dataset-info commit
+    /// (and the empty tree it points at) is downloaded, over the connection already open, and
+    /// only on the way to a refusal, capped at a few objects and `datasetInfoLimit` bytes. No ref
+    /// moves; the commit stays in the store unreferenced, as a fetch stopped by a cap leaves what
+    /// it received, and a second refusal finds it there. Nil when the remote has no such commit
+    /// or anything fails: the refusal stands without the name. The connection ends with it.
+    private func datasetName(over connection: Connection, in dataset: Dataset) -> String? {
+        guard let remote = connection.remote, let info = connection.catalog[refs.datasetInfo] else { return nil }
+        let repository = dataset.repository
+        if (try? repository.objectExists(info)) != true {
+            // A session of its own, which reports no progress; libgit2 keeps the callbacks of the
+            // last call, so the connection ends while it lives.
+            let probe = GitRemote.Session { _ in }
+            probe.credentialHelper = connection.session?.credentialHelper
+            probe.limits = FetchLimits(remote: name, url: url, maxObjects: 4, maxBytes: Int64(Self.datasetInfoLimit))
+            let downloaded = withExtendedLifetime(probe) {
+                defer { remote.disconnect() }
+                return (try? remote.download([RemoteRefs.datasetInfo], session: probe)) != nil
+            }
+            guard downloaded else { return nil }
+        }
+        guard let header = try? repository.objectHeader(info), header.kind == .commit,
+              header.size <= Self.datasetInfoLimit else { return nil }
+        return PushCatalog.datasetName(inInfo: info, of: dataset)
     }
 
     /// Sends `updates`, over `connection` when it is still open (its advertisement is what the
