@@ -177,8 +177,9 @@ final class GitRemote {
         try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "git_fetch_options_init")
         options.callbacks = try Self.callbacks(session)
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
-        if let maxObjects = session.limits?.maxObjects { dsnap_set_pack_max_objects(maxObjects) }
-        defer { dsnap_set_pack_max_objects(Int(UInt32.max)) }
+        let receiver = try repository.packReceiver()
+        receiver.begin(limits: session.limits)
+        defer { receiver.begin(limits: nil) }
         _ = try naming(session) {
             try Self.withStrings(refspecs) { array in
                 try check(git_remote_download(remote, &array, &options), "git_remote_download")
