@@ -227,6 +227,47 @@ final class RemoteSafetyE2ETests: XCTestCase {
         XCTAssertEqual(try trackingRefs(c, remote: "share"), "")
     }
 
+    /// A server that sends a pack breaking a rule (a delta copying past its base, a wrong
+    /// checksum, a pack cut short, an entry that is not zlib) is refused with exit 6 naming the
+    /// remote and the reason; nothing of the pack stays in the store, no ref moves, and the
+    /// dataset verifies.
+    func testAServerSendingABrokenPackIsRefusedAndLeavesNothing() throws {
+        let a = try dataset("a")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("remotes/hostile_pack_server.py").path
+        let packFolder = a + "/.dsnap/objects/pack"
+        let before = (try ids(a), try E2E.git(["for-each-ref"], dataset: a).stdout,
+                      (try? FileManager.default.contentsOfDirectory(atPath: packFolder)) ?? [])
+        for (kind, reason) in [("bad-delta", "copies past the end"), ("bad-checksum", "checksum does not match"),
+                               ("truncated", ""), ("bad-zlib", "not a valid zlib stream")] {
+            let portFile = scratch.path + "/port-" + kind
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            server.arguments = ["python3", script, kind, portFile]
+            try server.run()
+            defer {
+                server.terminate()
+                server.waitUntilExit()
+            }
+            var port: String?
+            for _ in 0..<100 where port == nil {
+                port = try? String(contentsOfFile: portFile, encoding: .utf8)
+                if port == nil { usleep(50_000) }
+            }
+            let remote = "hostile-" + kind
+            expect(try E2E.run(["remote", "add", remote, "git://127.0.0.1:\(try XCTUnwrap(port))/data.git"], in: a), exit: 0)
+            let fetched = try E2E.run(["fetch", remote, "--allow-unrelated"], in: a)
+            expectError(fetched, exit: 6, hint: true, mentioning: [remote] + (reason.isEmpty ? [] : [reason]))
+            XCTAssertEqual(fetched.stderr.split(separator: "\n").count, 2, "one line and a hint: \(fetched.stderr)")
+            XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: packFolder)) ?? [], before.2,
+                           "\(kind): nothing of the pack is kept")
+        }
+        XCTAssertEqual(try ids(a), before.0)
+        XCTAssertEqual(try E2E.git(["for-each-ref"], dataset: a).stdout, before.1, "no ref moved")
+        expect(try E2E.run(["verify"], in: a), exit: 0)
+        XCTAssertEqual(try E2E.git(["fsck", "--full"], dataset: a).status, 0)
+    }
+
     /// A push to a server that holds what the tracking refs say asks only for receive-pack, once:
     /// no fetch before it. A server that moved meanwhile is fetched from and merged first.
     func testAPushWithNothingNewOnTheServerUsesOneConnection() throws {
