@@ -213,6 +213,16 @@ final class RemoteSafetyE2ETests: XCTestCase {
         expect(try E2E.run(["fetch", "-q"], in: b), exit: 0)
         XCTAssertTrue(try ids(b).contains(added))
 
+        // A clone has no settings of its own yet: the user's git config sets its caps.
+        let home = scratch.path + "/home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        try "[dsnap]\n\tmaxFetchObjects = 3\n".write(toFile: home + "/.gitconfig", atomically: true, encoding: .utf8)
+        var environment = DsnapProcess.environment(now: "2026-03-01T10:12:00Z")
+        environment["HOME"] = home
+        let capped = try RunningDsnap(["clone", daemon.url("data.git"), "capped"], in: scratch.path, environment: environment).wait()
+        expectError(capped, exit: 5, hint: true, mentioning: ["origin", "dsnap.maxFetchObjects (3)", "git config --global"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path + "/capped"), "nothing of the clone is left")
+
         // The same caps for a path remote, counted before the first object is copied.
         expect(try E2E.run(["remote", "add", "share", "../share.git", "--create"], in: a), exit: 0)
         expect(try E2E.run(["push", "-q", "share"], in: a), exit: 0)

@@ -84,7 +84,8 @@ public enum RemoteError: DsnapError, Equatable {
         case .cannotCreate: "on a server, run 'git init --bare --shared=group PATH' there, then 'dsnap remote add NAME URL'"
         case .createTargetExists: "name a new folder, or leave out --create to use the repository already there"
         case let .overLimit(_, _, _, key, _):
-            "if the remote is trusted, raise the cap: git --git-dir=.dsnap config \(key) VALUE (0 lifts it)"
+            "if the remote is trusted, raise the cap: git --git-dir=.dsnap config \(key) VALUE, or for a clone "
+                + "git config --global \(key) VALUE (0 lifts it)"
         case let .invalidLimit(key, _):
             key == FetchLimits.bytesKey ? "a number of bytes, with k, m or g (e.g. 500g), or 0 for no cap"
                 : "a whole number of objects, or 0 for no cap"
