@@ -142,6 +142,11 @@ final class GitRemote {
         session.helperCredential = nil
     }
 
+    /// pack.deltaCacheSize as dsnap sets it: libgit2 searches deltas for no object larger.
+    static let noDeltaThreshold = "1"
+    /// What dsnap set before (deltas searched among objects under 50 KB): replaced when found.
+    static let mediaOnlyDeltaThreshold = "51200"
+
     /// Pushes explicit refspecs (libgit2 refuses wildcards in a push). Returns each ref the
     /// server refused, with its reason (a non-fast-forward, say); the others landed.
     func push(_ refspecs: [String], session: Session) throws -> [String: String] {
@@ -150,12 +155,17 @@ final class GitRemote {
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
         options.callbacks = try Self.callbacks(session)
         options.pb_parallelism = 0
-        // libgit2 1.5's pack builder reads its big-file threshold from pack.deltaCacheSize (a
-        // copy of the wrong key, in pack-objects.c): set to 50 KB, no time goes into searching
-        // deltas between media, which have none. Plain git reads the key as the size of its
-        // delta cache, which only its own repacks use.
-        if try repository.configString("pack.deltaCacheSize") == nil {
-            try repository.setConfig("pack.deltaCacheSize", "51200")
+        // libgit2 1.5's pack builder reads its big-file threshold, the size above which it
+        // searches no deltas, from pack.deltaCacheSize (a copy of the wrong key, in
+        // pack-objects.c). At 1 byte it searches none at all, as the git CLI does with
+        // pack.window=0: media have no deltas, and the search among a push's sidecars and trees
+        // was most of the difference between an incremental push and git's (two threads
+        // comparing every small object with ten others, to save a few KB on a pack of MBs).
+        // Plain git reads the key as the size of its delta cache, which only its own repacks
+        // use, and which the value 51200 written before (a threshold for media only) had made
+        // as good as none already.
+        if try [nil, Self.mediaOnlyDeltaThreshold].contains(repository.configString("pack.deltaCacheSize")) {
+            try repository.setConfig("pack.deltaCacheSize", Self.noDeltaThreshold)
         }
         // Media are compressed already: the pack carries them as zlib stored blocks, as the git
         // CLI does with pack.compression=0, instead of deflating each again (see push_deflate.h).
