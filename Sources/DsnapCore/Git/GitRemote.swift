@@ -149,6 +149,13 @@ final class GitRemote {
 
     /// Pushes explicit refspecs (libgit2 refuses wildcards in a push). Returns each ref the
     /// server refused, with its reason (a non-fast-forward, say); the others landed.
+    ///
+    /// What libgit2 sends is decided in its `queue_objects` (push.c): it hides every commit the
+    /// server advertises and reads each one's trees (all those not met before) to mark them as
+    /// had, before it walks what is new. A dataset's server advertises one ref per snapshot, so
+    /// the work before the first byte of the pack grows with the snapshots there, not with the
+    /// change (a branch of plain git advertises one commit). No option narrows it; only a pack
+    /// built by dsnap itself, from the parents of what is pushed, would.
     func push(_ refspecs: [String], session: Session) throws -> [String: String] {
         guard !refspecs.isEmpty else { return [:] }
         var options = git_push_options()
