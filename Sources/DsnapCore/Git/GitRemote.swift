@@ -43,6 +43,10 @@ final class GitRemote {
         var credentialHelper: GitCredentialHelper?
         /// What a helper gave, told back to the helpers once the server accepted or refused it.
         var helperCredential: GitCredentialHelper.Credential?
+        /// During a push: the remote, and the advertised commits its pack builder is to treat as
+        /// had (see `push`); the others' advertised ids are zeroed once their old values are
+        /// taken for the ref updates.
+        var pushing: (remote: OpaquePointer, hidden: Set<GitOID>)?
         let onProgress: (TransferProgress) -> Void
 
         init(onProgress: @escaping (TransferProgress) -> Void) {
@@ -153,14 +157,33 @@ final class GitRemote {
     /// What libgit2 sends is decided in its `queue_objects` (push.c): it hides every commit the
     /// server advertises and reads each one's trees (all those not met before) to mark them as
     /// had, before it walks what is new. A dataset's server advertises one ref per snapshot, so
-    /// the work before the first byte of the pack grows with the snapshots there, not with the
-    /// change (a branch of plain git advertises one commit). No option narrows it; only a pack
-    /// built by dsnap itself, from the parents of what is pushed, would.
+    /// that work grew with the snapshots there, not with the change (a branch of plain git
+    /// advertises one commit). So only the commits that border what is pushed stay hidden (see
+    /// `commitsToHide`): the others' ids are zeroed in libgit2's list of advertised refs, which
+    /// `queue_objects` skips, after libgit2 has taken the old value of each ref it updates
+    /// (the compare-and-swap is unchanged). Hiding fewer commits can only add objects to the
+    /// pack, never leave out one the server lacks.
     func push(_ refspecs: [String], session: Session) throws -> [String: String] {
         guard !refspecs.isEmpty else { return [:] }
         var options = git_push_options()
         try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
         options.callbacks = try Self.callbacks(session)
+        session.pushing = (remote, try commitsToHide(for: refspecs))
+        defer { session.pushing = nil }
+        // Called after libgit2 has read each updated ref's old value from the advertised list,
+        // before it hides that list's commits.
+        options.callbacks.push_negotiation = { _, _, payload in
+            let session = Unmanaged<Session>.fromOpaque(payload!).takeUnretainedValue()
+            guard let (remote, hidden) = session.pushing else { return 0 }
+            var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+            var count = 0
+            guard git_remote_ls(&heads, &count, remote) == 0 else { return 0 }
+            for position in 0..<count {
+                guard let head = heads?[position], !hidden.contains(GitOID(head.pointee.oid)) else { continue }
+                UnsafeMutablePointer(mutating: head).pointee.oid = git_oid()
+            }
+            return 0
+        }
         options.pb_parallelism = 0
         // libgit2 1.5's pack builder reads its big-file threshold, the size above which it
         // searches no deltas, from pack.deltaCacheSize (a copy of the wrong key, in
@@ -185,6 +208,36 @@ final class GitRemote {
         }
         approveHelperCredential(session)
         return session.rejected
+    }
+
+    /// The advertised commits a push's pack builder should treat as had: the old value of each
+    /// ref it updates, and the nearest advertised ancestors of each commit it pushes, found by
+    /// walking parents from the pushed commit until an advertised one (the commits walked are
+    /// the ones the pack carries). Everything the server has that the new commits share with
+    /// it is reachable from those. A commit missing here only stops the walk early (libgit2
+    /// then reports it).
+    private func commitsToHide(for refspecs: [String]) throws -> Set<GitOID> {
+        let advertised = try advertisedReferences()
+        let advertisedIDs = Set(advertised.values)
+        var hidden: Set<GitOID> = []
+        var pending: [GitOID] = []
+        for refspec in refspecs {
+            let spec = refspec.hasPrefix("+") ? refspec.dropFirst() : Substring(refspec)
+            guard let colon = spec.firstIndex(of: ":") else { continue }
+            if let old = advertised[String(spec[spec.index(after: colon)...])] { hidden.insert(old) }
+            let source = String(spec[..<colon])
+            if !source.isEmpty, let new = try repository.resolve(reference: source) { pending.append(new) }
+        }
+        var walked: Set<GitOID> = []
+        while let id = pending.popLast() {
+            guard walked.insert(id).inserted else { continue }
+            if advertisedIDs.contains(id) {
+                hidden.insert(id)
+            } else if let commit = try? repository.commit(id) {
+                pending.append(contentsOf: commit.parents)
+            }
+        }
+        return hidden
     }
 
     /// An unknown SSH host's refusal names the key it offered, so the user can check it.
