@@ -309,6 +309,48 @@ final class RemoteSafetyE2ETests: XCTestCase {
         XCTAssertEqual(Set(try ids(a)), Set(try ids(b)))
     }
 
+    /// A push has libgit2 treat as had only the server's snapshots it builds on (the parents of
+    /// what it sends, and the refs it moves), not every snapshot there: a snapshot made on an
+    /// older one, restored, travels without the medium it shares with that one alone, and the
+    /// server then holds every object its refs need.
+    func testAPushSendsWhatTheServerLacksWhicheverSnapshotItBuildsOn() throws {
+        let a = try dataset("a")
+        let daemon = try daemonWithFirstPush(from: a, port: 30_000 + Int(getpid() % 10_000))
+        let served = scratch.path + "/served/data.git"
+        XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + served, "config", "receive.unpackLimit", "1"], in: scratch.path).status, 0)
+        // Each snapshot holds a 256 KiB medium of its own, in place of the one before.
+        let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
+        var snapshots: [String] = []
+        for step in 1...4 {
+            if step > 1 { try FileManager.default.removeItem(atPath: a + "/medium-\(step - 1).jpg") }
+            try random.readData(ofLength: 256 << 10).write(to: URL(fileURLWithPath: a + "/medium-\(step).jpg"))
+            snapshots.append(try idOf(try commit(["-m", "medium \(step)"], in: a, now: "2026-03-01T10:1\(step):00Z")))
+            expect(try E2E.run(["push", "-q"], in: a, now: "2026-03-01T10:1\(step):30Z"), exit: 0)
+        }
+        expect(try E2E.run(["restore", "-q", snapshots[0]], in: a, now: "2026-03-01T10:20:00Z"), exit: 0)
+        try "{\"on\": \"the first\"}\n".write(toFile: a + "/on-first.json", atomically: false, encoding: .utf8)
+        let onFirst = try idOf(try commit(["-m", "on the first"], in: a, now: "2026-03-01T10:21:00Z"))
+        XCTAssertEqual(try show(onFirst, in: a)["parent_snapshot_id"] as? String, snapshots[0])
+        let packs = try packNames(served)
+        let pushed = try jsonObject(try E2E.run(["push", "--json"], in: a, now: "2026-03-01T10:22:00Z"))
+        XCTAssertEqual(pushed["snapshots_sent"] as? [String], [onFirst], "\(pushed)")
+        let sent = try packNames(served).subtracting(packs).reduce(0) {
+            $0 + ((try FileManager.default.attributesOfItem(atPath: served + "/objects/pack/" + $1)[.size] as? Int) ?? 0)
+        }
+        XCTAssertGreaterThan(sent, 0)
+        XCTAssertLessThan(sent, 64 << 10, "the first snapshot's medium was sent again")
+        let fsck = try E2E.tool("git", ["--git-dir=" + served, "fsck", "--full", "--no-progress"], in: scratch.path)
+        XCTAssertEqual(fsck.status, 0, fsck.stderr)
+        expect(try E2E.run(["clone", "-q", daemon.url("data.git"), "b"], in: scratch.path), exit: 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/b/medium-1.jpg")),
+                       try Data(contentsOf: URL(fileURLWithPath: a + "/medium-1.jpg")))
+        XCTAssertEqual(Set(try ids(scratch.path + "/b")), Set(try ids(a)))
+    }
+
+    private func packNames(_ repository: String) throws -> Set<String> {
+        Set(try FileManager.default.contentsOfDirectory(atPath: repository + "/objects/pack").filter { $0.hasSuffix(".pack") })
+    }
+
     /// https:// with a certificate from the lab's own authority: refused (exit 5, the hint naming
     /// http.sslCAInfo) until the dataset trusts it, by http.sslCAInfo or GIT_SSL_CAINFO as git.
     func testHTTPSWithTheLabsOwnCertificate() throws {

@@ -192,6 +192,24 @@ final class RemotesE2ETests: XCTestCase {
         _ = try commit(["-m", "big sidecar"], in: a, now: "2026-03-01T10:50:00Z")
         expect(try E2E.run(["push", "-q", "daemon"], in: a, now: "2026-03-01T10:51:00Z"), exit: 0)
         XCTAssertGreaterThan(try packBytes(served + "/data.git") - before, 500 * 1024, "sent at zlib level 0")
+
+        // Nor is any delta searched, as with git's pack.window=0: two sidecars one field apart
+        // arrive whole.
+        let packsBefore = try packNames(served + "/data.git")
+        let common = String(repeating: "{\"label\": \"dog\", \"box\": [12, 34, 56, 78]}\n", count: 40)
+        for twin in 1...2 {
+            try (common + "{\"score\": 0.\(twin)}\n").write(toFile: a + "/twin-\(twin).json", atomically: false, encoding: .utf8)
+        }
+        _ = try commit(["-m", "twins"], in: a, now: "2026-03-01T10:52:00Z")
+        expect(try E2E.run(["push", "-q", "daemon"], in: a), exit: 0)
+        let newPacks = try packNames(served + "/data.git").subtracting(packsBefore)
+        XCTAssertEqual(newPacks.count, 1, "\(newPacks)")
+        for pack in newPacks {
+            let listed = try E2E.tool("git", ["verify-pack", "-v", served + "/data.git/objects/pack/" + pack], in: served)
+            XCTAssertEqual(listed.status, 0, listed.stderr)
+            XCTAssertTrue(listed.stdout.contains("non delta: "), listed.stdout)
+            XCTAssertFalse(listed.stdout.contains("chain length"), "a delta was sent:\n" + listed.stdout)
+        }
     }
 
     func testMistakesNameTheRemoteAndTheCause() throws {
@@ -545,6 +563,10 @@ final class RemotesE2ETests: XCTestCase {
         XCTAssertEqual(fsck.status, 0, fsck.stdout + fsck.stderr)
         expect(try E2E.run(["clone", "-q", "git://127.0.0.1:\(port)/data.git", "b"], in: scratch.path), exit: 0)
         XCTAssertEqual(Set(try ids([], in: scratch.path + "/b")), Set(try ids([], in: a)))
+    }
+
+    private func packNames(_ repository: String) throws -> Set<String> {
+        Set(try FileManager.default.contentsOfDirectory(atPath: repository + "/objects/pack").filter { $0.hasSuffix(".pack") })
     }
 
     private func packBytes(_ repository: String) throws -> Int {

@@ -10,7 +10,9 @@ import Glibc
 /// backend is asked first (a higher priority) for every read of a loose object and inflates in
 /// bounded steps, so an object that ends early, runs past its declared size or has a bad header
 /// fails at once. libgit2's backend stays behind it for writes and listings, and packs are
-/// still read by libgit2's pack backend.
+/// still read by libgit2's pack backend. Its cost over libgit2's own reader is about a
+/// microsecond an object, measured on a push (bench/RESULTS.md): the same opens and the same
+/// inflation, in bounded steps.
 enum CheckedLooseBackend {
     /// Above libgit2's packed (2) and loose (1) backends: asked first.
     static let priority: Int32 = 100

@@ -37,16 +37,24 @@ enum LooseObjectInflater {
     /// Only the object's type and size (the first bytes inflated); nil when there is no such file.
     static func header(path: String, id: GitOID) throws -> Header? {
         var found: Header?
-        _ = try run(path: path, id: id) { header, _ in
+        _ = try run(path: path, id: id, readSize: headerReadSize) { header, _ in
             found = header
             return nil
         }
         return found
     }
 
+    /// What a read of the header alone takes from the file at a time. The header is at most 64
+    /// bytes inflated, which a deflate stream holds in its first few hundred bytes; reading a
+    /// whole chunk for it read all of a 100 KB medium to learn its size (libgit2's pack
+    /// builder asks the size of every object it packs, before it reads the object).
+    static let headerReadSize = 512
+
     /// Inflates the object at `path`: the header first, then the content into the buffer that
     /// `content` returns for it (nil: stop after the header). False when there is no such file.
-    private static func run(path: String, id: GitOID,
+    /// `readSize`: bytes read from the file at a time (by default the file's size, at most a
+    /// chunk).
+    private static func run(path: String, id: GitOID, readSize: Int? = nil,
                             content: (Header, UnsafeMutablePointer<z_stream>) throws -> UnsafeMutableRawBufferPointer?)
         throws -> Bool {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -55,14 +63,19 @@ enum LooseObjectInflater {
             throw StorageError.fromErrno(errno, path: path)
         }
         defer { close(descriptor) }
-        var info = stat()
-        let fileSize = fstat(descriptor, &info) == 0 ? Int(info.st_size) : LooseObjectReader.chunkSize
+        let inputSize: Int
+        if let readSize {
+            inputSize = readSize
+        } else {
+            var info = stat()
+            let fileSize = fstat(descriptor, &info) == 0 ? Int(info.st_size) : LooseObjectReader.chunkSize
+            inputSize = max(1, min(LooseObjectReader.chunkSize, fileSize))
+        }
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
         defer { stream.deallocate() }
         guard dsnap_inflate_init(stream) == Z_OK else { throw LooseObjectReader.failure("cannot start zlib") }
         defer { inflateEnd(stream) }
-        let inputSize = max(1, min(LooseObjectReader.chunkSize, fileSize))
         let input = UnsafeMutablePointer<UInt8>.allocate(capacity: inputSize)
         defer { input.deallocate() }
 
