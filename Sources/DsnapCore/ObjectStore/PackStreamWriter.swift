@@ -24,7 +24,9 @@ struct PackStreamWriter {
         defer { packs.close() }
         let deflater = try StoredDeflater()
         for (done, id) in ids.enumerated() {
-            if try !writeLoose(id, to: output, deflater: deflater), try !packs.copyWhole(id, to: output) {
+            // Packs first: a look-up in memory, where a loose object costs a path's open (100,000
+            // failed opens were a third of a 100,000-file push's CPU).
+            if try !packs.copyWhole(id, to: output), try !writeLoose(id, to: output, deflater: deflater) {
                 let object = try readWhole(id)
                 try output.append(Self.entryHeader(type: object.type, size: object.content.count))
                 try object.content.withUnsafeBytes { try deflater.deflate($0, last: true, to: output) }
@@ -176,7 +178,7 @@ private func zlibDeflate(_ stream: UnsafeMutablePointer<z_stream>, _ flush: Int3
 }
 
 /// The local packs, for objects stored whole in one: their entries are copied as they are.
-private final class PackedEntries {
+final class PackedEntries {
     private let packs: [PackIndex]
     private var descriptors: [Int: Int32] = [:]
     /// Each pack's entry offsets in pack order, to find where an entry ends.
@@ -189,10 +191,25 @@ private final class PackedEntries {
 
     func close() {
         for descriptor in descriptors.values { Glibc.close(descriptor) }
+        descriptors = [:]
+    }
+
+    /// How many bytes `id` takes in a push's pack, without reading it: a packed entry's length
+    /// (copied as it is), else a loose object's size (sent as stored blocks); 0 when it is in
+    /// neither. For sizing a push's batches: an estimate that reads nothing of a packed object.
+    func sentSize(of id: GitOID, objectsDirectory: String) throws -> Int64 {
+        for (number, pack) in packs.enumerated() {
+            guard let position = pack.position(of: id) else { continue }
+            _ = try open(number)
+            let start = pack.offset(at: position)
+            return Int64(try end(of: start, in: number) - start)
+        }
+        let path = id.looseObjectPath(in: objectsDirectory).file
+        return Int64(try LooseObjectInflater.header(path: path, id: id)?.size ?? 0)
     }
 
     /// Copies `id`'s entry when a pack holds it whole; false otherwise (not packed, or a delta).
-    func copyWhole(_ id: GitOID, to output: PackOutput) throws -> Bool {
+    fileprivate func copyWhole(_ id: GitOID, to output: PackOutput) throws -> Bool {
         for (number, pack) in packs.enumerated() {
             guard let position = pack.position(of: id) else { continue }
             let descriptor = try open(number)
