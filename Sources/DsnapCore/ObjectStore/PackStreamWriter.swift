@@ -26,7 +26,7 @@ struct PackStreamWriter {
         for (done, id) in ids.enumerated() {
             // Packs first: a look-up in memory, where a loose object costs a path's open (100,000
             // failed opens were a third of a 100,000-file push's CPU).
-            if try !packs.copyWhole(id, to: output), try !writeLoose(id, to: output, deflater: deflater) {
+            if try !packs.copyWhole(id, to: output.append), try !writeLoose(id, to: output, deflater: deflater) {
                 let object = try readWhole(id)
                 try output.append(Self.entryHeader(type: object.type, size: object.content.count))
                 try object.content.withUnsafeBytes { try deflater.deflate($0, last: true, to: output) }
@@ -175,94 +175,4 @@ private final class StoredDeflater {
 /// zlib's deflate, under a name that `StoredDeflater.deflate` does not shadow.
 private func zlibDeflate(_ stream: UnsafeMutablePointer<z_stream>, _ flush: Int32) -> Int32 {
     deflate(stream, flush)
-}
-
-/// The local packs, for objects stored whole in one: their entries are copied as they are.
-final class PackedEntries {
-    private let packs: [PackIndex]
-    private var descriptors: [Int: Int32] = [:]
-    /// Each pack's entry offsets in pack order, to find where an entry ends.
-    private var starts: [Int: [Int]] = [:]
-    private var sizes: [Int: Int] = [:]
-
-    init(objectsDirectory: String) {
-        packs = PackIndex.all(in: objectsDirectory)
-    }
-
-    func close() {
-        for descriptor in descriptors.values { Glibc.close(descriptor) }
-        descriptors = [:]
-    }
-
-    /// How many bytes `id` takes in a push's pack, without reading it: a packed entry's length
-    /// (copied as it is), else a loose object's size (sent as stored blocks); 0 when it is in
-    /// neither. For sizing a push's batches: an estimate that reads nothing of a packed object.
-    func sentSize(of id: GitOID, objectsDirectory: String) throws -> Int64 {
-        for (number, pack) in packs.enumerated() {
-            guard let position = pack.position(of: id) else { continue }
-            _ = try open(number)
-            let start = pack.offset(at: position)
-            return Int64(try end(of: start, in: number) - start)
-        }
-        let path = id.looseObjectPath(in: objectsDirectory).file
-        return Int64(try LooseObjectInflater.header(path: path, id: id)?.size ?? 0)
-    }
-
-    /// Copies `id`'s entry when a pack holds it whole; false otherwise (not packed, or a delta).
-    fileprivate func copyWhole(_ id: GitOID, to output: PackOutput) throws -> Bool {
-        for (number, pack) in packs.enumerated() {
-            guard let position = pack.position(of: id) else { continue }
-            let descriptor = try open(number)
-            let start = pack.offset(at: position)
-            let end = try self.end(of: start, in: number)
-            guard end > start else { throw StorageError.corrupt(detail: "an entry of '\(pack.packPath)' is empty") }
-            // Read in pieces: a video fetched from a server sits whole in a pack.
-            var piece = [UInt8](repeating: 0, count: min(end - start, 1 << 20))
-            var offset = start
-            while offset < end {
-                let count = min(piece.count, end - offset)
-                let filled = try piece.withUnsafeMutableBytes {
-                    try FileRead.fill(descriptor, UnsafeMutableRawBufferPointer(rebasing: $0[..<count]), at: offset, path: pack.packPath)
-                }
-                guard filled == count else { throw StorageError.fromErrno(EIO, path: pack.packPath) }
-                // Types 1-4 are whole objects; 6 and 7 are deltas against another object.
-                if offset == start, !(1...4).contains((piece[0] >> 4) & 0x07) { return false }
-                try piece.withUnsafeBytes { try output.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-                offset += count
-            }
-            return true
-        }
-        return false
-    }
-
-    private func open(_ number: Int) throws -> Int32 {
-        if let descriptor = descriptors[number] { return descriptor }
-        let path = packs[number].packPath
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw StorageError.fromErrno(errno, path: path) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            Glibc.close(descriptor)
-            throw StorageError.fromErrno(errno, path: path)
-        }
-        descriptors[number] = descriptor
-        sizes[number] = Int(info.st_size)
-        return descriptor
-    }
-
-    /// Where the entry starting at `start` ends: at the next entry, or at the trailing checksum.
-    private func end(of start: Int, in number: Int) throws -> Int {
-        if starts[number] == nil {
-            let pack = packs[number]
-            starts[number] = (0..<pack.count).map { pack.offset(at: $0) }.sorted()
-        }
-        let offsets = starts[number]!
-        var low = 0
-        var high = offsets.count
-        while low < high {
-            let middle = (low + high) / 2
-            if offsets[middle] <= start { low = middle + 1 } else { high = middle }
-        }
-        return low < offsets.count ? offsets[low] : (sizes[number] ?? 0) - 20
-    }
 }
