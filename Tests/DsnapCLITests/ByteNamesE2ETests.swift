@@ -155,7 +155,7 @@ elif mode == "rmtree": shutil.rmtree(root, ignore_errors=True)
         }
 
         // Status, diff and log print the same quoted form.
-        try E2E.tool("sh", ["-c", "printf '{\"x\": 1}' > \"$(printf 'caf\\351.json')\""], in: data.path)
+        XCTAssertEqual(try E2E.tool("sh", ["-c", "printf '{\"x\": 1}' > \"$(printf 'caf\\351.json')\""], in: data.path).status, 0)
         let status = expect(try E2E.run(["status"], in: data.path), exit: 0)
         XCTAssertTrue(status.stdout.contains(#"modified:  "caf\351.json"  (json)"#), status.transcript)
         let diff = expect(try E2E.run(["diff", "--name-status"], in: data.path), exit: 0)
@@ -195,7 +195,7 @@ elif mode == "rmtree": shutil.rmtree(root, ignore_errors=True)
         func dsnap(_ arguments: String, in folder: String) throws -> ProcessResult {
             try E2E.tool("sh", ["-c", "cd \(folder) && \"$0\" \(arguments)", DsnapProcess.binary], in: parent)
         }
-        try E2E.tool("sh", ["-c", "mkdir \"$(printf 'r\\351')\""], in: parent)
+        XCTAssertEqual(try E2E.tool("sh", ["-c", "mkdir \"$(printf 'r\\351')\""], in: parent).status, 0)
         let refused = try dsnap("init", in: "\"$(printf 'r\\351')\"")
         XCTAssertEqual(refused.status, 5, refused.stderr)
         XCTAssertTrue(refused.stderr.contains(#"cannot use '\#(parent)/r\351' as a dataset folder: its path is not valid UTF-8"#),
@@ -208,14 +208,14 @@ elif mode == "rmtree": shutil.rmtree(root, ignore_errors=True)
         XCTAssertEqual(clone.status, 5, clone.stderr)
 
         // Inside a dataset, a folder of any bytes is a working folder like any other.
-        try E2E.tool("sh", ["-c", "mkdir \"$(printf 'sub\\377')\" && echo new > \"$(printf 'sub\\377')/n.json\""], in: data.path)
+        XCTAssertEqual(try E2E.tool("sh", ["-c", "mkdir \"$(printf 'sub\\377')\" && echo new > \"$(printf 'sub\\377')/n.json\""], in: data.path).status, 0)
         let status = try dsnap("status", in: "\"$(printf 'basic/sub\\377')\"")
         XCTAssertEqual(status.status, 0, status.stderr)
         XCTAssertTrue(status.stdout.contains("added:     n.json  (json)"), status.stdout)
 
         // A dataset moved under such a folder is refused, not taken for an empty one.
-        try E2E.tool("mv", ["basic", "r\u{E9}-placeholder"], in: parent)
-        try E2E.tool("sh", ["-c", "mv r\u{E9}-placeholder \"$(printf 'r\\351')/moved\""], in: parent)
+        XCTAssertEqual(try E2E.tool("mv", ["basic", "r\u{E9}-placeholder"], in: parent).status, 0)
+        XCTAssertEqual(try E2E.tool("sh", ["-c", "mv r\u{E9}-placeholder \"$(printf 'r\\351')/moved\""], in: parent).status, 0)
         let moved = try dsnap("status", in: "\"$(printf 'r\\351')/moved\"")
         XCTAssertEqual(moved.status, 5, moved.stderr)
         try E2E.tool("sh", ["-c", "mv \"$(printf 'r\\351')/moved\" basic"], in: parent)
