@@ -218,6 +218,6 @@ elif mode == "rmtree": shutil.rmtree(root, ignore_errors=True)
         XCTAssertEqual(try E2E.tool("sh", ["-c", "mv r\u{E9}-placeholder \"$(printf 'r\\351')/moved\""], in: parent).status, 0)
         let moved = try dsnap("status", in: "\"$(printf 'r\\351')/moved\"")
         XCTAssertEqual(moved.status, 5, moved.stderr)
-        try E2E.tool("sh", ["-c", "mv \"$(printf 'r\\351')/moved\" basic"], in: parent)
+        XCTAssertEqual(try E2E.tool("sh", ["-c", "mv \"$(printf 'r\\351')/moved\" basic"], in: parent).status, 0)
     }
 }
