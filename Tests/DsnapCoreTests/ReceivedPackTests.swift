@@ -436,4 +436,20 @@ final class ReceivedPackTests: XCTestCase {
             }
         }
     }
+
+    func testOffsetsPast2GiBAndPast4GiBAreIndexedAsGitReadsThem() throws {
+        // A received pack over 4 GiB is too large to write here: its index is, and git reads it.
+        // Offsets from 2^31 go to the 64-bit table, as git's index-pack writes them.
+        let offsets = [12, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 1 << 32, (5 << 32) + 77]
+        let entries = offsets.enumerated().map { number, offset in
+            PackWriter.Entry(id: blobID(Array("object \(number)".utf8)), offset: offset, crc: UInt32(number) * 0x0101_0101)
+        }.sorted { $0.id < $1.id }
+        let path = root + "/large.idx"
+        try PackIndexWriter.write(entries, packChecksum: [UInt8](repeating: 0xAB, count: 20), to: path)
+        let shown = String(decoding: try run(["git", "show-index"], input: try Data(contentsOf: URL(fileURLWithPath: path))), as: UTF8.self)
+        let expected = entries.map { "\($0.offset) \($0.id.hex) (\(String(format: "%08x", $0.crc)))" }.joined(separator: "\n") + "\n"
+        XCTAssertEqual(shown, expected)
+        let index = try XCTUnwrap(PackIndex(indexPath: path))
+        XCTAssertEqual(entries.indices.map { index.offset(at: $0) }, entries.map(\.offset))
+    }
 }
