@@ -223,6 +223,8 @@ final class ReceivedPackTests: XCTestCase {
             ("the reserved instruction", [11, 5, 0], "reserved"),
             ("short of its result", [11, 6, 0x91, 0, 5], "declares 6"),
             ("a huge result", [11, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], "over the cap"),
+            // 16 MiB + 1 from one 3-byte copy instruction (which copies 5 bytes).
+            ("more than its instructions make", [11, 0x81, 0x80, 0x80, 0x08, 0x91, 0, 5], "more than its 3 bytes"),
         ]
         for (name, delta, reason) in hostile {
             XCTAssertThrowsError(try receive(deltaPack(delta), pieces: [5]), name) { error in
