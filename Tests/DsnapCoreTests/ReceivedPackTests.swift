@@ -332,6 +332,9 @@ final class ReceivedPackTests: XCTestCase {
         // The same from the local store, for a thin pack.
         let thin = entryHeader(type: 7, size: delta.count) + blobID(content).rawBytes + deflated(delta)
         assertRefused(sealed([thin]), "100 bytes here, over the cap of 50", limits: limits) { _ in (3, content) }
+        // The cap stays within what zlib counts in one go.
+        limits.maxDeltaResult = 1 << 40
+        XCTAssertEqual(limits.maxDeltaResult, Int(UInt32.max))
     }
 
     func testAnOffsetDeltaMustNameWhereAnEntryStarts() throws {

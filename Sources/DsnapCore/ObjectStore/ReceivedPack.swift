@@ -42,8 +42,11 @@ final class ReceivedPack {
         /// Checked at the pack's header, before anything is reserved for its objects.
         var checkCount: (Int) throws -> Void = { _ in }
         /// The largest object a delta may rebuild in memory: git itself never deltifies objects
-        /// over its core.bigFileThreshold (512 MiB by default).
-        var maxDeltaResult = 1 << 30
+        /// over its core.bigFileThreshold (512 MiB by default). Kept under 4 GiB: zlib counts the
+        /// bytes of an object read back in one go in 32 bits.
+        var maxDeltaResult = 1 << 30 {
+            didSet { maxDeltaResult = min(maxDeltaResult, Int(UInt32.max)) }
+        }
     }
 
     let packDirectory: String
