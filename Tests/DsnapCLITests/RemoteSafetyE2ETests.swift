@@ -241,31 +241,42 @@ final class RemoteSafetyE2ETests: XCTestCase {
     /// checksum, a pack cut short, an entry that is not zlib) is refused with exit 6 naming the
     /// remote and the reason; nothing of the pack stays in the store, no ref moves, and the
     /// dataset verifies.
-    func testAServerSendingABrokenPackIsRefusedAndLeavesNothing() throws {
-        let a = try dataset("a")
+    /// Tests/remotes/hostile_pack_server.py serving a pack of `kind` on loopback, and its port.
+    private func hostileServer(_ kind: String, _ arguments: [String] = []) throws -> (Process, String) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("remotes/hostile_pack_server.py").path
+        let portFile = scratch.path + "/port-" + kind
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", script, kind, portFile] + arguments
+        try server.run()
+        var port: String?
+        for _ in 0..<100 where port == nil {
+            port = try? String(contentsOfFile: portFile, encoding: .utf8)
+            if port == nil { usleep(50_000) }
+        }
+        guard let port else {
+            server.terminate()
+            server.waitUntilExit()
+            throw XCTSkip("the hostile server did not start")
+        }
+        return (server, port)
+    }
+
+    func testAServerSendingABrokenPackIsRefusedAndLeavesNothing() throws {
+        let a = try dataset("a")
         let packFolder = a + "/.dsnap/objects/pack"
         let before = (try ids(a), try E2E.git(["for-each-ref"], dataset: a).stdout,
                       (try? FileManager.default.contentsOfDirectory(atPath: packFolder)) ?? [])
         for (kind, reason) in [("bad-delta", "copies past the end"), ("bad-checksum", "checksum does not match"),
                                ("truncated", ""), ("bad-zlib", "not a valid zlib stream")] {
-            let portFile = scratch.path + "/port-" + kind
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            server.arguments = ["python3", script, kind, portFile]
-            try server.run()
+            let (server, port) = try hostileServer(kind)
             defer {
                 server.terminate()
                 server.waitUntilExit()
             }
-            var port: String?
-            for _ in 0..<100 where port == nil {
-                port = try? String(contentsOfFile: portFile, encoding: .utf8)
-                if port == nil { usleep(50_000) }
-            }
             let remote = "hostile-" + kind
-            expect(try E2E.run(["remote", "add", remote, "git://127.0.0.1:\(try XCTUnwrap(port))/data.git"], in: a), exit: 0)
+            expect(try E2E.run(["remote", "add", remote, "git://127.0.0.1:\(port)/data.git"], in: a), exit: 0)
             let fetched = try E2E.run(["fetch", remote, "--allow-unrelated"], in: a)
             expectError(fetched, exit: 6, hint: true, mentioning: [remote] + (reason.isEmpty ? [] : [reason]))
             XCTAssertEqual(fetched.stderr.split(separator: "\n").count, 2, "one line and a hint: \(fetched.stderr)")
@@ -276,6 +287,45 @@ final class RemoteSafetyE2ETests: XCTestCase {
         XCTAssertEqual(try E2E.git(["for-each-ref"], dataset: a).stdout, before.1, "no ref moved")
         expect(try E2E.run(["verify"], in: a), exit: 0)
         XCTAssertEqual(try E2E.git(["fsck", "--full"], dataset: a).status, 0)
+    }
+
+    /// `bytes` as a zlib stream of one stored block (a loose object's format, under 64 KiB).
+    private func storedZlib(_ bytes: [UInt8]) -> Data {
+        var a: UInt32 = 1
+        var b: UInt32 = 0
+        for byte in bytes {
+            a = (a + UInt32(byte)) % 65_521
+            b = (b + a) % 65_521
+        }
+        let length = UInt16(bytes.count)
+        let adler = b << 16 | a
+        return Data([0x78, 0x01, 0x01, UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
+            + bytes + [UInt8(adler >> 24), UInt8(adler >> 16 & 0xFF), UInt8(adler >> 8 & 0xFF), UInt8(adler & 0xFF)])
+    }
+
+    func testAThinPackOnADamagedLocalObjectIsRefusedAsDamageHere() throws {
+        // The server's delta names a base the dataset holds as a loose object whose content is
+        // not what its id says: the dataset is damaged, not the remote's pack, and nothing lands.
+        let a = try dataset("a")
+        let id = "95d09f2b10159347eece71399a7e2e907ea3df4f" // git hash-object of "hello world"
+        let objects = a + "/.dsnap/objects"
+        try FileManager.default.createDirectory(atPath: objects + "/95", withIntermediateDirectories: true)
+        let loose = objects + "/95/" + String(id.dropFirst(2))
+        try storedZlib(Array("blob 11\0hello WORLD".utf8)).write(to: URL(fileURLWithPath: loose))
+        let packs = (try? FileManager.default.contentsOfDirectory(atPath: objects + "/pack")) ?? []
+        let refs = try E2E.git(["for-each-ref"], dataset: a).stdout
+        let (server, port) = try hostileServer("thin", [id])
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
+        expect(try E2E.run(["remote", "add", "thin", "git://127.0.0.1:\(port)/data.git"], in: a), exit: 0)
+        let fetched = try E2E.run(["fetch", "thin", "--allow-unrelated"], in: a)
+        expectError(fetched, exit: 6, hint: true, mentioning: ["damaged", id, "dsnap verify"])
+        XCTAssertEqual((try? FileManager.default.contentsOfDirectory(atPath: objects + "/pack")) ?? [], packs)
+        XCTAssertEqual(try E2E.git(["for-each-ref"], dataset: a).stdout, refs, "no ref moved")
+        try FileManager.default.removeItem(atPath: loose)
+        expect(try E2E.run(["verify"], in: a), exit: 0)
     }
 
     /// A push to a server that holds what the tracking refs say asks only for receive-pack, once:

@@ -223,6 +223,8 @@ final class ReceivedPackTests: XCTestCase {
             ("the reserved instruction", [11, 5, 0], "reserved"),
             ("short of its result", [11, 6, 0x91, 0, 5], "declares 6"),
             ("a huge result", [11, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], "over the cap"),
+            // 16 MiB + 1 from one 3-byte copy instruction (which copies 5 bytes).
+            ("more than its instructions make", [11, 0x81, 0x80, 0x80, 0x08, 0x91, 0, 5], "more than its 3 bytes"),
         ]
         for (name, delta, reason) in hostile {
             XCTAssertThrowsError(try receive(deltaPack(delta), pieces: [5]), name) { error in
@@ -230,5 +232,229 @@ final class ReceivedPackTests: XCTestCase {
             }
             XCTAssertEqual(packFiles(), [], name)
         }
+    }
+
+    // MARK: Hostile packs, entry by entry
+
+    /// An entry's header: its type, then its size 4 bits and 7 bits a byte, low bits first.
+    private func entryHeader(type: UInt8, size: Int) -> [UInt8] {
+        var header: [UInt8] = [type << 4 | UInt8(size & 0x0F)]
+        var rest = size >> 4
+        while rest > 0 {
+            header[header.count - 1] |= 0x80
+            header.append(UInt8(rest & 0x7F))
+            rest >>= 7
+        }
+        return header
+    }
+
+    /// The distance back to an OFS_DELTA's base as git writes it (each continuation adds one).
+    private func ofsDistance(_ distance: Int) -> [UInt8] {
+        var bytes = [UInt8(distance & 0x7F)]
+        var rest = distance >> 7
+        while rest > 0 {
+            rest -= 1
+            bytes.insert(0x80 | UInt8(rest & 0x7F), at: 0)
+            rest >>= 7
+        }
+        return bytes
+    }
+
+    private func deflated(_ content: [UInt8]) -> [UInt8] {
+        var length = compressBound(uLong(content.count))
+        var compressed = [UInt8](repeating: 0, count: Int(length))
+        _ = compress(&compressed, &length, content, uLong(content.count))
+        return Array(compressed.prefix(Int(length)))
+    }
+
+    /// A pack of raw `entries` (headers and zlib streams as given) declaring `count` objects, with its checksum.
+    private func sealed(_ entries: [[UInt8]], count: Int? = nil) -> [UInt8] {
+        let declared = UInt32(count ?? entries.count)
+        var pack: [UInt8] = Array("PACK".utf8) + [0, 0, 0, 2]
+        pack += [UInt8(declared >> 24), UInt8(declared >> 16 & 0xFF), UInt8(declared >> 8 & 0xFF), UInt8(declared & 0xFF)]
+        for entry in entries { pack += entry }
+        var context = dsnap_sha1_context()
+        dsnap_sha1_init(&context)
+        dsnap_sha1_update(&context, pack, pack.count)
+        var digest = [UInt8](repeating: 0, count: 20)
+        dsnap_sha1_finish(&context, &digest)
+        return pack + digest
+    }
+
+    private func blobID(_ content: [UInt8]) -> GitOID {
+        content.withUnsafeBytes { ReceivedPack.objectID(type: 3, content: $0) }
+    }
+
+    /// Receives `pack` expecting a refusal whose reason contains `reason`, and nothing left behind.
+    private func assertRefused(_ pack: [UInt8], _ reason: String, limits: ReceivedPack.Limits = ReceivedPack.Limits(),
+                               localObject: ReceivedPack.LocalObject = { _ in nil }, line: UInt = #line) {
+        for pieces in [[1], [4_096]] {
+            XCTAssertThrowsError(try receive(pack, pieces: pieces, limits: limits, localObject: localObject), line: line) { error in
+                let failure = error as? ReceivedPack.Failure
+                XCTAssertTrue(failure?.reason.contains(reason) == true, "\(error)", line: line)
+            }
+            XCTAssertEqual(packFiles(), [], line: line)
+        }
+    }
+
+    func testAPackOfNoObjectsIsAcceptedAndLeavesNothing() throws {
+        XCTAssertNil(try receive(sealed([]), pieces: [1]))
+        XCTAssertEqual(packFiles(), [])
+        assertRefused(sealed([entryHeader(type: 3, size: 2) + deflated([1, 2])], count: 0), "checksum")
+    }
+
+    func testDeclaredSizesThatDisagreeWithTheirStreamsAreRefused() throws {
+        let hello = Array("hello world".utf8)
+        assertRefused(sealed([entryHeader(type: 3, size: 5) + deflated(hello)]), "inflates past the 5 bytes")
+        assertRefused(sealed([entryHeader(type: 3, size: 12) + deflated(hello)]), "inflates to 11 bytes where it declares 12")
+        // Sizes no memory holds: nothing is reserved by what a header declares, so the 11 bytes
+        // the stream holds are what refuses them (1 TiB, and the largest size a header may carry, as in git).
+        assertRefused(sealed([entryHeader(type: 3, size: 1 << 40) + deflated(hello)]), "where it declares \(1 << 40)")
+        assertRefused(sealed([entryHeader(type: 3, size: (1 << 60) - 1) + deflated(hello)]), "where it declares \((1 << 60) - 1)")
+        let base = entryHeader(type: 3, size: 11) + deflated(hello)
+        let delta: [UInt8] = [11, 5, 0x91, 0, 5]
+        assertRefused(sealed([base, entryHeader(type: 6, size: 1 << 40) + ofsDistance(base.count) + deflated(delta)]),
+                      "where it declares \(1 << 40)")
+        // A header whose size runs past 63 bits.
+        assertRefused(sealed([[0xB3] + [UInt8](repeating: 0xFF, count: 9) + [0x01] + deflated(hello)]), "past 64 bits")
+        // Two streams back to back under one header: the second is read as the pack's checksum.
+        assertRefused(sealed([entryHeader(type: 3, size: 11) + deflated(hello) + deflated(hello)]), "checksum")
+    }
+
+    func testABaseOverTheDeltaCapIsRefusedBeforeItIsReadBack() throws {
+        let content = [UInt8](repeating: 0x61, count: 100)
+        let base = entryHeader(type: 3, size: 100) + deflated(content)
+        let delta: [UInt8] = [100, 5, 0x91, 0, 5]
+        var limits = ReceivedPack.Limits()
+        limits.maxDeltaResult = 50
+        assertRefused(sealed([base, entryHeader(type: 6, size: delta.count) + ofsDistance(base.count) + deflated(delta)]),
+                      "is 100 bytes, over the cap of 50", limits: limits)
+        // The same from the local store, for a thin pack.
+        let thin = entryHeader(type: 7, size: delta.count) + blobID(content).rawBytes + deflated(delta)
+        assertRefused(sealed([thin]), "100 bytes here, over the cap of 50", limits: limits) { _ in (3, content) }
+        // The cap stays within what zlib counts in one go.
+        limits.maxDeltaResult = 1 << 40
+        XCTAssertEqual(limits.maxDeltaResult, Int(UInt32.max))
+    }
+
+    func testAnOffsetDeltaMustNameWhereAnEntryStarts() throws {
+        let hello = Array("hello world".utf8)
+        let base = entryHeader(type: 3, size: 11) + deflated(hello)
+        let delta: [UInt8] = [11, 5, 0x91, 0, 5]
+        func pack(distance: Int) -> [UInt8] {
+            sealed([base, entryHeader(type: 6, size: delta.count) + ofsDistance(distance) + deflated(delta)])
+        }
+        XCTAssertNotNil(try receive(pack(distance: base.count), pieces: [3]))
+        try FileManager.default.removeItem(atPath: objects + "/pack")
+        assertRefused(pack(distance: base.count - 3), "where no entry starts")
+        assertRefused(pack(distance: 1), "where no entry starts")
+        assertRefused(pack(distance: 0), "outside the pack")
+        assertRefused(pack(distance: base.count + 4), "outside the pack")
+        assertRefused(pack(distance: base.count + 12), "outside the pack")
+        assertRefused(pack(distance: 1 << 40), "outside the pack")
+        assertRefused(sealed([base, [0x65, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]]), "past 64 bits")
+    }
+
+    func testDeltasNamingEachOtherOrAMissingBaseAreRefused() throws {
+        // Two REF_DELTAs, each naming the object the other would make: neither can start.
+        let first: [UInt8] = [5, 5, 0x05] + Array("hello".utf8)
+        let second: [UInt8] = [5, 5, 0x05] + Array("other".utf8)
+        let firstID = blobID(Array("hello".utf8))
+        let secondID = blobID(Array("other".utf8))
+        let cycle = sealed([entryHeader(type: 7, size: first.count) + secondID.rawBytes + deflated(first),
+                            entryHeader(type: 7, size: second.count) + firstID.rawBytes + deflated(second)])
+        assertRefused(cycle, "that neither it nor this dataset holds")
+        // An OFS_DELTA on a REF_DELTA whose base is missing.
+        let ref = entryHeader(type: 7, size: first.count) + secondID.rawBytes + deflated(first)
+        assertRefused(sealed([ref, entryHeader(type: 6, size: second.count) + ofsDistance(ref.count) + deflated(second)]),
+                      "that neither it nor this dataset holds")
+        // A base the store holds as something other than a commit, tree, blob or tag.
+        assertRefused(sealed([ref]), "that neither it nor this dataset holds") { _ in (6, Array("other".utf8)) }
+        // With the two in the store, the cycle resolves from one's copy and rebuilds it a second time.
+        assertRefused(cycle, "twice") { id in
+            id == secondID ? (3, Array("other".utf8)) : id == firstID ? (3, Array("hello".utf8)) : nil
+        }
+    }
+
+    func testAnObjectSentTwiceIsRefused() throws {
+        let hello = Array("hello world".utf8)
+        let blob = entryHeader(type: 3, size: 11) + deflated(hello)
+        assertRefused(sealed([blob, blob]), "holds object \(blobID(hello).hex) twice")
+        // Once whole, once as a delta that rebuilds it.
+        let copy: [UInt8] = [11, 11, 0x90 | 0x01, 0, 11]
+        assertRefused(sealed([blob, entryHeader(type: 6, size: copy.count) + ofsDistance(blob.count) + deflated(copy)]), "twice")
+    }
+
+    func testADeltaOnAnEmptyBaseIsResolved() throws {
+        let empty = entryHeader(type: 3, size: 0) + deflated([])
+        let delta: [UInt8] = [0, 2, 0x02] + Array("hi".utf8)
+        let path = try XCTUnwrap(try receive(sealed([empty, entryHeader(type: 6, size: delta.count) + ofsDistance(empty.count)
+                                                        + deflated(delta)]), pieces: [2]))
+        let listed = String(decoding: try run(["git", "verify-pack", "-v", String(path.dropLast(5)) + ".idx"]), as: UTF8.self)
+        XCTAssertTrue(listed.contains(blobID(Array("hi".utf8)).hex), listed)
+        XCTAssertTrue(listed.contains(blobID([]).hex), listed)
+    }
+
+    func testAChainOfDeltasDeeperThanTenThousandIsResolvedAsGitResolvesIt() throws {
+        // 10,001 deltas, each on the one before, alternately by offset and by id: resolved without
+        // recursion, and indexed exactly as git's index-pack indexes the same pack.
+        func content(_ number: Int) -> [UInt8] { Array(String(format: "%08d", number).utf8) }
+        var entries = [entryHeader(type: 3, size: 8) + deflated(content(0))]
+        for number in 1...10_001 {
+            let delta: [UInt8] = [8, 8, 0x08] + content(number)
+            entries.append(number % 2 == 0
+                ? entryHeader(type: 6, size: delta.count) + ofsDistance(entries[number - 1].count) + deflated(delta)
+                : entryHeader(type: 7, size: delta.count) + blobID(content(number - 1)).rawBytes + deflated(delta))
+        }
+        let pack = sealed(entries)
+        let path = try XCTUnwrap(try receive(pack, pieces: [65_536]))
+        let ours = try Data(contentsOf: URL(fileURLWithPath: String(path.dropLast(5)) + ".idx"))
+        try Data(pack).write(to: URL(fileURLWithPath: root + "/deep.pack"))
+        try run(["git", "index-pack", "-o", root + "/deep.idx", root + "/deep.pack"])
+        XCTAssertEqual(ours, try Data(contentsOf: URL(fileURLWithPath: root + "/deep.idx")))
+    }
+
+    func testTheLocalStoreGivesAThinBaseOnlyWithinTheCapAndOnlyIfItHashesToItsID() throws {
+        let repository = try GitRepository.open(gitDir: source + "/.git")
+        let readme = Array("a base in the store\n".utf8)
+        let id = GitOID(hex: String(decoding: try run(["git", "-C", source, "hash-object", "-w", "--stdin"], input: Data(readme)),
+                                    as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))!
+        try repository.withObjectDatabase { odb in
+            let found = try ReceivedPackBackend.localObject(id, in: odb, maxSize: 1 << 20)
+            XCTAssertEqual(found?.type, 3)
+            XCTAssertEqual(found?.content, readme)
+            XCTAssertThrowsError(try ReceivedPackBackend.localObject(id, in: odb, maxSize: 5)) { error in
+                XCTAssertTrue((error as? ReceivedPack.Failure)?.reason.contains("over the cap of 5") == true, "\(error)")
+            }
+            XCTAssertNil(try ReceivedPackBackend.localObject(blobID([9, 9, 9]), in: odb, maxSize: 1 << 20))
+        }
+        // A loose object whose content is not what its name says (git's "local object is corrupt").
+        let damaged = blobID(Array("what the name promises".utf8))
+        let folder = source + "/.git/objects/" + String(damaged.hex.prefix(2))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let stored = Array("blob 9\0something".utf8)
+        try Data(deflated(stored)).write(to: URL(fileURLWithPath: folder + "/" + String(damaged.hex.dropFirst(2))))
+        try repository.withObjectDatabase { odb in
+            XCTAssertThrowsError(try ReceivedPackBackend.localObject(damaged, in: odb, maxSize: 1 << 20)) { error in
+                guard case StorageError.corrupt(let detail)? = error as? StorageError else { return XCTFail("\(error)") }
+                XCTAssertTrue(detail.contains(damaged.hex), detail)
+            }
+        }
+    }
+
+    func testOffsetsPast2GiBAndPast4GiBAreIndexedAsGitReadsThem() throws {
+        // A received pack over 4 GiB is too large to write here: its index is, and git reads it.
+        // Offsets from 2^31 go to the 64-bit table, as git's index-pack writes them.
+        let offsets = [12, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 1 << 32, (5 << 32) + 77]
+        let entries = offsets.enumerated().map { number, offset in
+            PackWriter.Entry(id: blobID(Array("object \(number)".utf8)), offset: offset, crc: UInt32(number) * 0x0101_0101)
+        }.sorted { $0.id < $1.id }
+        let path = root + "/large.idx"
+        try PackIndexWriter.write(entries, packChecksum: [UInt8](repeating: 0xAB, count: 20), to: path)
+        let shown = String(decoding: try run(["git", "show-index"], input: try Data(contentsOf: URL(fileURLWithPath: path))), as: UTF8.self)
+        let expected = entries.map { "\($0.offset) \($0.id.hex) (\(String(format: "%08x", $0.crc)))" }.joined(separator: "\n") + "\n"
+        XCTAssertEqual(shown, expected)
+        let index = try XCTUnwrap(PackIndex(indexPath: path))
+        XCTAssertEqual(entries.indices.map { index.offset(at: $0) }, entries.map(\.offset))
     }
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """A hostile git:// server for tests: it advertises one snapshot ref and answers every fetch with
-a pack crafted to break a rule (usage: hostile_pack_server.py KIND PORT-FILE).
+a pack crafted to break a rule (usage: hostile_pack_server.py KIND PORT-FILE [BASE-ID]).
 
 KIND is one of:
   bad-delta     a blob and a delta that copies past the end of it (checksum right)
   bad-checksum  a well-formed pack whose trailing checksum is wrong
   truncated     a pack cut off in the middle of its second entry, then the end of the stream
   bad-zlib      a pack whose entry is not a zlib stream (checksum right)
+  thin          a thin pack: one REF_DELTA against BASE-ID, an object the fetcher is to hold
 
 It speaks just enough of git's pack protocol (pkt-lines, side-band-64k) for libgit2's fetch: the
 advertisement, then it reads until the client's "done" and sends NAK and the pack.
@@ -36,7 +37,13 @@ def entry_header(kind: int, size: int) -> bytes:
     return bytes(out)
 
 
-def crafted(kind: str) -> bytes:
+def crafted(kind: str, base_id: str) -> bytes:
+    if kind == "thin":
+        # Copies 5 bytes from an 11-byte base.
+        delta = bytes([11, 5, 0x91, 0, 5])
+        body = b"PACK" + (2).to_bytes(4, "big") + (1).to_bytes(4, "big")
+        body += entry_header(7, len(delta)) + bytes.fromhex(base_id) + zlib.compress(delta)
+        return body + hashlib.sha1(body).digest()
     blob = b"hello world"
     body = b"PACK" + (2).to_bytes(4, "big") + (2).to_bytes(4, "big")
     base_offset = len(body)
@@ -76,7 +83,7 @@ def serve(connection: socket.socket, pack: bytes) -> None:
 
 def main() -> None:
     kind, port_file = sys.argv[1], sys.argv[2]
-    pack = crafted(kind)
+    pack = crafted(kind, sys.argv[3] if len(sys.argv) > 3 else "")
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))

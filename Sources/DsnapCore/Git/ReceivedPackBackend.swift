@@ -133,7 +133,8 @@ final class ReceivedPackBackend {
         let (receiver, pack, owner) = receiver(writepack)
         let odb = receiver.pointee.odb
         do {
-            try pack.finish { id in try localObject(id, in: odb) }
+            let maxSize = pack.limits.maxDeltaResult
+            try pack.finish { id in try localObject(id, in: odb, maxSize: maxSize) }
         } catch {
             return owner.fail(error)
         }
@@ -165,18 +166,36 @@ final class ReceivedPackBackend {
     }
 
     /// A thin pack's base from the local store (nil: not here).
-    private static func localObject(_ id: GitOID, in odb: OpaquePointer?) throws -> (type: UInt8, content: [UInt8])? {
+    ///
+    /// A delta may name any object the dataset holds, a 5 GiB video as well: the header is read
+    /// first, and only an object within `maxSize` (the cap on what a delta rebuilds) is read whole.
+    /// Its content is hashed against its id, as git's index-pack checks a thin pack's local bases
+    /// ("local object ... is corrupt"): libgit2's reads do not (strict hash verification is off,
+    /// LibGit2.swift), and a damaged base would give the deltas on it ids their content lacks.
+    static func localObject(_ id: GitOID, in odb: OpaquePointer?, maxSize: Int) throws -> (type: UInt8, content: [UInt8])? {
         guard let odb else { return nil }
         var oid = id.raw
+        var size = 0
+        var headerType = GIT_OBJECT_INVALID
+        let found = git_odb_read_header(&size, &headerType, odb, &oid)
+        if found == GIT_ENOTFOUND.rawValue { return nil }
+        try check(found, "git_odb_read_header")
+        guard size <= maxSize else { throw ReceivedPack.baseOverCap(id, size: size, cap: maxSize) }
         var object: OpaquePointer?
         let code = git_odb_read(&object, odb, &oid)
         if code == GIT_ENOTFOUND.rawValue { return nil }
         try check(code, "git_odb_read")
         defer { git_odb_object_free(object) }
-        let size = git_odb_object_size(object)
+        let length = git_odb_object_size(object)
+        guard length <= maxSize else { throw ReceivedPack.baseOverCap(id, size: length, cap: maxSize) }
         let data = git_odb_object_data(object)
-        let content = data.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-        return (UInt8(truncatingIfNeeded: git_odb_object_type(object).rawValue), content)
+        let content = data.map { [UInt8](UnsafeRawBufferPointer(start: $0, count: length)) } ?? []
+        let type = UInt8(truncatingIfNeeded: git_odb_object_type(object).rawValue)
+        // Any other type is refused by the receiver as a missing base.
+        if (1...4).contains(type), content.withUnsafeBytes({ ReceivedPack.objectID(type: type, content: $0) }) != id {
+            throw StorageError.corrupt(detail: "object \(id.hex), the base of a delta the remote sent, does not hash to its id")
+        }
+        return (type, content)
     }
 }
 

@@ -27,6 +27,11 @@ enum DeltaPatch {
         guard resultSize <= maxResult else {
             throw Failure(reason: "a delta would rebuild an object of \(resultSize) bytes, over the cap of \(maxResult)")
         }
+        // Nor more than its instructions can make: at most 16 MiB per 4-byte copy, under 4 MiB a
+        // byte; a few hostile bytes then cannot have the result's memory reserved.
+        guard resultSize <= (delta.count - start) << 22 else {
+            throw Failure(reason: "a delta declares \(resultSize) bytes, more than its \(delta.count - start) bytes of instructions make")
+        }
         return try [UInt8](unsafeUninitializedCapacity: resultSize) { output, written in
             var position = start
             while position < delta.count {

@@ -27,7 +27,10 @@ extension ReceivedPack {
         var packChecksum = checksum
         if end != entriesEnd {
             // Bases were appended: a pack on disk must hold every base of its deltas.
-            let count = UInt32(entries.count).bigEndian
+            guard let total = UInt32(exactly: entries.count) else {
+                throw Failure(reason: "its pack and the bases it lacks make \(entries.count) objects, more than a pack holds")
+            }
+            let count = total.bigEndian
             try withUnsafeBytes(of: count) { try FileWrite.all(descriptor, $0, at: 8, path: temporaryPath) }
             packChecksum = try PackIndexWriter.checksum(of: descriptor, size: end, path: temporaryPath)
             try FileWrite.all(descriptor, packChecksum, at: end, path: temporaryPath)
@@ -78,12 +81,22 @@ extension ReceivedPack {
             guard let local = try localObject(baseID), (1...4).contains(local.type) else {
                 throw Failure(reason: "a delta of its pack names a base, \(baseID.hex), that neither it nor this dataset holds")
             }
+            // As for a base in the pack (`readBack`): the delta could not rebuild from a larger one.
+            guard local.content.count <= limits.maxDeltaResult else {
+                throw Self.baseOverCap(baseID, size: local.content.count, cap: limits.maxDeltaResult)
+            }
             let position = try appendWhole(id: baseID, type: local.type, content: local.content, end: &end)
             resolved += try resolveChain(from: position, content: local.content, children: &children)
         }
         guard resolved == deltaCount else {
             throw Failure(reason: "\(deltaCount - resolved) deltas of its pack cannot be resolved (their bases form a cycle)")
         }
+    }
+
+    /// The refusal of a thin pack's base that this dataset holds but that exceeds the cap on what a
+    /// delta may rebuild (`Limits.maxDeltaResult`): no delta git sends rests on one.
+    static func baseOverCap(_ id: GitOID, size: Int, cap: Int) -> Failure {
+        Failure(reason: "a delta of its pack names as its base \(id.hex), \(size) bytes here, over the cap of \(cap)")
     }
 
     /// The deltas waiting for each base, taken away as they are resolved.

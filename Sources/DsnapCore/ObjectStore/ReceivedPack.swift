@@ -42,8 +42,11 @@ final class ReceivedPack {
         /// Checked at the pack's header, before anything is reserved for its objects.
         var checkCount: (Int) throws -> Void = { _ in }
         /// The largest object a delta may rebuild in memory: git itself never deltifies objects
-        /// over its core.bigFileThreshold (512 MiB by default).
-        var maxDeltaResult = 1 << 30
+        /// over its core.bigFileThreshold (512 MiB by default). Kept under 4 GiB: zlib counts the
+        /// bytes of an object read back in one go in 32 bits.
+        var maxDeltaResult = 1 << 30 {
+            didSet { maxDeltaResult = min(maxDeltaResult, Int(UInt32.max)) }
+        }
     }
 
     let packDirectory: String
@@ -86,7 +89,10 @@ final class ReceivedPack {
     init(objectsDirectory: String, limits: Limits) throws {
         packDirectory = objectsDirectory + "/pack"
         if mkdir(packDirectory, 0o777) != 0 && errno != EEXIST {
-            throw StorageError.fromErrno(errno, path: packDirectory)
+            let error = errno
+            output.deallocate()
+            stream.deallocate()
+            throw StorageError.fromErrno(error, path: packDirectory)
         }
         temporaryPath = TemporaryName.make(in: packDirectory, prefix: PackWriter.temporaryPrefix)
         descriptor = open(temporaryPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
@@ -209,7 +215,8 @@ final class ReceivedPack {
                 guard distance < (1 << 55) else { throw Failure(reason: "a delta of its pack names a base past 64 bits") }
                 distance = ((distance + 1) << 7) | Int(byte & 0x7F)
             }
-            guard distance > 0, distance <= parsedOffset else {
+            // Entries start after the pack's 12-byte header (git's index-pack refuses offset 0).
+            guard distance > 0, distance <= parsedOffset - 12 else {
                 throw Failure(reason: "a delta of its pack names a base outside the pack")
             }
             base = parsedOffset - distance
@@ -251,9 +258,11 @@ final class ReceivedPack {
         var entry = entries[entries.count - 1]
         var ended = false
         var used = 0
+        // zlib counts input in 32 bits: a larger hand-over is fed in parts (see `guard ended`).
+        let fed = min(available, Int(uInt.max))
         try pending.withUnsafeMutableBytes { buffer in
             stream.pointee.next_in = buffer.baseAddress!.assumingMemoryBound(to: Bytef.self) + pendingStart
-            stream.pointee.avail_in = uInt(available)
+            stream.pointee.avail_in = uInt(fed)
             repeat {
                 stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
                 stream.pointee.avail_out = uInt(output.count)
@@ -271,10 +280,11 @@ final class ReceivedPack {
                 default: throw Failure(reason: "an entry of its pack is not a valid zlib stream")
                 }
             } while !ended && (stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0)
-            used = available - Int(stream.pointee.avail_in)
+            used = fed - Int(stream.pointee.avail_in)
         }
         consume(used, crc: true)
-        guard ended else { return false }
+        // Not ended: zlib took all it was fed, and wants what is left of `pending` or more.
+        guard ended else { return used < available }
         guard inflated == entry.size else {
             throw Failure(reason: "an entry of its pack inflates to \(inflated) bytes where it declares \(entry.size)")
         }
