@@ -92,7 +92,7 @@ final class DiskFullE2ETests: XCTestCase {
         XCTAssertEqual(try DsnapProcess.run(["init", "-q"], in: data).status, 0)
         // Fill the disk to the last byte: a file grows until the write fails.
         let handle = try XCTUnwrap(FileHandle(forWritingAtPath: { () -> String in
-            FileManager.default.createFile(atPath: disk + "/filler", contents: nil)
+            _ = FileManager.default.createFile(atPath: disk + "/filler", contents: nil)
             return disk + "/filler"
         }()))
         let chunk = Data(count: 64 * 1024)

@@ -17,32 +17,9 @@ final class PackStreamWriterTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    @discardableResult
-    private func run(_ arguments: [String], input: [UInt8]? = nil) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = output
-        process.standardInput = stdin
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input)) }
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        try output.fileHandleForReading.close()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "git", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: arguments.joined(separator: " ")])
-        }
-        return data
-    }
-
     func testAPushPackFromEveryKindOfStorageIsOneGitAccepts() throws {
         let source = root + "/source"
-        try run(["git", "init", "-q", source])
+        try runTool(["git", "init", "-q", source])
         func commit(_ version: Int) throws {
             for number in 0..<20 {
                 let text = "{\"id\": \(number), \"v\": \(version), \"notes\": \"" + String(repeating: "lorem ", count: 300) + "\"}\n"
@@ -51,24 +28,24 @@ final class PackStreamWriterTests: XCTestCase {
             try Data((0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* (version + 7) >> 3) })
                 .write(to: URL(fileURLWithPath: source + "/video\(version).bin"))
             try Data().write(to: URL(fileURLWithPath: source + "/empty\(version)"))
-            try run(["git", "-C", source, "add", "-A"])
-            try run(["git", "-C", source, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "v\(version)"])
+            try runTool(["git", "-C", source, "add", "-A"])
+            try runTool(["git", "-C", source, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "v\(version)"])
         }
         // Two versions packed (with deltas), the last one loose.
         try commit(0)
         try commit(1)
-        try run(["git", "-C", source, "repack", "-a", "-d", "-q", "--window=10", "--depth=50"])
+        try runTool(["git", "-C", source, "repack", "-a", "-d", "-q", "--window=10", "--depth=50"])
         try commit(2)
-        let listed = String(decoding: try run(["git", "-C", source, "rev-list", "--objects", "HEAD"]), as: UTF8.self)
+        let listed = String(decoding: try runTool(["git", "-C", source, "rev-list", "--objects", "HEAD"]), as: UTF8.self)
         let ids = listed.split(separator: "\n").compactMap { GitOID(hex: String($0.prefix(40))) }
         XCTAssertGreaterThan(ids.count, 60)
 
         var rebuilt = 0
         let writer = PackStreamWriter(objectsDirectory: source + "/.git/objects") { id in
             rebuilt += 1
-            let type = String(decoding: try self.run(["git", "-C", source, "cat-file", "-t", id.hex]), as: UTF8.self)
+            let type = String(decoding: try runTool(["git", "-C", source, "cat-file", "-t", id.hex]), as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            let content = [UInt8](try self.run(["git", "-C", source, "cat-file", type, id.hex]))
+            let content = [UInt8](try runTool(["git", "-C", source, "cat-file", type, id.hex]))
             return (UInt8(ReceivedPack.typeNames.firstIndex(of: type)!), content)
         }
         var pack: [UInt8] = []
@@ -84,10 +61,10 @@ final class PackStreamWriterTests: XCTestCase {
         XCTAssertLessThanOrEqual(largestSend, 1 << 20, "sent in pieces, not whole objects")
 
         let target = root + "/target.git"
-        try run(["git", "init", "-q", "--bare", target])
-        try run(["git", "--git-dir=" + target, "index-pack", "--strict", "--stdin"], input: pack)
+        try runTool(["git", "init", "-q", "--bare", target])
+        try runTool(["git", "--git-dir=" + target, "index-pack", "--strict", "--stdin"], input: Data(pack))
         let packs = try FileManager.default.contentsOfDirectory(atPath: target + "/objects/pack").filter { $0.hasSuffix(".idx") }
-        let verify = String(decoding: try run(["git", "verify-pack", "-v", target + "/objects/pack/" + packs[0]]), as: UTF8.self)
+        let verify = String(decoding: try runTool(["git", "verify-pack", "-v", target + "/objects/pack/" + packs[0]]), as: UTF8.self)
         XCTAssertTrue(verify.contains("non delta: \(ids.count) objects"), verify)
         for id in ids { XCTAssertTrue(verify.contains(id.hex), "\(id.hex) is in the pack") }
 

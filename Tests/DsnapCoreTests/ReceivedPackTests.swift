@@ -14,7 +14,7 @@ final class ReceivedPackTests: XCTestCase {
     override func setUpWithError() throws {
         root = NSTemporaryDirectory() + "received-pack-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
-        try run(["git", "init", "-q", source])
+        try runTool(["git", "init", "-q", source])
         // Sidecars alike enough for git to store most as deltas, edited over three commits.
         for version in 0..<3 {
             for number in 0..<30 {
@@ -23,8 +23,8 @@ final class ReceivedPackTests: XCTestCase {
             }
             try Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> (version + 3)) })
                 .write(to: URL(fileURLWithPath: source + "/big.bin"))
-            try run(["git", "-C", source, "add", "-A"])
-            try run(["git", "-C", source, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "v\(version)"])
+            try runTool(["git", "-C", source, "add", "-A"])
+            try runTool(["git", "-C", source, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "v\(version)"])
         }
     }
 
@@ -32,34 +32,11 @@ final class ReceivedPackTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    @discardableResult
-    private func run(_ arguments: [String], input: Data? = nil) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let output = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = output
-        process.standardInput = stdin
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        try output.fileHandleForReading.close()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "git", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: arguments.joined(separator: " ")])
-        }
-        return data
-    }
-
     /// A pack of `revisions` as git sends it to a fetcher.
     private func gitPack(_ revisions: String, thin: Bool = false) throws -> [UInt8] {
         let arguments = ["git", "-C", source, "pack-objects", "--revs", "--stdout", "-q", "--window=10", "--depth=50"]
             + (thin ? ["--thin"] : [])
-        return [UInt8](try run(arguments, input: Data(revisions.utf8)))
+        return [UInt8](try runTool(arguments, input: Data(revisions.utf8)))
     }
 
     /// Feeds `pack` to a receiver in pieces of sizes from `pieces` (cycled), then finishes it.
@@ -92,12 +69,12 @@ final class ReceivedPackTests: XCTestCase {
             try? FileManager.default.removeItem(atPath: copy)
             try FileManager.default.copyItem(atPath: path, toPath: copy)
             try? FileManager.default.removeItem(atPath: root + "/copy.idx")
-            try run(["git", "index-pack", "-o", root + "/copy.idx", copy])
+            try runTool(["git", "index-pack", "-o", root + "/copy.idx", copy])
             let theirs = try Data(contentsOf: URL(fileURLWithPath: root + "/copy.idx"))
             XCTAssertEqual(ours, theirs, "pieces \(pieces)")
             XCTAssertEqual(packFiles().count, 2, "a pack and its index, nothing else: \(packFiles())")
         }
-        let verify = String(decoding: try run(["git", "verify-pack", "-v", objects + "/pack/" + packFiles()[0]]), as: UTF8.self)
+        let verify = String(decoding: try runTool(["git", "verify-pack", "-v", objects + "/pack/" + packFiles()[0]]), as: UTF8.self)
         XCTAssertTrue(verify.contains("chain length"), "the fixture has deltas")
     }
 
@@ -106,15 +83,15 @@ final class ReceivedPackTests: XCTestCase {
         var asked: [GitOID] = []
         let path = try XCTUnwrap(try receive(pack, pieces: [4_096]) { id in
             asked.append(id)
-            let type = String(decoding: try self.run(["git", "-C", self.source, "cat-file", "-t", id.hex]), as: UTF8.self)
+            let type = String(decoding: try runTool(["git", "-C", self.source, "cat-file", "-t", id.hex]), as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            let content = [UInt8](try self.run(["git", "-C", self.source, "cat-file", type, id.hex]))
+            let content = [UInt8](try runTool(["git", "-C", self.source, "cat-file", type, id.hex]))
             return (UInt8(ReceivedPack.typeNames.firstIndex(of: type)!), content)
         })
         XCTAssertFalse(asked.isEmpty, "git sent a thin pack (deltas against objects of HEAD~1)")
-        try run(["git", "verify-pack", String(path.dropLast(5)) + ".idx"])
-        let listed = String(decoding: try run(["git", "verify-pack", "-v", String(path.dropLast(5)) + ".idx"]), as: UTF8.self)
-        let wanted = String(decoding: try run(["git", "-C", source, "rev-list", "--objects", "HEAD", "^HEAD~1"]), as: UTF8.self)
+        try runTool(["git", "verify-pack", String(path.dropLast(5)) + ".idx"])
+        let listed = String(decoding: try runTool(["git", "verify-pack", "-v", String(path.dropLast(5)) + ".idx"]), as: UTF8.self)
+        let wanted = String(decoding: try runTool(["git", "-C", source, "rev-list", "--objects", "HEAD", "^HEAD~1"]), as: UTF8.self)
         for line in wanted.split(separator: "\n") {
             XCTAssertTrue(listed.contains(String(line.prefix(40))), "\(line) is in the completed pack")
         }
@@ -183,12 +160,7 @@ final class ReceivedPackTests: XCTestCase {
             _ = compress(&compressed, &length, entry.content, uLong(entry.content.count))
             pack += entry.header + compressed.prefix(Int(length))
         }
-        var context = dsnap_sha1_context()
-        dsnap_sha1_init(&context)
-        dsnap_sha1_update(&context, pack, pack.count)
-        var digest = [UInt8](repeating: 0, count: 20)
-        dsnap_sha1_finish(&context, &digest)
-        return pack + digest
+        return withPackChecksum(pack)
     }
 
     /// A blob `hello world` (11 bytes) and a delta against it, 13 bytes back in the pack.
@@ -200,20 +172,15 @@ final class ReceivedPackTests: XCTestCase {
         let rest = handmadePack([([0x60 | UInt8(delta.count & 0x0F), UInt8(distance)], delta)])
         pack += rest[12 ..< rest.count - 20]
         pack[11] = 2
-        var context = dsnap_sha1_context()
-        dsnap_sha1_init(&context)
-        dsnap_sha1_update(&context, pack, pack.count)
-        var digest = [UInt8](repeating: 0, count: 20)
-        dsnap_sha1_finish(&context, &digest)
-        return pack + digest
+        return withPackChecksum(pack)
     }
 
     func testHostileDeltasAreRefused() throws {
         // base size 11, result size 5, then: copy 5 bytes from offset 0 ("hello").
         let good: [UInt8] = [11, 5, 0x91, 0, 5]
         let path = try XCTUnwrap(try receive(deltaPack(good), pieces: [3]))
-        let listed = String(decoding: try run(["git", "verify-pack", "-v", String(path.dropLast(5)) + ".idx"]), as: UTF8.self)
-        let hello = String(decoding: try run(["git", "hash-object", "--stdin"], input: Data("hello".utf8)), as: UTF8.self)
+        let listed = String(decoding: try runTool(["git", "verify-pack", "-v", String(path.dropLast(5)) + ".idx"]), as: UTF8.self)
+        let hello = String(decoding: try runTool(["git", "hash-object", "--stdin"], input: Data("hello".utf8)), as: UTF8.self)
         XCTAssertTrue(listed.contains(hello.prefix(40)), listed)
         try FileManager.default.removeItem(atPath: objects + "/pack")
         let hostile: [(String, [UInt8], String)] = [
@@ -235,18 +202,6 @@ final class ReceivedPackTests: XCTestCase {
     }
 
     // MARK: Hostile packs, entry by entry
-
-    /// An entry's header: its type, then its size 4 bits and 7 bits a byte, low bits first.
-    private func entryHeader(type: UInt8, size: Int) -> [UInt8] {
-        var header: [UInt8] = [type << 4 | UInt8(size & 0x0F)]
-        var rest = size >> 4
-        while rest > 0 {
-            header[header.count - 1] |= 0x80
-            header.append(UInt8(rest & 0x7F))
-            rest >>= 7
-        }
-        return header
-    }
 
     /// The distance back to an OFS_DELTA's base as git writes it (each continuation adds one).
     private func ofsDistance(_ distance: Int) -> [UInt8] {
@@ -273,12 +228,7 @@ final class ReceivedPackTests: XCTestCase {
         var pack: [UInt8] = Array("PACK".utf8) + [0, 0, 0, 2]
         pack += [UInt8(declared >> 24), UInt8(declared >> 16 & 0xFF), UInt8(declared >> 8 & 0xFF), UInt8(declared & 0xFF)]
         for entry in entries { pack += entry }
-        var context = dsnap_sha1_context()
-        dsnap_sha1_init(&context)
-        dsnap_sha1_update(&context, pack, pack.count)
-        var digest = [UInt8](repeating: 0, count: 20)
-        dsnap_sha1_finish(&context, &digest)
-        return pack + digest
+        return withPackChecksum(pack)
     }
 
     private func blobID(_ content: [UInt8]) -> GitOID {
@@ -300,37 +250,37 @@ final class ReceivedPackTests: XCTestCase {
     func testAPackOfNoObjectsIsAcceptedAndLeavesNothing() throws {
         XCTAssertNil(try receive(sealed([]), pieces: [1]))
         XCTAssertEqual(packFiles(), [])
-        assertRefused(sealed([entryHeader(type: 3, size: 2) + deflated([1, 2])], count: 0), "checksum")
+        assertRefused(sealed([PackEntryHeader.encode(type: 3, size: 2) + deflated([1, 2])], count: 0), "checksum")
     }
 
     func testDeclaredSizesThatDisagreeWithTheirStreamsAreRefused() throws {
         let hello = Array("hello world".utf8)
-        assertRefused(sealed([entryHeader(type: 3, size: 5) + deflated(hello)]), "inflates past the 5 bytes")
-        assertRefused(sealed([entryHeader(type: 3, size: 12) + deflated(hello)]), "inflates to 11 bytes where it declares 12")
+        assertRefused(sealed([PackEntryHeader.encode(type: 3, size: 5) + deflated(hello)]), "inflates past the 5 bytes")
+        assertRefused(sealed([PackEntryHeader.encode(type: 3, size: 12) + deflated(hello)]), "inflates to 11 bytes where it declares 12")
         // Sizes no memory holds: nothing is reserved by what a header declares, so the 11 bytes
         // the stream holds are what refuses them (1 TiB, and the largest size a header may carry, as in git).
-        assertRefused(sealed([entryHeader(type: 3, size: 1 << 40) + deflated(hello)]), "where it declares \(1 << 40)")
-        assertRefused(sealed([entryHeader(type: 3, size: (1 << 60) - 1) + deflated(hello)]), "where it declares \((1 << 60) - 1)")
-        let base = entryHeader(type: 3, size: 11) + deflated(hello)
+        assertRefused(sealed([PackEntryHeader.encode(type: 3, size: 1 << 40) + deflated(hello)]), "where it declares \(1 << 40)")
+        assertRefused(sealed([PackEntryHeader.encode(type: 3, size: (1 << 60) - 1) + deflated(hello)]), "where it declares \((1 << 60) - 1)")
+        let base = PackEntryHeader.encode(type: 3, size: 11) + deflated(hello)
         let delta: [UInt8] = [11, 5, 0x91, 0, 5]
-        assertRefused(sealed([base, entryHeader(type: 6, size: 1 << 40) + ofsDistance(base.count) + deflated(delta)]),
+        assertRefused(sealed([base, PackEntryHeader.encode(type: 6, size: 1 << 40) + ofsDistance(base.count) + deflated(delta)]),
                       "where it declares \(1 << 40)")
         // A header whose size runs past 63 bits.
         assertRefused(sealed([[0xB3] + [UInt8](repeating: 0xFF, count: 9) + [0x01] + deflated(hello)]), "past 64 bits")
         // Two streams back to back under one header: the second is read as the pack's checksum.
-        assertRefused(sealed([entryHeader(type: 3, size: 11) + deflated(hello) + deflated(hello)]), "checksum")
+        assertRefused(sealed([PackEntryHeader.encode(type: 3, size: 11) + deflated(hello) + deflated(hello)]), "checksum")
     }
 
     func testABaseOverTheDeltaCapIsRefusedBeforeItIsReadBack() throws {
         let content = [UInt8](repeating: 0x61, count: 100)
-        let base = entryHeader(type: 3, size: 100) + deflated(content)
+        let base = PackEntryHeader.encode(type: 3, size: 100) + deflated(content)
         let delta: [UInt8] = [100, 5, 0x91, 0, 5]
         var limits = ReceivedPack.Limits()
         limits.maxDeltaResult = 50
-        assertRefused(sealed([base, entryHeader(type: 6, size: delta.count) + ofsDistance(base.count) + deflated(delta)]),
+        assertRefused(sealed([base, PackEntryHeader.encode(type: 6, size: delta.count) + ofsDistance(base.count) + deflated(delta)]),
                       "is 100 bytes, over the cap of 50", limits: limits)
         // The same from the local store, for a thin pack.
-        let thin = entryHeader(type: 7, size: delta.count) + blobID(content).rawBytes + deflated(delta)
+        let thin = PackEntryHeader.encode(type: 7, size: delta.count) + blobID(content).rawBytes + deflated(delta)
         assertRefused(sealed([thin]), "100 bytes here, over the cap of 50", limits: limits) { _ in (3, content) }
         // The cap stays within what zlib counts in one go.
         limits.maxDeltaResult = 1 << 40
@@ -339,10 +289,10 @@ final class ReceivedPackTests: XCTestCase {
 
     func testAnOffsetDeltaMustNameWhereAnEntryStarts() throws {
         let hello = Array("hello world".utf8)
-        let base = entryHeader(type: 3, size: 11) + deflated(hello)
+        let base = PackEntryHeader.encode(type: 3, size: 11) + deflated(hello)
         let delta: [UInt8] = [11, 5, 0x91, 0, 5]
         func pack(distance: Int) -> [UInt8] {
-            sealed([base, entryHeader(type: 6, size: delta.count) + ofsDistance(distance) + deflated(delta)])
+            sealed([base, PackEntryHeader.encode(type: 6, size: delta.count) + ofsDistance(distance) + deflated(delta)])
         }
         XCTAssertNotNil(try receive(pack(distance: base.count), pieces: [3]))
         try FileManager.default.removeItem(atPath: objects + "/pack")
@@ -361,12 +311,12 @@ final class ReceivedPackTests: XCTestCase {
         let second: [UInt8] = [5, 5, 0x05] + Array("other".utf8)
         let firstID = blobID(Array("hello".utf8))
         let secondID = blobID(Array("other".utf8))
-        let cycle = sealed([entryHeader(type: 7, size: first.count) + secondID.rawBytes + deflated(first),
-                            entryHeader(type: 7, size: second.count) + firstID.rawBytes + deflated(second)])
+        let cycle = sealed([PackEntryHeader.encode(type: 7, size: first.count) + secondID.rawBytes + deflated(first),
+                            PackEntryHeader.encode(type: 7, size: second.count) + firstID.rawBytes + deflated(second)])
         assertRefused(cycle, "that neither it nor this dataset holds")
         // An OFS_DELTA on a REF_DELTA whose base is missing.
-        let ref = entryHeader(type: 7, size: first.count) + secondID.rawBytes + deflated(first)
-        assertRefused(sealed([ref, entryHeader(type: 6, size: second.count) + ofsDistance(ref.count) + deflated(second)]),
+        let ref = PackEntryHeader.encode(type: 7, size: first.count) + secondID.rawBytes + deflated(first)
+        assertRefused(sealed([ref, PackEntryHeader.encode(type: 6, size: second.count) + ofsDistance(ref.count) + deflated(second)]),
                       "that neither it nor this dataset holds")
         // A base the store holds as something other than a commit, tree, blob or tag.
         assertRefused(sealed([ref]), "that neither it nor this dataset holds") { _ in (6, Array("other".utf8)) }
@@ -378,19 +328,19 @@ final class ReceivedPackTests: XCTestCase {
 
     func testAnObjectSentTwiceIsRefused() throws {
         let hello = Array("hello world".utf8)
-        let blob = entryHeader(type: 3, size: 11) + deflated(hello)
+        let blob = PackEntryHeader.encode(type: 3, size: 11) + deflated(hello)
         assertRefused(sealed([blob, blob]), "holds object \(blobID(hello).hex) twice")
         // Once whole, once as a delta that rebuilds it.
         let copy: [UInt8] = [11, 11, 0x90 | 0x01, 0, 11]
-        assertRefused(sealed([blob, entryHeader(type: 6, size: copy.count) + ofsDistance(blob.count) + deflated(copy)]), "twice")
+        assertRefused(sealed([blob, PackEntryHeader.encode(type: 6, size: copy.count) + ofsDistance(blob.count) + deflated(copy)]), "twice")
     }
 
     func testADeltaOnAnEmptyBaseIsResolved() throws {
-        let empty = entryHeader(type: 3, size: 0) + deflated([])
+        let empty = PackEntryHeader.encode(type: 3, size: 0) + deflated([])
         let delta: [UInt8] = [0, 2, 0x02] + Array("hi".utf8)
-        let path = try XCTUnwrap(try receive(sealed([empty, entryHeader(type: 6, size: delta.count) + ofsDistance(empty.count)
+        let path = try XCTUnwrap(try receive(sealed([empty, PackEntryHeader.encode(type: 6, size: delta.count) + ofsDistance(empty.count)
                                                         + deflated(delta)]), pieces: [2]))
-        let listed = String(decoding: try run(["git", "verify-pack", "-v", String(path.dropLast(5)) + ".idx"]), as: UTF8.self)
+        let listed = String(decoding: try runTool(["git", "verify-pack", "-v", String(path.dropLast(5)) + ".idx"]), as: UTF8.self)
         XCTAssertTrue(listed.contains(blobID(Array("hi".utf8)).hex), listed)
         XCTAssertTrue(listed.contains(blobID([]).hex), listed)
     }
@@ -399,25 +349,25 @@ final class ReceivedPackTests: XCTestCase {
         // 10,001 deltas, each on the one before, alternately by offset and by id: resolved without
         // recursion, and indexed exactly as git's index-pack indexes the same pack.
         func content(_ number: Int) -> [UInt8] { Array(String(format: "%08d", number).utf8) }
-        var entries = [entryHeader(type: 3, size: 8) + deflated(content(0))]
+        var entries = [PackEntryHeader.encode(type: 3, size: 8) + deflated(content(0))]
         for number in 1...10_001 {
             let delta: [UInt8] = [8, 8, 0x08] + content(number)
             entries.append(number % 2 == 0
-                ? entryHeader(type: 6, size: delta.count) + ofsDistance(entries[number - 1].count) + deflated(delta)
-                : entryHeader(type: 7, size: delta.count) + blobID(content(number - 1)).rawBytes + deflated(delta))
+                ? PackEntryHeader.encode(type: 6, size: delta.count) + ofsDistance(entries[number - 1].count) + deflated(delta)
+                : PackEntryHeader.encode(type: 7, size: delta.count) + blobID(content(number - 1)).rawBytes + deflated(delta))
         }
         let pack = sealed(entries)
         let path = try XCTUnwrap(try receive(pack, pieces: [65_536]))
         let ours = try Data(contentsOf: URL(fileURLWithPath: String(path.dropLast(5)) + ".idx"))
         try Data(pack).write(to: URL(fileURLWithPath: root + "/deep.pack"))
-        try run(["git", "index-pack", "-o", root + "/deep.idx", root + "/deep.pack"])
+        try runTool(["git", "index-pack", "-o", root + "/deep.idx", root + "/deep.pack"])
         XCTAssertEqual(ours, try Data(contentsOf: URL(fileURLWithPath: root + "/deep.idx")))
     }
 
     func testTheLocalStoreGivesAThinBaseOnlyWithinTheCapAndOnlyIfItHashesToItsID() throws {
         let repository = try GitRepository.open(gitDir: source + "/.git")
         let readme = Array("a base in the store\n".utf8)
-        let id = GitOID(hex: String(decoding: try run(["git", "-C", source, "hash-object", "-w", "--stdin"], input: Data(readme)),
+        let id = GitOID(hex: String(decoding: try runTool(["git", "-C", source, "hash-object", "-w", "--stdin"], input: Data(readme)),
                                     as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))!
         try repository.withObjectDatabase { odb in
             let found = try ReceivedPackBackend.localObject(id, in: odb, maxSize: 1 << 20)
@@ -451,7 +401,7 @@ final class ReceivedPackTests: XCTestCase {
         }.sorted { $0.id < $1.id }
         let path = root + "/large.idx"
         try PackIndexWriter.write(entries, packChecksum: [UInt8](repeating: 0xAB, count: 20), to: path)
-        let shown = String(decoding: try run(["git", "show-index"], input: try Data(contentsOf: URL(fileURLWithPath: path))), as: UTF8.self)
+        let shown = String(decoding: try runTool(["git", "show-index"], input: try Data(contentsOf: URL(fileURLWithPath: path))), as: UTF8.self)
         let expected = entries.map { "\($0.offset) \($0.id.hex) (\(String(format: "%08x", $0.crc)))" }.joined(separator: "\n") + "\n"
         XCTAssertEqual(shown, expected)
         let index = try XCTUnwrap(PackIndex(indexPath: path))

@@ -28,7 +28,7 @@ struct PackStreamWriter {
             // failed opens were a third of a 100,000-file push's CPU).
             if try !packs.copyWhole(id, to: output.append), try !writeLoose(id, to: output, deflater: deflater) {
                 let object = try readWhole(id)
-                try output.append(Self.entryHeader(type: object.type, size: object.content.count))
+                try output.append(PackEntryHeader.encode(type: object.type, size: object.content.count))
                 try object.content.withUnsafeBytes { try deflater.deflate($0, last: true, to: output) }
             }
             progress(done + 1, output.bytes)
@@ -40,7 +40,7 @@ struct PackStreamWriter {
     private func writeLoose(_ id: GitOID, to output: PackOutput, deflater: StoredDeflater) throws -> Bool {
         let path = id.looseObjectPath(in: objectsDirectory).file
         guard let header = try LooseObjectInflater.header(path: path, id: id) else { return false }
-        try output.append(Self.entryHeader(type: header.type.packNumber, size: header.size))
+        try output.append(PackEntryHeader.encode(type: header.type.packNumber, size: header.size))
         guard header.type == .blob else {
             // Trees, commits and tags are small: read whole.
             guard let object = try LooseObjectInflater.inflate(path: path, id: id, into: { malloc($0 + 1) }) else {
@@ -66,19 +66,6 @@ struct PackStreamWriter {
         }
         if !ended { try deflater.deflate(UnsafeRawBufferPointer(start: nil, count: 0), last: true, to: output) }
         return true
-    }
-
-    /// A pack entry's header: the type in bits 4-6 of the first byte, the size 4 bits there and
-    /// 7 a byte after.
-    static func entryHeader(type: UInt8, size: Int) -> [UInt8] {
-        var header: [UInt8] = [(type & 0x07) << 4 | UInt8(size & 0x0F)]
-        var rest = size >> 4
-        while rest > 0 {
-            header[header.count - 1] |= 0x80
-            header.append(UInt8(rest & 0x7F))
-            rest >>= 7
-        }
-        return header
     }
 }
 

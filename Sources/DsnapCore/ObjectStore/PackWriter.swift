@@ -72,15 +72,7 @@ final class PackWriter: @unchecked Sendable {
         entries.append(Entry(id: id, offset: size, crc: 0))
         positions.insert(entries.count - 1, of: entries)
         entryCRC = UInt32(crc32(0, nil, 0))
-        // The type in bits 4-6 of the first byte, the size 4 bits there and 7 per byte after.
-        var header: [UInt8] = [UInt8((type & 0x07) << 4) | UInt8(objectSize & 0x0F)]
-        var rest = objectSize >> 4
-        while rest > 0 {
-            header[header.count - 1] |= 0x80
-            header.append(UInt8(rest & 0x7F))
-            rest >>= 7
-        }
-        try appendEntryBytes(header)
+        try appendEntryBytes(PackEntryHeader.encode(type: type, size: objectSize))
     }
 
     func appendEntryBytes(_ bytes: [UInt8]) throws {

@@ -205,13 +205,7 @@ extension ReceivedPack {
 
     /// Appends a whole object at `end` (over the old checksum) and returns its entry's position.
     private func appendWhole(id: GitOID, type: UInt8, content: [UInt8], end: inout Int) throws -> Int {
-        var header: [UInt8] = [(type & 0x07) << 4 | UInt8(content.count & 0x0F)]
-        var rest = content.count >> 4
-        while rest > 0 {
-            header[header.count - 1] |= 0x80
-            header.append(UInt8(rest & 0x7F))
-            rest >>= 7
-        }
+        let header = PackEntryHeader.encode(type: type, size: content.count)
         let compressed = try Self.compress(content)
         let bytes = header + compressed
         try FileWrite.all(descriptor, bytes, at: end, path: temporaryPath)
