@@ -115,6 +115,25 @@ enum E2E {
         return ProcessResult(status: run.status, stdout: run.stdout, stderr: run.stderr)
     }
 
+    /// Starts `python3 Tests/remotes/SCRIPT ARGUMENTS` (a server on loopback that writes its port
+    /// to `portFile` once it listens) and waits up to 5 s for it: the process and its port (nil
+    /// when it never listened; the caller stops the process).
+    static func loopbackServer(_ script: String, _ arguments: [String], portFile: String,
+                               file: StaticString = #filePath) throws -> (Process, String?) {
+        let path = URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("remotes/" + script).path
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        server.arguments = ["python3", path] + arguments
+        try server.run()
+        var port: String?
+        for _ in 0..<100 where port == nil {
+            port = try? String(contentsOfFile: portFile, encoding: .utf8)
+            if port == nil { usleep(50_000) }
+        }
+        return (server, port)
+    }
+
     /// What this test process holds open, one entry per descriptor: what it points at
     /// (`pipe:[123]`, `socket:[456]`, a path). Tests that check nothing stays open compare two.
     static func openDescriptors() -> [String] {

@@ -237,24 +237,10 @@ final class RemoteSafetyE2ETests: XCTestCase {
         XCTAssertEqual(try trackingRefs(c, remote: "share"), "")
     }
 
-    /// A server that sends a pack breaking a rule (a delta copying past its base, a wrong
-    /// checksum, a pack cut short, an entry that is not zlib) is refused with exit 6 naming the
-    /// remote and the reason; nothing of the pack stays in the store, no ref moves, and the
-    /// dataset verifies.
     /// Tests/remotes/hostile_pack_server.py serving a pack of `kind` on loopback, and its port.
     private func hostileServer(_ kind: String, _ arguments: [String] = []) throws -> (Process, String) {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("remotes/hostile_pack_server.py").path
-        let portFile = scratch.path + "/port-" + kind
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", script, kind, portFile] + arguments
-        try server.run()
-        var port: String?
-        for _ in 0..<100 where port == nil {
-            port = try? String(contentsOfFile: portFile, encoding: .utf8)
-            if port == nil { usleep(50_000) }
-        }
+        let (server, port) = try E2E.loopbackServer("hostile_pack_server.py", [kind, scratch.path + "/port-" + kind] + arguments,
+                                                    portFile: scratch.path + "/port-" + kind)
         guard let port else {
             server.terminate()
             server.waitUntilExit()
@@ -263,6 +249,10 @@ final class RemoteSafetyE2ETests: XCTestCase {
         return (server, port)
     }
 
+    /// A server that sends a pack breaking a rule (a delta copying past its base, a wrong
+    /// checksum, a pack cut short, an entry that is not zlib) is refused with exit 6 naming the
+    /// remote and the reason; nothing of the pack stays in the store, no ref moves, and the
+    /// dataset verifies.
     func testAServerSendingABrokenPackIsRefusedAndLeavesNothing() throws {
         let a = try dataset("a")
         let packFolder = a + "/.dsnap/objects/pack"
@@ -433,18 +423,8 @@ final class RemoteSafetyE2ETests: XCTestCase {
         XCTAssertEqual(try E2E.tool("git", ["init", "-q", "--bare", served + "/data.git"], in: served).status, 0)
         XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + served + "/data.git", "config", "http.receivepack", "true"],
                                     in: served).status, 0)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("remotes/smart_http.py").path
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", script] + (tls.map { ["--tls", $0.0, $0.1] } ?? [])
-            + [served, served + "/port", "s3cret"]
-        try server.run()
-        var port: String?
-        for _ in 0..<100 where port == nil {
-            port = try? String(contentsOfFile: served + "/port", encoding: .utf8)
-            if port == nil { usleep(50_000) }
-        }
+        let (server, port) = try E2E.loopbackServer("smart_http.py", (tls.map { ["--tls", $0.0, $0.1] } ?? [])
+            + [served, served + "/port", "s3cret"], portFile: served + "/port")
         return (server, try XCTUnwrap(port))
     }
 

@@ -370,18 +370,9 @@ final class RemotesE2ETests: XCTestCase {
         XCTAssertEqual(try E2E.tool("git", ["init", "-q", "--bare", served + "/data.git"], in: served).status, 0)
         XCTAssertEqual(try E2E.tool("git", ["--git-dir=" + served + "/data.git", "config", "http.receivepack", "true"],
                                     in: served).status, 0)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("remotes/smart_http.py").path
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", script, served, served + "/port", "s3cret"]
-        try server.run()
+        let (server, port) = try E2E.loopbackServer("smart_http.py", [served, served + "/port", "s3cret"],
+                                                    portFile: served + "/port")
         defer { server.terminate(); server.waitUntilExit() }
-        var port: String?
-        for _ in 0..<100 where port == nil {
-            port = try? String(contentsOfFile: served + "/port", encoding: .utf8)
-            if port == nil { usleep(50_000) }
-        }
         let url = "http://127.0.0.1:\(try XCTUnwrap(port))/data.git"
         let a = try dataset("a")
         expect(try E2E.run(["remote", "add", "origin", url], in: a), exit: 0)

@@ -28,7 +28,7 @@ final class RunE2ETests: XCTestCase {
         while let relative = enumerator?.nextObject() as? String {
             if relative == ".dsnap" { enumerator?.skipDescendants(); continue }
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory)
             if !isDirectory.boolValue { result[relative] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + relative)) }
         }
         return result
@@ -160,7 +160,7 @@ final class RunE2ETests: XCTestCase {
         XCTAssertEqual(tasks.first?["status"] as? String, "RUNNING")
         XCTAssertTrue(tasks.first?["exit_status"] is NSNull)
 
-        FileManager.default.createFile(atPath: tools + "/gate", contents: nil)
+        _ = FileManager.default.createFile(atPath: tools + "/gate", contents: nil)
         let finished = try XCTUnwrap(running.wait(killingAfter: 20), "the run never ended")
         expect(finished, exit: 0)
         XCTAssertEqual(finished.stderr, "", "a plain successful run says nothing\n\(finished.transcript)")
@@ -253,7 +253,7 @@ final class RunE2ETests: XCTestCase {
         try dataset.write("{\"after\": \"kill\"}\n", to: "images/cats/a.json")
         try commit(["-m", "after-kill"], in: dataset.path, now: "2026-03-01T10:00:05Z")
         // The command holds dsnap's stdout and stderr: it must end before they can be read.
-        FileManager.default.createFile(atPath: tools + "/gate", contents: nil)
+        _ = FileManager.default.createFile(atPath: tools + "/gate", contents: nil)
         XCTAssertTrue(try XCTUnwrap(running.wait(killingAfter: 20)).killedBySignal)
         let status = try jsonObject(try E2E.run(["status", "--json"], in: dataset.path))
         XCTAssertEqual(status["state"] as? String, "Ready")
