@@ -347,35 +347,52 @@ final class MergeE2ETests: XCTestCase {
                     mentioning: ["in common"])
     }
 
+    /// A dataset of `count` large sidecars whose clone rewrote every one (each starting with
+    /// `marker`), merged back and killed (SIGKILL) once the merge journal exists. `beforeMerge`
+    /// runs just before the merge starts. Returns the dataset, and whether the kill came while the
+    /// merge ran (a small merge may finish first).
+    private func mergeKilledAfterItsJournal(count: Int, marker: String, beforeMerge: (TemporaryDataset) throws -> Void = { _ in })
+        throws -> (data: TemporaryDataset, midway: Bool) {
+        let payload = String(repeating: "x", count: 16 * 1024)
+        let data = try TemporaryDataset(emptyNamed: "big")
+        for number in 0..<count { try data.write("{\"n\": \(number), \"p\": \"\(payload)\"}", to: "d\(number % 30)/f\(number).json") }
+        expect(try dsnap(["init", "-q"], in: data.path), exit: 0)
+        let clone = (data.path as NSString).deletingLastPathComponent + "/clone"
+        expect(try dsnap(["clone", "-q", "current", clone], in: data.path), exit: 0)
+        for number in 0..<count {
+            try write("{\"n\": \(number), \"p\": \"\(marker)\(payload)\"}", to: clone + "/d\(number % 30)/f\(number).json")
+        }
+        expect(try dsnap(["commit", "-q", "-m", "theirs"], in: clone, now: "2026-03-01T10:00:01Z"), exit: 0)
+        try beforeMerge(data)
+        let merge = try RunningDsnap(["merge", "../clone:current"], in: data.path,
+                                     environment: DsnapProcess.environment(now: "2026-03-01T10:00:02Z"))
+        let journal = data.path + "/.dsnap/MERGE_STATE"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: journal) && merge.process.isRunning && Date() < deadline { usleep(200) }
+        usleep(20_000)
+        kill(merge.process.processIdentifier, SIGSTOP)
+        let midway = merge.process.isRunning && FileManager.default.fileExists(atPath: journal)
+        kill(merge.process.processIdentifier, SIGKILL)
+        _ = merge.wait()
+        return (data, midway)
+    }
+
     /// A merge killed while writing files: status explains it, commit waits, and `--continue`
     /// finishes it (or `--abort` goes back), as an interrupted restore.
     func testMergeKilledHalfWayIsReportedAndFinished() throws {
-        let payload = String(repeating: "x", count: 16 * 1024)
-        var landed: (data: TemporaryDataset, clone: String, count: Int, before: [String: Data])?
+        var landed: (data: TemporaryDataset, before: [String: Data])?
         for count in [2000, 6000, 18000] where landed == nil {
-            let data = try TemporaryDataset(emptyNamed: "big")
-            for number in 0..<count { try data.write("{\"n\": \(number), \"p\": \"\(payload)\"}", to: "d\(number % 30)/f\(number).json") }
-            expect(try dsnap(["init", "-q"], in: data.path), exit: 0)
-            let clone = (data.path as NSString).deletingLastPathComponent + "/clone"
-            expect(try dsnap(["clone", "-q", "current", clone], in: data.path), exit: 0)
-            for number in 0..<count { try write("{\"n\": \(number), \"p\": \"B\(payload)\"}", to: clone + "/d\(number % 30)/f\(number).json") }
-            expect(try dsnap(["commit", "-q", "-m", "theirs"], in: clone, now: "2026-03-01T10:00:01Z"), exit: 0)
-            try data.write("{}", to: "ours.json")
-            expect(try dsnap(["commit", "-q", "-m", "ours"], in: data.path, now: "2026-03-01T10:00:01Z"), exit: 0)
-            let before = try contents(data.path)
-            let merge = try RunningDsnap(["merge", "../clone:current"], in: data.path,
-                                         environment: DsnapProcess.environment(now: "2026-03-01T10:00:02Z"))
-            let journal = data.path + "/.dsnap/MERGE_STATE"
-            let deadline = Date().addingTimeInterval(60)
-            while !FileManager.default.fileExists(atPath: journal) && merge.process.isRunning && Date() < deadline { usleep(200) }
-            usleep(20_000)
-            kill(merge.process.processIdentifier, SIGSTOP)
-            let midway = merge.process.isRunning && FileManager.default.fileExists(atPath: journal)
-            kill(merge.process.processIdentifier, SIGKILL)
-            _ = merge.wait()
-            if midway && (try? read(journal))?.contains("\"applying\"") == true { landed = (data, clone, count, before) }
+            var before: [String: Data] = [:]
+            let (data, midway) = try mergeKilledAfterItsJournal(count: count, marker: "B") { data in
+                try data.write("{}", to: "ours.json")
+                expect(try dsnap(["commit", "-q", "-m", "ours"], in: data.path, now: "2026-03-01T10:00:01Z"), exit: 0)
+                before = try contents(data.path)
+            }
+            if midway && (try? read(data.path + "/.dsnap/MERGE_STATE"))?.contains("\"applying\"") == true {
+                landed = (data, before)
+            }
         }
-        guard let (data, _, count, before) = landed else {
+        guard let (data, before) = landed else {
             return XCTFail("every merge, up to 18,000 files, finished before it could be killed")
         }
         let status = try jsonObject(try dsnap(["status", "--json"], in: data.path))
@@ -390,30 +407,12 @@ final class MergeE2ETests: XCTestCase {
         XCTAssertTrue(try read(data.path + "/d0/f0.json").contains("\"B"))
         XCTAssertEqual(try read(data.path + "/ours.json"), "{}")
         try fsckClean(data.path)
-        _ = count
     }
 
     /// Killed, then finished with --continue.
     func testMergeKilledHalfWayContinues() throws {
-        let payload = String(repeating: "y", count: 16 * 1024)
         for count in [2000, 6000, 18000] {
-            let data = try TemporaryDataset(emptyNamed: "big")
-            for number in 0..<count { try data.write("{\"n\": \(number), \"p\": \"\(payload)\"}", to: "d\(number % 30)/f\(number).json") }
-            expect(try dsnap(["init", "-q"], in: data.path), exit: 0)
-            let clone = (data.path as NSString).deletingLastPathComponent + "/clone"
-            expect(try dsnap(["clone", "-q", "current", clone], in: data.path), exit: 0)
-            for number in 0..<count { try write("{\"n\": \(number), \"p\": \"C\(payload)\"}", to: clone + "/d\(number % 30)/f\(number).json") }
-            expect(try dsnap(["commit", "-q", "-m", "theirs"], in: clone, now: "2026-03-01T10:00:01Z"), exit: 0)
-            let merge = try RunningDsnap(["merge", "../clone:current"], in: data.path,
-                                         environment: DsnapProcess.environment(now: "2026-03-01T10:00:02Z"))
-            let journal = data.path + "/.dsnap/MERGE_STATE"
-            let deadline = Date().addingTimeInterval(60)
-            while !FileManager.default.fileExists(atPath: journal) && merge.process.isRunning && Date() < deadline { usleep(200) }
-            usleep(20_000)
-            kill(merge.process.processIdentifier, SIGSTOP)
-            let midway = merge.process.isRunning && FileManager.default.fileExists(atPath: journal)
-            kill(merge.process.processIdentifier, SIGKILL)
-            _ = merge.wait()
+            let (data, midway) = try mergeKilledAfterItsJournal(count: count, marker: "C")
             guard midway else { continue }
             let finished = try dsnap(["merge", "--continue"], in: data.path, now: "2026-03-01T10:00:03Z")
             expect(finished, exit: 0)

@@ -216,12 +216,17 @@ def case_use_cases(lab):
     lab.sound(folder + "-clone")
 
 
-def case_conformance(lab):
-    """Each endpoint's status codes, field names and types."""
-    folder = lab.dataset("conf")
+def serving(lab, name):
+    """A new dataset `name` and `dsnap serve` of it: its folder, id, server and API root."""
+    folder = lab.dataset(name)
     dataset_id = lab.dataset_id(folder)
     server = Server(lab, folder)
-    api = server.api(f"/dataset/{dataset_id}")
+    return folder, dataset_id, server, server.api(f"/dataset/{dataset_id}")
+
+
+def case_conformance(lab):
+    """Each endpoint's status codes, field names and types."""
+    folder, dataset_id, server, api = serving(lab, "conf")
     try:
         datasets = requests.get(server.api("/datasets"))
         check(datasets.status_code == 200 and datasets.json()[0]["dataset_id"] == dataset_id, "GET /datasets")
@@ -323,10 +328,7 @@ def raw(server, data, read=True, timeout=5):
 
 def case_bad_input(lab):
     """Malformed requests get a clear 4xx or a closed connection, and the server keeps serving."""
-    folder = lab.dataset("bad")
-    dataset_id = lab.dataset_id(folder)
-    server = Server(lab, folder)
-    api = server.api(f"/dataset/{dataset_id}")
+    folder, dataset_id, server, api = serving(lab, "bad")
     try:
         check(raw(server, b"NONSENSE\r\n\r\n") == 400, "a malformed request line is 400")
         check(raw(server, b"GET /api/v1/datasets HTTP/1.1\r\n\r\n") == 400, "HTTP/1.1 without Host is 400")
@@ -371,10 +373,7 @@ def case_bad_input(lab):
 
 def case_concurrency(lab):
     """A CLI commit and POSTs at the same moment serialise as two CLI commands do; no update lost."""
-    folder = lab.dataset("conc")
-    dataset_id = lab.dataset_id(folder)
-    server = Server(lab, folder)
-    api = server.api(f"/dataset/{dataset_id}")
+    folder, dataset_id, server, api = serving(lab, "conc")
     try:
         commits = []
 
